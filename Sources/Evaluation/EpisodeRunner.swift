@@ -1,0 +1,90 @@
+import Networks
+import RLCore
+
+/// The scratch memory one thread needs to run episodes: allocated once, reused for every episode.
+public final class EpisodeScratch: @unchecked Sendable {
+  public let observation: UnsafeMutableBufferPointer<Float>
+  public let input: UnsafeMutableBufferPointer<Float>
+  public let workspace: UnsafeMutableBufferPointer<Float>
+  public let parameters: UnsafeMutableBufferPointer<Float>
+  /// Per-dimension sums of the raw observations seen while collecting statistics.
+  public let statisticsSum: UnsafeMutableBufferPointer<Double>
+  public let statisticsSumOfSquares: UnsafeMutableBufferPointer<Double>
+
+  public init(observationCount: Int, network: MLP) {
+    observation = .allocate(capacity: observationCount)
+    input = .allocate(capacity: network.inputCount)
+    workspace = .allocate(capacity: network.workspaceCount)
+    parameters = .allocate(capacity: network.parameterCount)
+    statisticsSum = .allocate(capacity: observationCount)
+    statisticsSumOfSquares = .allocate(capacity: observationCount)
+    observation.initialize(repeating: 0)
+    input.initialize(repeating: 0)
+    workspace.initialize(repeating: 0)
+    parameters.initialize(repeating: 0)
+    statisticsSum.initialize(repeating: 0)
+    statisticsSumOfSquares.initialize(repeating: 0)
+  }
+
+  deinit {
+    observation.deallocate()
+    input.deallocate()
+    workspace.deallocate()
+    parameters.deallocate()
+    statisticsSum.deallocate()
+    statisticsSumOfSquares.deallocate()
+  }
+}
+
+/// What one episode gave.
+public struct EpisodeOutcome: Sendable, Equatable {
+  public var totalReward: Double
+  public var length: Int
+  public var terminated: Bool
+
+  public init(totalReward: Double, length: Int, terminated: Bool) {
+    self.totalReward = totalReward
+    self.length = length
+    self.terminated = terminated
+  }
+}
+
+/// Runs one episode of a policy whose weights are in `scratch.parameters`, from `reset(seed:)` to
+/// termination or truncation. Allocates nothing.
+///
+/// With `collectStatistics`, the raw observations (the first one included) are added to
+/// `scratch.statisticsSum` / `statisticsSumOfSquares`, and the returned count says how many.
+@inlinable
+public func runEpisode<E: Environment>(
+  _ env: inout E, seed: UInt64, network: MLP, normalizer: ObservationNormalizer, head: ActionHead,
+  mode: ActionMode, scratch: EpisodeScratch, collectStatistics: Bool = false
+) -> (outcome: EpisodeOutcome, statisticsCount: Int) {
+  let observation = scratch.observation
+  let dimension = observation.count
+  var actionRNG = PhiloxStream(seed: SplitMix64.mix(seed ^ RandomPurpose.actionSampling.rawValue))
+  env.reset(seed: seed, observation: observation)
+  var total = 0.0
+  var length = 0
+  var counted = 0
+  while true {
+    if collectStatistics {
+      for i in 0..<dimension {
+        let o = Double(observation[i])
+        scratch.statisticsSum[i] += o
+        scratch.statisticsSumOfSquares[i] += o * o
+      }
+      counted += 1
+    }
+    normalizer.apply(UnsafePointer(observation.baseAddress!), into: scratch.input.baseAddress!)
+    let outputs = network.forward(
+      parameters: scratch.parameters.baseAddress!, input: scratch.input.baseAddress!,
+      workspace: scratch.workspace.baseAddress!)
+    let action = head.action(outputs: outputs, mode: mode, rng: &actionRNG)
+    let step = env.step(action, observation: observation)
+    total += step.reward
+    length += 1
+    if step.isDone {
+      return (EpisodeOutcome(totalReward: total, length: length, terminated: step.terminated), counted)
+    }
+  }
+}

@@ -1,0 +1,214 @@
+import Dispatch
+import Networks
+import RLCore
+import Synchronization
+
+/// What to evaluate: how many members, how many episodes each, and where their seeds come from.
+public struct EvaluationPlan: Sendable {
+  /// The number of parameter vectors to evaluate.
+  public var members: Int
+  /// Episodes per member; a member's fitness is its mean return.
+  public var episodesPerMember: Int
+  public var mode: ActionMode
+  public var normalizer: ObservationNormalizer
+  /// The reset seed of episode `e` of member `m`.
+  public var episodeSeed: @Sendable (_ member: Int, _ episode: Int) -> UInt64
+  /// Whether member `m`'s observations go into the statistics.
+  public var collectsStatistics: @Sendable (_ member: Int) -> Bool
+
+  public init(
+    members: Int, episodesPerMember: Int, mode: ActionMode, normalizer: ObservationNormalizer,
+    episodeSeed: @escaping @Sendable (Int, Int) -> UInt64,
+    collectsStatistics: @escaping @Sendable (Int) -> Bool = { _ in false }
+  ) {
+    self.members = members
+    self.episodesPerMember = episodesPerMember
+    self.mode = mode
+    self.normalizer = normalizer
+    self.episodeSeed = episodeSeed
+    self.collectsStatistics = collectsStatistics
+  }
+}
+
+/// The results of one plan, stored by member index (never by thread), so they are the same for
+/// any thread count.
+public struct EvaluationResults: Sendable {
+  public let members: Int
+  public let episodesPerMember: Int
+  /// Return of episode `e` of member `m` at `m * episodesPerMember + e`.
+  public var episodeReturns: [Double]
+  /// Length of episode `e` of member `m`, same indexing.
+  public var episodeLengths: [Int]
+  /// Per-member sums of raw observations (`members × dimension`), zero where not collected.
+  public var statisticsSum: [Double]
+  public var statisticsSumOfSquares: [Double]
+  /// Per-member number of observations collected.
+  public var statisticsCount: [Double]
+
+  public init(
+    members: Int, episodesPerMember: Int, episodeReturns: [Double], episodeLengths: [Int],
+    statisticsSum: [Double], statisticsSumOfSquares: [Double], statisticsCount: [Double]
+  ) {
+    self.members = members
+    self.episodesPerMember = episodesPerMember
+    self.episodeReturns = episodeReturns
+    self.episodeLengths = episodeLengths
+    self.statisticsSum = statisticsSum
+    self.statisticsSumOfSquares = statisticsSumOfSquares
+    self.statisticsCount = statisticsCount
+  }
+
+  /// Mean return of each member over its episodes.
+  public var meanReturns: [Double] {
+    (0..<members).map { m in
+      var s = 0.0
+      for e in 0..<episodesPerMember { s += episodeReturns[m * episodesPerMember + e] }
+      return s / Double(episodesPerMember)
+    }
+  }
+
+  /// Env steps taken by the whole plan.
+  public var totalSteps: Int { episodeLengths.reduce(0, +) }
+
+  /// Merges the collected observation sums into `statistics`, member by member in index order.
+  public func accumulate(into statistics: inout RunningStatistics) {
+    let d = statistics.dimension
+    for m in 0..<members where statisticsCount[m] > 0 {
+      statistics.add(
+        sum: Array(statisticsSum[(m * d)..<((m + 1) * d)]),
+        sumOfSquares: Array(statisticsSumOfSquares[(m * d)..<((m + 1) * d)]),
+        count: statisticsCount[m])
+    }
+  }
+}
+
+/// A pool of worker threads that evaluate parameter vectors in an environment.
+///
+/// Each worker owns a copy of the environment and its scratch buffers. Members are handed out one
+/// at a time from a shared counter (ragged episode lengths balance themselves), and every result
+/// is written at its member's index, so the outcome does not depend on `threads`. The caller
+/// writes member `m`'s parameters through `parameters(m, buffer)`, which lets evolution strategies
+/// rebuild a perturbation from its seed on the worker instead of storing the population.
+public final class Evaluator<E: Environment>: @unchecked Sendable {
+  public let threads: Int
+  public let network: MLP
+  public let head: ActionHead
+  @usableFromInline let workers: [Worker]
+
+  @usableFromInline
+  final class Worker: @unchecked Sendable {
+    @usableFromInline var env: E
+    @usableFromInline let scratch: EpisodeScratch
+    init(env: E, network: MLP) {
+      self.env = env
+      scratch = EpisodeScratch(observationCount: env.spec.observationSpace.count, network: network)
+    }
+  }
+
+  public init(environment: E, network: MLP, threads: Int) {
+    precondition(threads > 0, "an evaluator needs at least one thread")
+    precondition(
+      environment.spec.observationSpace.count == network.inputCount,
+      "network input does not match the observation size")
+    self.threads = threads
+    self.network = network
+    head = ActionHead(space: environment.spec.actionSpace)
+    workers = (0..<threads).map { _ in Worker(env: environment, network: network) }
+  }
+
+  /// Evaluates every member of `plan`; blocks until all are done.
+  ///
+  /// Inlinable so that callers who know the concrete environment type get a specialised loop.
+  @inlinable
+  public func evaluate(
+    _ plan: EvaluationPlan,
+    parameters: @Sendable (_ member: Int, _ into: UnsafeMutableBufferPointer<Float>) -> Void
+  ) -> EvaluationResults {
+    let members = plan.members, episodes = plan.episodesPerMember
+    let dimension = network.inputCount
+    var returns = [Double](repeating: 0, count: members * episodes)
+    var lengths = [Int](repeating: 0, count: members * episodes)
+    var sums = [Double](repeating: 0, count: members * dimension)
+    var squares = [Double](repeating: 0, count: members * dimension)
+    var counts = [Double](repeating: 0, count: members)
+    let next = Atomic<Int>(0)
+    let network = self.network, head = self.head
+
+    returns.withUnsafeMutableBufferPointer { returnsBuffer in
+      lengths.withUnsafeMutableBufferPointer { lengthsBuffer in
+        sums.withUnsafeMutableBufferPointer { sumsBuffer in
+          squares.withUnsafeMutableBufferPointer { squaresBuffer in
+            counts.withUnsafeMutableBufferPointer { countsBuffer in
+              let out = Outputs(
+                returns: returnsBuffer, lengths: lengthsBuffer, sums: sumsBuffer,
+                squares: squaresBuffer, counts: countsBuffer)
+              @Sendable func work(_ w: Int) {
+                let worker = self.workers[w]
+                let scratch = worker.scratch
+                while true {
+                  let m = next.add(1, ordering: .relaxed).oldValue
+                  if m >= members { break }
+                  parameters(m, scratch.parameters)
+                  let collect = plan.collectsStatistics(m)
+                  if collect {
+                    scratch.statisticsSum.update(repeating: 0)
+                    scratch.statisticsSumOfSquares.update(repeating: 0)
+                  }
+                  var counted = 0
+                  for e in 0..<episodes {
+                    let (outcome, n) = runEpisode(
+                      &worker.env, seed: plan.episodeSeed(m, e), network: network,
+                      normalizer: plan.normalizer, head: head, mode: plan.mode, scratch: scratch,
+                      collectStatistics: collect)
+                    out.returns[m * episodes + e] = outcome.totalReward
+                    out.lengths[m * episodes + e] = outcome.length
+                    counted += n
+                  }
+                  if collect {
+                    for i in 0..<dimension {
+                      out.sums[m * dimension + i] = scratch.statisticsSum[i]
+                      out.squares[m * dimension + i] = scratch.statisticsSumOfSquares[i]
+                    }
+                    out.counts[m] = Double(counted)
+                  }
+                }
+              }
+              if threads == 1 {
+                work(0)
+              } else {
+                DispatchQueue.concurrentPerform(iterations: threads, execute: work)
+              }
+            }
+          }
+        }
+      }
+    }
+    return EvaluationResults(
+      members: members, episodesPerMember: episodes, episodeReturns: returns,
+      episodeLengths: lengths, statisticsSum: sums, statisticsSumOfSquares: squares,
+      statisticsCount: counts)
+  }
+
+  /// Where workers write results: disjoint indices per member, so no two threads touch one slot.
+  @usableFromInline
+  struct Outputs: @unchecked Sendable {
+    @usableFromInline let returns: UnsafeMutableBufferPointer<Double>
+    @usableFromInline let lengths: UnsafeMutableBufferPointer<Int>
+    @usableFromInline let sums: UnsafeMutableBufferPointer<Double>
+    @usableFromInline let squares: UnsafeMutableBufferPointer<Double>
+    @usableFromInline let counts: UnsafeMutableBufferPointer<Double>
+
+    @usableFromInline
+    init(
+      returns: UnsafeMutableBufferPointer<Double>, lengths: UnsafeMutableBufferPointer<Int>,
+      sums: UnsafeMutableBufferPointer<Double>, squares: UnsafeMutableBufferPointer<Double>,
+      counts: UnsafeMutableBufferPointer<Double>
+    ) {
+      self.returns = returns
+      self.lengths = lengths
+      self.sums = sums
+      self.squares = squares
+      self.counts = counts
+    }
+  }
+}

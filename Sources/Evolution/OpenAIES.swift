@@ -1,0 +1,127 @@
+import Networks
+import RLCore
+
+/// OpenAI-ES (Salimans, Ho, Chen, Sidor & Sutskever 2017, "Evolution Strategies as a Scalable
+/// Alternative to Reinforcement Learning", arXiv 1703.03864), as its reference code runs it.
+///
+/// Each generation:
+/// 1. **Ask**: draw n noise vectors εᵢ ~ N(0, I) and evaluate the mirrored pairs θ + σεᵢ, θ − σεᵢ
+///    (2n members; member 2i is the + half, 2i + 1 the − half).
+/// 2. **Shape**: replace all 2n returns by their centred ranks uᵢ ∈ [−0.5, 0.5].
+/// 3. **Estimate**: g = Σᵢ (u⁺ᵢ − u⁻ᵢ)·εᵢ / (2n). As in the reference code there is no 1/σ factor.
+/// 4. **Step**: Adam on the loss gradient −g + λ·θ (λ, the L2 coefficient, acts as weight decay).
+///
+/// εᵢ of generation g comes from a Philox stream keyed by
+/// `SeedDerivation.seed(run:, purpose: .perturbation, iteration: g, member: i)`, so any worker can
+/// rebuild it from the seed; no noise table. The sum over pairs runs in pair order.
+public struct OpenAIES: EvolutionStrategy {
+  /// Fixed settings, with the defaults that solve CartPole quickly (see the README's figures).
+  public struct Config: Sendable, Equatable, Codable {
+    /// Members evaluated per generation, 2n for n mirrored pairs. Must be even.
+    public var populationSize: Int = 64
+    /// σ, the standard deviation of the parameter noise.
+    public var noiseStd: Float = 0.1
+    /// α, Adam's step size.
+    public var learningRate: Float = 0.05
+    /// λ, the L2 coefficient added to the loss gradient (reference: 0.005).
+    public var l2Coefficient: Float = 0.005
+    /// Adam's β₁.
+    public var beta1: Float = 0.9
+    /// Adam's β₂.
+    public var beta2: Float = 0.999
+    /// Adam's ε.
+    public var epsilon: Float = 1e-8
+
+    public init(
+      populationSize: Int = 64, noiseStd: Float = 0.1, learningRate: Float = 0.05,
+      l2Coefficient: Float = 0.005, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8
+    ) {
+      self.populationSize = populationSize
+      self.noiseStd = noiseStd
+      self.learningRate = learningRate
+      self.l2Coefficient = l2Coefficient
+      self.beta1 = beta1
+      self.beta2 = beta2
+      self.epsilon = epsilon
+    }
+
+    var optimizer: Adam {
+      Adam(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon)
+    }
+  }
+
+  /// Everything that changes from generation to generation.
+  public struct State: Sendable, Equatable, Codable {
+    /// θ, the centre of the search distribution.
+    public var mean: [Float]
+    public var optimizer: Adam.State
+    /// The number of completed generations.
+    public var generation: Int
+    /// The run seed all noise is derived from.
+    public var seed: UInt64
+  }
+
+  /// One generation's mirrored population.
+  public struct Population: CandidatePopulation {
+    public let mean: [Float]
+    public let noiseStd: Float
+    /// The Philox seed of each pair's noise vector.
+    public let noiseSeeds: [UInt64]
+
+    public var count: Int { noiseSeeds.count * 2 }
+
+    public func write(member m: Int, into buffer: UnsafeMutableBufferPointer<Float>) {
+      var noise = PhiloxStream(seed: noiseSeeds[m / 2])
+      let sign: Float = m % 2 == 0 ? 1 : -1
+      let scale = sign * noiseStd
+      for j in 0..<mean.count {
+        buffer[j] = mean[j] + scale * noise.nextGaussian()
+      }
+    }
+
+    public func seedGroup(of member: Int) -> Int { member / 2 }
+  }
+
+  public let config: Config
+
+  public init(config: Config = Config()) {
+    precondition(config.populationSize >= 2 && config.populationSize % 2 == 0,
+      "OpenAI-ES needs an even population of at least 2")
+    self.config = config
+  }
+
+  public func initialState(parameters: [Float], seed: UInt64) -> State {
+    State(mean: parameters, optimizer: Adam.State(count: parameters.count), generation: 0, seed: seed)
+  }
+
+  public func ask(_ state: State) -> Population {
+    let pairs = config.populationSize / 2
+    let seeds = (0..<pairs).map { i in
+      SeedDerivation.seed(run: state.seed, purpose: .perturbation, iteration: state.generation, member: i)
+    }
+    return Population(mean: state.mean, noiseStd: config.noiseStd, noiseSeeds: seeds)
+  }
+
+  public func tell(_ state: State, population: Population, fitness: [Double]) -> State {
+    precondition(fitness.count == population.count, "one fitness value per member")
+    let ranks = centeredRanks(fitness)
+    let dimension = state.mean.count
+    var g = [Float](repeating: 0, count: dimension)
+    for (i, seed) in population.noiseSeeds.enumerated() {
+      let weight = Float(ranks[2 * i] - ranks[2 * i + 1])
+      guard weight != 0 else { continue }
+      var noise = PhiloxStream(seed: seed)
+      for j in 0..<dimension {
+        g[j] += weight * noise.nextGaussian()
+      }
+    }
+    let scale = 1 / Float(fitness.count)
+    var next = state
+    let gradient = (0..<dimension).map { j in -g[j] * scale + config.l2Coefficient * state.mean[j] }
+    config.optimizer.update(&next.mean, gradient: gradient, state: &next.optimizer)
+    next.generation += 1
+    return next
+  }
+
+  public func solution(_ state: State) -> [Float] { state.mean }
+}

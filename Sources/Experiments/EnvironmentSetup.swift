@@ -1,0 +1,67 @@
+import Environments
+import Foundation
+import RLCore
+
+/// Finds environments by name and builds them from a typed config stored as JSON.
+public enum EnvironmentSetup {
+  /// The entry for `name`, or an error that lists the valid names.
+  public static func entry(named name: String) throws -> EnvironmentEntry {
+    guard let entry = EnvironmentRegistry.entry(named: name) else {
+      throw RolloutError(
+        "unknown environment '\(name)'; valid names: \(EnvironmentRegistry.names.joined(separator: ", "))")
+    }
+    return entry
+  }
+
+  /// An environment built from its default config.
+  public static func make(_ entry: EnvironmentEntry) -> any ConfigurableEnvironment {
+    entry.make()
+  }
+
+  /// An environment built from a config recorded in a file.
+  public static func make(_ entry: EnvironmentEntry, config: JSONValue) throws
+    -> any ConfigurableEnvironment
+  {
+    do {
+      return try entry.type.make(config: config)
+    } catch {
+      throw RolloutError("the \(entry.name) config is not valid: \(describe(error))")
+    }
+  }
+
+  /// The JSON tree of an environment's config.
+  public static func config(of env: any ConfigurableEnvironment) throws -> JSONValue {
+    func encode<E: ConfigurableEnvironment>(_ env: E) throws -> JSONValue {
+      try JSONValue(encoding: env.config)
+    }
+    return try encode(env)
+  }
+}
+
+/// A one-line description of a decoding error.
+func describe(_ error: Error) -> String {
+  switch error {
+  case DecodingError.keyNotFound(let key, let context):
+    return "missing field '\(path(context.codingPath + [key]))'"
+  case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+    return "field '\(path(context.codingPath))' has the wrong type"
+  case DecodingError.dataCorrupted(let context):
+    let at = context.codingPath.isEmpty ? "" : " at '\(path(context.codingPath))'"
+    return "malformed data\(at)"
+  case let error as RolloutError:
+    return error.message
+  default:
+    return "\(error)".split(separator: "\n").first.map(String.init) ?? "unknown error"
+  }
+}
+
+private func path(_ keys: [CodingKey]) -> String {
+  keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+}
+
+extension ConfigurableEnvironment {
+  /// An environment of this type built from a config tree.
+  static func make(config: JSONValue) throws -> any ConfigurableEnvironment {
+    Self(config: try config.decode(as: Config.self))
+  }
+}

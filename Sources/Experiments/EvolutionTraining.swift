@@ -1,0 +1,227 @@
+import Dispatch
+import Environments
+import Evaluation
+import Evolution
+import Foundation
+import Networks
+import RLCore
+
+/// Settings of an evolution-strategy training run, apart from the strategy's own config.
+public struct EvolutionRunConfig: Sendable, Equatable, Codable {
+  /// The run seed; every random draw derives from it (`SeedDerivation`).
+  public var seed: UInt64 = 0
+  /// Worker threads. Results do not depend on it.
+  public var threads: Int = 1
+  /// Hidden layer sizes of the MLP policy.
+  public var hidden: [Int] = [16]
+  public var activation: Activation = .tanh
+  /// Stop after this many generations.
+  public var maxGenerations: Int = 300
+  /// Stop once training episodes have taken this many env steps (nil: no step budget).
+  public var maxEnvSteps: Int? = nil
+  /// Episodes per member; a member's fitness is its mean return.
+  public var episodesPerMember: Int = 1
+  /// Episodes used each generation to evaluate the current mean policy (greedy actions).
+  public var evaluationEpisodes: Int = 20
+  /// Episodes of the confirming evaluation once the quick one reaches the threshold, and of the
+  /// final evaluation.
+  public var confirmationEpisodes: Int = 100
+  /// Stop as soon as the confirming evaluation reaches the env's reward threshold.
+  public var stopAtThreshold: Bool = true
+  /// Normalise observations with running statistics (frozen within a generation).
+  public var observationNormalization: Bool = true
+  /// Probability that a training rollout adds its observations to the statistics (reference: 0.01).
+  public var statisticsProbability: Double = 0.01
+
+  public init() {}
+}
+
+/// What one generation did; handed to the progress callback and written to the metrics log.
+public struct GenerationReport: Sendable, Equatable, Codable {
+  public var generation: Int
+  /// Mean and best return of the population's members.
+  public var meanReturn: Double
+  public var maxReturn: Double
+  /// Mean greedy return of the current mean policy over `evaluationEpisodes`.
+  public var evaluationReturn: Double
+  /// Training env steps so far (cumulative) and evaluation steps so far.
+  public var envSteps: Int
+  public var evaluationSteps: Int
+  /// Seconds since the run began, and training steps per second over the whole run.
+  public var elapsedSeconds: Double
+  public var stepsPerSecond: Double
+}
+
+/// The outcome of a training run.
+public struct TrainingOutcome: Sendable {
+  /// The best policy found (by evaluation return), with its normaliser.
+  public var policy: Policy
+  public var generations: Int
+  public var envSteps: Int
+  public var evaluationSteps: Int
+  public var wallTimeSeconds: Double
+  /// The confirming (or final) evaluation of `policy`.
+  public var finalEvaluation: EvaluationSummary
+  /// Why the run stopped: `threshold`, `generations` or `env-steps`.
+  public var stopReason: String
+}
+
+/// Trains a policy with an evolution strategy: ask → evaluate on the worker pool → tell, once per
+/// generation, with the mean policy evaluated after every update.
+///
+/// Observation statistics are frozen within a generation and updated from that generation's
+/// sampled rollouts in member order. The result is the same for any `config.threads`.
+public func runEvolution<E: Environment, S: EvolutionStrategy>(
+  environment: E, strategy: S, config: EvolutionRunConfig,
+  onGeneration: (GenerationReport) throws -> Void = { _ in }
+) throws -> TrainingOutcome {
+  let start = DispatchTime.now().uptimeNanoseconds
+  func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+
+  let spec = environment.spec
+  let network = MLP(
+    inputs: spec.observationSpace.count, hidden: config.hidden,
+    outputs: spec.actionSpace.policyOutputCount, activation: config.activation)
+  let evaluator = Evaluator(environment: environment, network: network, threads: config.threads)
+  let seed = config.seed
+  let initial = network.normcInitialization(
+    seed: SeedDerivation.seed(run: seed, purpose: .initialization))
+  var state = strategy.initialState(parameters: initial, seed: seed)
+  var statistics = RunningStatistics(dimension: spec.observationSpace.count)
+  func normalizer() -> ObservationNormalizer {
+    config.observationNormalization
+      ? ObservationNormalizer(statistics: statistics)
+      : .identity(dimension: spec.observationSpace.count)
+  }
+
+  func evaluate(_ parameters: [Float], _ normalizer: ObservationNormalizer, episodes: Int, tag: Int, generation: Int)
+    -> EvaluationResults
+  {
+    let plan = EvaluationPlan(
+      members: episodes, episodesPerMember: 1, mode: .greedy, normalizer: normalizer,
+      episodeSeed: { m, _ in
+        SeedDerivation.seed(
+          run: seed, purpose: .evaluationEpisode, iteration: generation, member: tag, episode: m)
+      })
+    return evaluator.evaluate(plan) { _, buffer in
+      _ = buffer.update(fromContentsOf: parameters)
+    }
+  }
+
+  var envSteps = 0
+  var evaluationSteps = 0
+  var best: (policy: Policy, evaluation: Double, confirmed: EvaluationSummary?)?
+  var stopReason = "generations"
+  var generation = 0
+
+  while generation < config.maxGenerations {
+    // MARK: Ask and evaluate
+    let frozen = normalizer()
+    let population = strategy.ask(state)
+    let probability = config.statisticsProbability
+    let episodes = config.episodesPerMember
+    let g = generation
+    let plan = EvaluationPlan(
+      members: population.count, episodesPerMember: episodes, mode: .greedy, normalizer: frozen,
+      episodeSeed: { m, e in
+        SeedDerivation.seed(
+          run: seed, purpose: .trainingEpisode, iteration: g, member: population.seedGroup(of: m),
+          episode: e)
+      },
+      collectsStatistics: { m in
+        var coin = SplitMix64(
+          seed: SeedDerivation.seed(run: seed, purpose: .statisticsSampling, iteration: g, member: m))
+        return coin.nextUnit() < probability
+      })
+    let results = evaluator.evaluate(plan) { m, buffer in population.write(member: m, into: buffer) }
+    envSteps += results.totalSteps
+    let fitness = results.meanReturns
+    if let bad = fitness.firstIndex(where: { !$0.isFinite }) {
+      throw RolloutError("training diverged: member \(bad) of generation \(g) returned \(fitness[bad])")
+    }
+
+    // MARK: Tell
+    state = strategy.tell(state, population: population, fitness: fitness)
+    if config.observationNormalization {
+      results.accumulate(into: &statistics)
+    }
+    let parameters = strategy.solution(state)
+    if let bad = parameters.firstIndex(where: { !$0.isFinite }) {
+      throw RolloutError("training diverged: parameter \(bad) became \(parameters[bad]) in generation \(g)")
+    }
+    generation += 1
+
+    // MARK: Evaluate the mean policy
+    let current = Policy(
+      network: network, parameters: parameters, normalizer: normalizer(), head: evaluator.head)
+    let quick = evaluate(parameters, current.normalizer, episodes: config.evaluationEpisodes, tag: 0, generation: g)
+    evaluationSteps += quick.totalSteps
+    let quickMean = quick.meanReturns.reduce(0, +) / Double(config.evaluationEpisodes)
+    if best == nil || quickMean > best!.evaluation {
+      best = (current, quickMean, nil)
+    }
+    let now = elapsed()
+    try onGeneration(
+      GenerationReport(
+        generation: generation, meanReturn: fitness.reduce(0, +) / Double(fitness.count),
+        maxReturn: fitness.max()!, evaluationReturn: quickMean, envSteps: envSteps,
+        evaluationSteps: evaluationSteps, elapsedSeconds: now,
+        stepsPerSecond: now > 0 ? Double(envSteps) / now : 0))
+
+    if config.stopAtThreshold, let threshold = spec.rewardThreshold, quickMean >= threshold {
+      let confirm = evaluate(parameters, current.normalizer, episodes: config.confirmationEpisodes, tag: 1, generation: g)
+      evaluationSteps += confirm.totalSteps
+      let summary = EvaluationSummary(
+        env: spec.id, seed: seed, returns: confirm.episodeReturns,
+        lengths: confirm.episodeLengths, threshold: threshold)
+      if summary.return.mean >= threshold {
+        best = (current, quickMean, summary)
+        stopReason = "threshold"
+        break
+      }
+    }
+    if let budget = config.maxEnvSteps, envSteps >= budget {
+      stopReason = "env-steps"
+      break
+    }
+  }
+
+  guard var chosen = best else {
+    throw RolloutError("no generation ran (max generations is \(config.maxGenerations))")
+  }
+  if chosen.confirmed == nil {
+    let final = evaluate(
+      chosen.policy.parameters, chosen.policy.normalizer, episodes: config.confirmationEpisodes,
+      tag: 2, generation: generation)
+    evaluationSteps += final.totalSteps
+    chosen.confirmed = EvaluationSummary(
+      env: spec.id, seed: seed, returns: final.episodeReturns, lengths: final.episodeLengths,
+      threshold: spec.rewardThreshold)
+  }
+  return TrainingOutcome(
+    policy: chosen.policy, generations: generation, envSteps: envSteps,
+    evaluationSteps: evaluationSteps, wallTimeSeconds: elapsed(),
+    finalEvaluation: chosen.confirmed!, stopReason: stopReason)
+}
+
+/// Trains with an evolution strategy in an environment known only at run time: opens it as its
+/// concrete type so the training loop (`runEvolution`) is specialised for it.
+public func trainEvolution<S: EvolutionStrategy>(
+  environment: any ConfigurableEnvironment, strategy: S, config: EvolutionRunConfig,
+  onGeneration: @escaping (GenerationReport) throws -> Void = { _ in }
+) throws -> TrainingOutcome {
+  try EnvironmentRegistry.open(
+    environment,
+    with: EvolutionVisitor(strategy: strategy, config: config, onGeneration: onGeneration))
+}
+
+private struct EvolutionVisitor<S: EvolutionStrategy>: EnvironmentVisitor {
+  let strategy: S
+  let config: EvolutionRunConfig
+  let onGeneration: (GenerationReport) throws -> Void
+
+  func visit<E: ConfigurableEnvironment>(_ environment: E) throws -> TrainingOutcome {
+    try runEvolution(
+      environment: environment, strategy: strategy, config: config, onGeneration: onGeneration)
+  }
+}

@@ -1,0 +1,83 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320): the value Python's `zlib.crc32` and
+/// zlib's `crc32` give.
+public func crc32(_ bytes: some Sequence<UInt8>, initial: UInt32 = 0) -> UInt32 {
+  var crc = ~initial
+  for byte in bytes {
+    crc = crc32Table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8)
+  }
+  return ~crc
+}
+
+private let crc32Table: [UInt32] = (0..<256).map { n in
+  var c = UInt32(n)
+  for _ in 0..<8 {
+    c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1
+  }
+  return c
+}
+
+/// Writes files so that a reader never sees a partial one: the bytes go to a temporary file in
+/// the same directory, which is flushed to disk (`fsync`) and then renamed over the target; the
+/// directory is synced too, so the rename survives a crash.
+public enum AtomicFile {
+  public static func write(_ data: Data, to url: URL) throws {
+    let directory = url.deletingLastPathComponent()
+    let temporary = directory.appendingPathComponent(
+      ".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")
+    let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+    guard fd >= 0 else {
+      throw RolloutError("cannot write \(url.path): \(String(cString: strerror(errno)))")
+    }
+    var failure: String?
+    data.withUnsafeBytes { raw in
+      var offset = 0
+      while offset < raw.count {
+        let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+        if n < 0 {
+          if errno == EINTR { continue }
+          failure = String(cString: strerror(errno))
+          return
+        }
+        offset += n
+      }
+    }
+    if failure == nil, fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
+    close(fd)
+    if failure == nil, rename(temporary.path, url.path) != 0 {
+      failure = String(cString: strerror(errno))
+    }
+    if let failure {
+      unlink(temporary.path)
+      throw RolloutError("cannot write \(url.path): \(failure)")
+    }
+    let dirfd = open(directory.path, O_RDONLY)
+    if dirfd >= 0 {
+      fsync(dirfd)
+      close(dirfd)
+    }
+  }
+}
+
+/// Creates `url` and its parents, or explains in one line why it could not.
+public func createDirectory(_ url: URL) throws {
+  var isDirectory: ObjCBool = false
+  if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
+    guard isDirectory.boolValue else {
+      throw RolloutError("\(url.path) exists and is not a directory")
+    }
+    return
+  }
+  do {
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+  } catch {
+    throw RolloutError("cannot create directory \(url.path): \(error.localizedDescription)")
+  }
+}

@@ -1,0 +1,270 @@
+import Environments
+import Foundation
+import Networks
+import RLCore
+
+/// A trained policy as users keep it: a JSON document, described in docs/policy-format.md.
+///
+/// It states everything needed to run the policy again and to know where it came from: the env
+/// and its config, the network, the observation normaliser, the algorithm and its config, the
+/// seed, a training summary and the weights. A CRC-32 covers the whole file.
+public struct PolicyFile: Sendable, Equatable, Codable {
+  public static let formatName = "rollout-policy"
+  public static let currentVersion = 1
+  public static let fileExtension = "policy"
+
+  public struct EnvironmentRecord: Sendable, Equatable, Codable {
+    public var id: String
+    public var name: String
+    public var config: JSONValue
+    public var observationSize: Int
+    public var actionSpace: ActionSpace
+
+    public init(id: String, name: String, config: JSONValue, observationSize: Int, actionSpace: ActionSpace) {
+      self.id = id
+      self.name = name
+      self.config = config
+      self.observationSize = observationSize
+      self.actionSpace = actionSpace
+    }
+  }
+
+  public struct NetworkRecord: Sendable, Equatable, Codable {
+    /// Always `mlp` in version 1.
+    public var kind: String
+    public var layerSizes: [Int]
+    public var activation: Activation
+    /// Always `input-major`: layer weights are `in × out`, `W[i * out + j]`, then `out` biases.
+    public var weightLayout: String
+    /// `argmax` (discrete: logits) or `tanh-squash` (box: `low + (tanh(o) + 1) / 2 · (high − low)`).
+    public var actionHead: String
+  }
+
+  public struct NormalizationRecord: Sendable, Equatable, Codable {
+    public var mean: [Float]
+    public var std: [Float]
+    /// Inputs are clipped to ±clip after normalising; null means no clipping.
+    public var clip: Float?
+  }
+
+  public struct AlgorithmRecord: Sendable, Equatable, Codable {
+    public var name: String
+    public var config: JSONValue
+
+    public init(name: String, config: JSONValue) {
+      self.name = name
+      self.config = config
+    }
+  }
+
+  public struct TrainingRecord: Sendable, Equatable, Codable {
+    /// Generations (ES) or updates (policy gradient) completed.
+    public var iterations: Int
+    /// Env steps taken by training episodes (evaluation episodes not counted).
+    public var envSteps: Int
+    /// Env steps taken by evaluation episodes during training.
+    public var evaluationSteps: Int
+    public var wallTimeSeconds: Double
+    public var threads: Int
+    public var finalEvaluation: EvaluationSummary?
+
+    public init(
+      iterations: Int, envSteps: Int, evaluationSteps: Int, wallTimeSeconds: Double, threads: Int,
+      finalEvaluation: EvaluationSummary?
+    ) {
+      self.iterations = iterations
+      self.envSteps = envSteps
+      self.evaluationSteps = evaluationSteps
+      self.wallTimeSeconds = wallTimeSeconds
+      self.threads = threads
+      self.finalEvaluation = finalEvaluation
+    }
+  }
+
+  public var format: String = PolicyFile.formatName
+  public var version: Int = PolicyFile.currentVersion
+  public var createdBy: String
+  public var env: EnvironmentRecord
+  public var network: NetworkRecord
+  public var observationNormalization: NormalizationRecord
+  public var algorithm: AlgorithmRecord
+  public var seed: UInt64
+  public var training: TrainingRecord
+  public var parameters: [Float]
+  /// `crc32:` and 8 hex digits: the CRC-32 of the file with these 8 digits written as zeros.
+  public var checksum: String = PolicyFile.checksumPlaceholder
+
+  static let checksumPlaceholder = "crc32:00000000"
+
+  public init(
+    env: EnvironmentRecord, policy: Policy, algorithm: AlgorithmRecord, seed: UInt64,
+    training: TrainingRecord
+  ) {
+    createdBy = "rollout \(rolloutVersion)"
+    self.env = env
+    network = NetworkRecord(
+      kind: "mlp", layerSizes: policy.network.layerSizes, activation: policy.network.activation,
+      weightLayout: "input-major",
+      actionHead: { if case .discrete = env.actionSpace { "argmax" } else { "tanh-squash" } }())
+    observationNormalization = NormalizationRecord(
+      mean: policy.normalizer.mean, std: policy.normalizer.std,
+      clip: policy.normalizer.clip.isFinite ? policy.normalizer.clip : nil)
+    self.algorithm = algorithm
+    self.seed = seed
+    self.training = training
+    parameters = policy.parameters
+  }
+
+  /// The runnable policy this file describes.
+  public var policy: Policy {
+    Policy(
+      network: MLP(layerSizes: network.layerSizes, activation: network.activation),
+      parameters: parameters,
+      normalizer: ObservationNormalizer(
+        mean: observationNormalization.mean, std: observationNormalization.std,
+        clip: observationNormalization.clip ?? .infinity),
+      head: ActionHead(space: env.actionSpace))
+  }
+
+  // MARK: Writing
+
+  /// The file's bytes, checksum included.
+  public func encoded() throws -> Data {
+    guard parameters.allSatisfy(\.isFinite) else {
+      throw RolloutError("refusing to write a policy with non-finite weights")
+    }
+    var unsigned = self
+    unsigned.checksum = PolicyFile.checksumPlaceholder
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.keyEncodingStrategy = .convertToSnakeCase
+    var data = try encoder.encode(unsigned)
+    data.append(UInt8(ascii: "\n"))
+    let sum = String(format: "crc32:%08x", crc32(data))
+    guard let range = data.range(of: Data(PolicyFile.checksumPlaceholder.utf8)) else {
+      throw RolloutError("internal error: checksum placeholder missing")
+    }
+    data.replaceSubrange(range, with: Data(sum.utf8))
+    return data
+  }
+
+  /// Writes the file atomically (never a half-written policy).
+  public func write(to url: URL) throws {
+    try AtomicFile.write(try encoded(), to: url)
+  }
+
+  // MARK: Reading
+
+  /// Reads and checks a policy file; every failure is one line naming the file and the problem.
+  public static func read(from url: URL) throws -> PolicyFile {
+    let name = url.path
+    let data: Data
+    do {
+      data = try Data(contentsOf: url)
+    } catch {
+      let reason = FileManager.default.fileExists(atPath: name) ? "cannot be read" : "no such file"
+      throw RolloutError("cannot read policy file \(name): \(reason)")
+    }
+    do {
+      return try decode(data)
+    } catch let error as RolloutError {
+      throw RolloutError("\(name): \(error.message)")
+    }
+  }
+
+  /// Checks and decodes a policy file's bytes.
+  public static func decode(_ data: Data) throws -> PolicyFile {
+    if data.isEmpty { throw RolloutError("empty file, not a rollout policy") }
+    guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else {
+      throw RolloutError("not a rollout policy file (not a JSON object; truncated or corrupt?)")
+    }
+    try verifyChecksum(data)
+    let decoder = JSONDecoder()
+    decoder.keyDecodingStrategy = .convertFromSnakeCase
+    struct Header: Decodable { var format: String?; var version: Int? }
+    let header = try? decoder.decode(Header.self, from: data)
+    guard header?.format == formatName else {
+      throw RolloutError("not a rollout policy file (format is not '\(formatName)')")
+    }
+    guard header?.version == currentVersion else {
+      throw RolloutError(
+        "policy format version \(header?.version.map(String.init) ?? "?") is not supported "
+          + "(this rollout reads version \(currentVersion))")
+    }
+    let file: PolicyFile
+    do {
+      file = try decoder.decode(PolicyFile.self, from: data)
+    } catch {
+      throw RolloutError("invalid policy file: \(describe(error))")
+    }
+    try file.validate()
+    return file
+  }
+
+  static func verifyChecksum(_ data: Data) throws {
+    let text = String(decoding: data, as: UTF8.self)
+    let pattern = #/"checksum"\s*:\s*"crc32:([0-9a-f]{8})"/#
+    guard let match = text.firstMatch(of: pattern) else {
+      throw RolloutError("no checksum field; not a complete rollout policy file")
+    }
+    let stored = String(match.1)
+    var zeroed = text
+    zeroed.replaceSubrange(match.1.startIndex..<match.1.endIndex, with: "00000000")
+    let actual = String(format: "%08x", crc32(Array(zeroed.utf8)))
+    guard actual == stored else {
+      throw RolloutError("checksum mismatch (stored \(stored), computed \(actual)); the file is corrupt")
+    }
+  }
+
+  func validate() throws {
+    let net = network
+    guard net.kind == "mlp", net.weightLayout == "input-major" else {
+      throw RolloutError("unsupported network '\(net.kind)' with layout '\(net.weightLayout)'")
+    }
+    guard net.layerSizes.count >= 2, net.layerSizes.allSatisfy({ $0 > 0 && $0 <= 1 << 20 }) else {
+      throw RolloutError("invalid layer sizes \(net.layerSizes)")
+    }
+    let mlp = MLP(layerSizes: net.layerSizes, activation: net.activation)
+    guard parameters.count == mlp.parameterCount else {
+      throw RolloutError(
+        "has \(parameters.count) weights but its network \(net.layerSizes) needs \(mlp.parameterCount)")
+    }
+    guard net.layerSizes[0] == env.observationSize else {
+      throw RolloutError(
+        "network input size \(net.layerSizes[0]) does not match observation size \(env.observationSize)")
+    }
+    guard net.layerSizes.last == env.actionSpace.policyOutputCount else {
+      throw RolloutError(
+        "network output size \(net.layerSizes.last!) does not match action space \(env.actionSpace)")
+    }
+    let norm = observationNormalization
+    guard norm.mean.count == env.observationSize, norm.std.count == env.observationSize else {
+      throw RolloutError("observation normalisation has the wrong size")
+    }
+    guard norm.std.allSatisfy({ $0 > 0 && $0.isFinite }), norm.mean.allSatisfy(\.isFinite),
+      norm.clip.map({ $0 > 0 }) ?? true
+    else {
+      throw RolloutError("observation normalisation has invalid values (std must be positive)")
+    }
+    if case .box(let box) = env.actionSpace, box.count > Action.maxContinuousCount {
+      throw RolloutError("action space \(env.actionSpace) has more than 8 dimensions")
+    }
+  }
+
+  /// The environment this policy was trained in, built from the recorded config.
+  public func makeEnvironment() throws -> any ConfigurableEnvironment {
+    let entry = try EnvironmentSetup.entry(named: env.name)
+    let made = try EnvironmentSetup.make(entry, config: env.config)
+    guard made.spec.observationSpace.count == env.observationSize,
+      made.spec.actionSpace.policyOutputCount == env.actionSpace.policyOutputCount
+    else {
+      throw RolloutError(
+        "policy expects \(env.observationSize) observations and \(env.actionSpace) actions, but "
+          + "\(made.spec.id) has \(made.spec.observationSpace.count) and \(made.spec.actionSpace)")
+    }
+    return made
+  }
+}
+
+/// The version written into files this build makes.
+public let rolloutVersion = "0.1.0"

@@ -1,0 +1,40 @@
+/// Mean, standard deviation (population, ddof 0), minimum and maximum of a sample.
+public struct SummaryStatistics: Sendable, Equatable, Codable {
+  public var mean: Double
+  public var std: Double
+  public var min: Double
+  public var max: Double
+
+  public init(_ values: [Double]) {
+    precondition(!values.isEmpty, "statistics of an empty sample")
+    let n = Double(values.count)
+    let mean = values.reduce(0, +) / n
+    self.mean = mean
+    std = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n).squareRoot()
+    min = values.min()!
+    max = values.max()!
+  }
+}
+
+/// The result of evaluating a policy over several episodes (also `rollout eval --json`).
+public struct EvaluationSummary: Sendable, Equatable, Codable {
+  public var env: String
+  public var episodes: Int
+  public var seed: UInt64
+  public var `return`: SummaryStatistics
+  public var length: SummaryStatistics
+  /// The env's reward threshold (mean return that counts as solved), where it has one.
+  public var threshold: Double?
+  /// Whether the mean return reaches the threshold.
+  public var solved: Bool?
+
+  public init(env: String, seed: UInt64, returns: [Double], lengths: [Int], threshold: Double?) {
+    self.env = env
+    episodes = returns.count
+    self.seed = seed
+    self.return = SummaryStatistics(returns)
+    length = SummaryStatistics(lengths.map(Double.init))
+    self.threshold = threshold
+    solved = threshold.map { self.return.mean >= $0 }
+  }
+}

@@ -1,0 +1,210 @@
+import ArgumentParser
+import Dispatch
+import Environments
+import Evaluation
+import Evolution
+import Experiments
+import Foundation
+import Networks
+import RLCore
+
+struct Bench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Measure throughput: env steps/s, policy steps/s, evaluator scaling, allocations.",
+    discussion: """
+      envs         random-policy steps/s per env on one thread
+      policy       CartPole stepped by a 4→16→2 tanh policy, steps/s on one thread
+      evaluator    a heavy OpenAI-ES generation (population 256, full-length CartPole episodes)
+                   on 1 thread and on --threads threads, and the speed-up
+      allocations  heap allocations per env step and per policy forward; needs the counting
+                   malloc of Benchmarks/run.sh (LD_PRELOAD)
+      Figures are medians of --repeats runs. Machines are shared and noisy: compare runs made
+      back to back, never one figure against a remembered one.
+      """)
+
+  enum Kind: String, ExpressibleByArgument, CaseIterable {
+    case envs, policy, evaluator, allocations
+  }
+
+  @Argument(help: "What to measure: envs, policy, evaluator or allocations.")
+  var kind: Kind = .envs
+
+  @Option(help: "Seconds per measurement.")
+  var seconds: Double = 1
+
+  @Option(help: "Repeats; the median is reported.")
+  var repeats: Int = 3
+
+  @Option(help: "Threads for the evaluator benchmark (default: the number of cores).")
+  var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+  func validate() throws {
+    guard seconds > 0, seconds <= 600 else { throw ValidationError("--seconds must be in (0, 600]") }
+    guard repeats > 0 else { throw ValidationError("--repeats must be positive, got \(repeats)") }
+    guard threads > 0 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+  }
+
+  func run() throws {
+    switch kind {
+    case .envs:
+      for entry in EnvironmentRegistry.entries {
+        let rate = try median {
+          try EnvironmentRegistry.open(EnvironmentSetup.make(entry), with: RandomStepping(seconds: seconds))
+        }
+        print(String(format: "%-12@ %8.2f M steps/s (random actions, 1 thread)", entry.name, rate / 1e6))
+      }
+    case .policy:
+      let rate = median { policySteps(seconds: seconds) }
+      print(String(format: "cartpole + 4→16→2 tanh policy: %.2f M steps/s (1 thread)", rate / 1e6))
+    case .evaluator:
+      try benchEvaluator()
+    case .allocations:
+      try benchAllocations()
+    }
+  }
+
+  private func median(_ measure: () throws -> Double) rethrows -> Double {
+    let values = try (0..<repeats).map { _ in try measure() }.sorted()
+    return values[values.count / 2]
+  }
+
+  // MARK: Evaluator scaling
+
+  private func benchEvaluator() throws {
+    // A policy that balances the pole, so episodes run their full 500 steps.
+    var preset = EvolutionPreset.openAIES(env: "cartpole")
+    preset.run.threads = threads
+    let trained = try trainEvolution(
+      environment: CartPole(), strategy: OpenAIES(config: preset.strategy), config: preset.run)
+    let strategy = OpenAIES(config: OpenAIES.Config(populationSize: 256, noiseStd: 0.005))
+    let state = strategy.initialState(parameters: trained.policy.parameters, seed: 7)
+    let population = strategy.ask(state)
+    func generationTime(threads: Int) -> (seconds: Double, steps: Int) {
+      let evaluator = Evaluator(environment: CartPole(), network: trained.policy.network, threads: threads)
+      let plan = EvaluationPlan(
+        members: population.count, episodesPerMember: 1, mode: .greedy,
+        normalizer: trained.policy.normalizer,
+        episodeSeed: { m, _ in SeedDerivation.seed(run: 7, purpose: .trainingEpisode, member: m) })
+      var best = Double.infinity, steps = 0
+      for _ in 0..<max(repeats, 3) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let results = evaluator.evaluate(plan) { m, buffer in population.write(member: m, into: buffer) }
+        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        steps = results.totalSteps
+      }
+      return (best, steps)
+    }
+    let one = generationTime(threads: 1)
+    let many = generationTime(threads: threads)
+    print(
+      String(
+        format: "evaluator, population 256, %d env steps: 1 thread %.2f ms, %d threads %.2f ms, speed-up %.2f×",
+        one.steps, one.seconds * 1e3, threads, many.seconds * 1e3, one.seconds / many.seconds))
+  }
+
+  // MARK: Allocations
+
+  private func benchAllocations() throws {
+    guard let counter = MallocCounter() else {
+      throw RolloutError(
+        "allocation counting needs the counting malloc: run Benchmarks/run.sh allocations")
+    }
+    var env = CartPole()
+    let network = MLP(inputs: 4, hidden: [16], outputs: 2)
+    let parameters = network.normcInitialization(seed: 1)
+    let scratch = EpisodeScratch(observationCount: 4, network: network)
+    _ = scratch.parameters.update(fromContentsOf: parameters)
+    let actions = RandomActions(space: env.spec.actionSpace)
+    var rng = SplitMix64(seed: 1)
+    env.reset(seed: 1, observation: scratch.observation)
+    let steps = 100_000
+    let beforeSteps = counter.count
+    for _ in 0..<steps {
+      if env.step(actions.next(&rng), observation: scratch.observation).isDone {
+        env.reset(seed: nil, observation: scratch.observation)
+      }
+    }
+    let stepAllocations = counter.count - beforeSteps
+    let beforeForward = counter.count
+    var sink: Float = 0
+    for _ in 0..<steps {
+      let out = network.forward(
+        parameters: scratch.parameters.baseAddress!, input: scratch.observation.baseAddress!,
+        workspace: scratch.workspace.baseAddress!)
+      sink += out[0]
+    }
+    let forwardAllocations = counter.count - beforeForward
+    print(
+      "heap allocations: \(Double(stepAllocations) / Double(steps)) per env step, "
+        + "\(Double(forwardAllocations) / Double(steps)) per policy forward "
+        + "(\(steps) of each\(sink.isNaN ? "" : ""))")
+  }
+}
+
+/// Reads the counter of Benchmarks/malloc_counter.c when it is preloaded.
+struct MallocCounter {
+  private let read: @convention(c) () -> UInt64
+
+  init?() {
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "rollout_malloc_count") else {
+      return nil
+    }
+    read = unsafeBitCast(symbol, to: (@convention(c) () -> UInt64).self)
+  }
+
+  var count: UInt64 { read() }
+}
+
+/// Steps an env with random actions for a while; returns steps per second.
+struct RandomStepping: EnvironmentVisitor {
+  let seconds: Double
+
+  func visit<E: ConfigurableEnvironment>(_ environment: E) -> Double {
+    var env = environment
+    let observation = UnsafeMutableBufferPointer<Float>.allocate(capacity: env.spec.observationSpace.count)
+    defer { observation.deallocate() }
+    let actions = RandomActions(space: env.spec.actionSpace)
+    var rng = SplitMix64(seed: 1)
+    env.reset(seed: 1, observation: observation)
+    let start = DispatchTime.now().uptimeNanoseconds
+    let deadline = start + UInt64(seconds * 1e9)
+    var steps = 0
+    var now = start
+    repeat {
+      for _ in 0..<20_000 {
+        if env.step(actions.next(&rng), observation: observation).isDone {
+          env.reset(seed: nil, observation: observation)
+        }
+      }
+      steps += 20_000
+      now = DispatchTime.now().uptimeNanoseconds
+    } while now < deadline
+    return Double(steps) / (Double(now - start) / 1e9)
+  }
+}
+
+/// CartPole driven by a 4→16→2 tanh policy with observation normalisation, one episode at a time.
+func policySteps(seconds: Double) -> Double {
+  var env = CartPole()
+  let network = MLP(inputs: 4, hidden: [16], outputs: 2)
+  let scratch = EpisodeScratch(observationCount: 4, network: network)
+  _ = scratch.parameters.update(fromContentsOf: network.normcInitialization(seed: 3, outputScale: 1))
+  let normalizer = ObservationNormalizer(mean: [0, 0, 0, 0], std: [1, 1, 0.1, 1])
+  let head = ActionHead(space: env.spec.actionSpace)
+  let start = DispatchTime.now().uptimeNanoseconds
+  let deadline = start + UInt64(seconds * 1e9)
+  var steps = 0
+  var episode: UInt64 = 0
+  var now = start
+  repeat {
+    for _ in 0..<200 {
+      let (outcome, _) = runEpisode(
+        &env, seed: episode, network: network, normalizer: normalizer, head: head, mode: .greedy,
+        scratch: scratch)
+      steps += outcome.length
+      episode += 1
+    }
+    now = DispatchTime.now().uptimeNanoseconds
+  } while now < deadline
+  return Double(steps) / (Double(now - start) / 1e9)
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Environments
+import Experiments
+import RLCore
+
+struct Envs: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "List the environments with their spaces, time limits and thresholds.")
+
+  func run() throws {
+    var rows = [["name", "id", "observation", "actions", "time limit", "threshold"]]
+    for entry in EnvironmentRegistry.entries {
+      let spec = EnvironmentSetup.make(entry).spec
+      rows.append([
+        entry.name, spec.id, spec.observationSpace.description, spec.actionSpace.description,
+        "\(spec.maxEpisodeSteps)", spec.rewardThreshold.map { "\($0)" } ?? "-",
+      ])
+    }
+    let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max()! }
+    for row in rows {
+      print(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
+        .joined(separator: "  ").trimmingTrailingSpaces())
+    }
+    print("")
+    for entry in EnvironmentRegistry.entries {
+      print("\(entry.name): \(entry.summary)")
+    }
+  }
+}
+
+extension String {
+  func trimmingTrailingSpaces() -> String {
+    var s = self
+    while s.last == " " { s.removeLast() }
+    return s
+  }
+}

@@ -1,0 +1,132 @@
+import ArgumentParser
+import Environments
+import Evaluation
+import Experiments
+import Foundation
+import Networks
+import RLCore
+
+struct Eval: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Evaluate a saved policy (or a uniformly random one) over many episodes.",
+    discussion: """
+      Prints mean ± std of the episode return and length. `rollout eval random --env cartpole`
+      evaluates uniformly random actions. With --json, prints one object: env, episodes, seed,
+      return and length (each {mean, std, min, max}, std with ddof 0), threshold and solved.
+      """)
+
+  @Argument(help: "A .policy file, or `random`.")
+  var policy: String
+
+  @Option(help: "The environment (required for `random`; for a policy, must match its env).")
+  var env: String?
+
+  @Option(help: "Number of episodes.")
+  var episodes: Int = 100
+
+  @OptionGroup var options: RunOptions
+
+  @Flag(help: "Sample actions from the policy's distribution instead of taking the most likely one.")
+  var stochastic = false
+
+  @Flag(help: "Print one JSON object instead of text.")
+  var json = false
+
+  func validate() throws {
+    guard episodes > 0 else { throw ValidationError("--episodes must be positive, got \(episodes)") }
+    guard episodes <= 10_000_000 else {
+      throw ValidationError("--episodes must be at most 10000000, got \(episodes)")
+    }
+    if policy == "random" && env == nil {
+      throw ValidationError("`rollout eval random` needs --env (see `rollout envs`)")
+    }
+  }
+
+  func run() throws {
+    let summary: EvaluationSummary
+    if policy == "random" {
+      let entry = try EnvironmentSetup.entry(named: env!)
+      summary = try evaluateRandom(EnvironmentSetup.make(entry))
+    } else {
+      let file = try PolicyFile.read(from: URL(fileURLWithPath: policy))
+      if let env {
+        let requested = try EnvironmentSetup.entry(named: env)
+        guard requested.name == file.env.name else {
+          throw RolloutError(
+            "\(policy) was trained on \(file.env.id), not \(requested.id); drop --env or pick a "
+              + "policy for \(requested.id)")
+        }
+      }
+      let environment = try file.makeEnvironment()
+      summary = try evaluatePolicy(environment, file.policy)
+    }
+    if json {
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.sortedKeys]
+      print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+    } else {
+      print(
+        String(
+          format: "%@: %d episodes, return %.2f ± %.2f (min %.2f, max %.2f), length %.1f ± %.1f",
+          summary.env, summary.episodes, summary.return.mean, summary.return.std,
+          summary.return.min, summary.return.max, summary.length.mean, summary.length.std))
+      if let threshold = summary.threshold {
+        print("threshold \(threshold): \(summary.solved == true ? "solved" : "not solved")")
+      }
+    }
+  }
+
+  private func evaluatePolicy(_ environment: any ConfigurableEnvironment, _ policy: Policy) throws
+    -> EvaluationSummary
+  {
+    struct Visitor: EnvironmentVisitor {
+      let policy: Policy, seed: UInt64, threads: Int, episodes: Int, mode: ActionMode
+      func visit<E: ConfigurableEnvironment>(_ env: E) -> EvaluationSummary {
+      let evaluator = Evaluator(environment: env, network: policy.network, threads: threads)
+      let seed = self.seed
+      let plan = EvaluationPlan(
+        members: episodes, episodesPerMember: 1, mode: mode,
+        normalizer: policy.normalizer,
+        episodeSeed: { m, _ in
+          SeedDerivation.seed(run: seed, purpose: .userEvaluation, episode: m)
+        })
+      let parameters = policy.parameters
+      let results = evaluator.evaluate(plan) { _, buffer in
+        _ = buffer.update(fromContentsOf: parameters)
+      }
+      return EvaluationSummary(
+        env: env.spec.id, seed: seed, returns: results.episodeReturns,
+        lengths: results.episodeLengths, threshold: env.spec.rewardThreshold)
+      }
+    }
+    return try EnvironmentRegistry.open(
+      environment,
+      with: Visitor(
+        policy: policy, seed: options.seed, threads: options.threads, episodes: episodes,
+        mode: stochastic ? .sampled : .greedy))
+  }
+
+  private func evaluateRandom(_ environment: any ConfigurableEnvironment) throws -> EvaluationSummary {
+    struct Visitor: EnvironmentVisitor {
+      let seed: UInt64, episodes: Int
+      func visit<E: ConfigurableEnvironment>(_ env: E) -> EvaluationSummary {
+      var env = env
+      let observation = UnsafeMutableBufferPointer<Float>.allocate(
+        capacity: env.spec.observationSpace.count)
+      defer { observation.deallocate() }
+      var returns: [Double] = [], lengths: [Int] = []
+      for e in 0..<episodes {
+        let outcome = runRandomEpisode(
+          &env, seed: SeedDerivation.seed(run: seed, purpose: .userEvaluation, episode: e),
+          observation: observation)
+        returns.append(outcome.totalReward)
+        lengths.append(outcome.length)
+      }
+      return EvaluationSummary(
+        env: env.spec.id, seed: seed, returns: returns, lengths: lengths,
+        threshold: env.spec.rewardThreshold)
+      }
+    }
+    return try EnvironmentRegistry.open(environment, with: Visitor(seed: options.seed, episodes: episodes))
+  }
+}

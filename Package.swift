@@ -46,7 +46,7 @@ let package = Package(
     .testTarget(name: "RLCoreTests", dependencies: ["RLCore", "TestSupport"]),
     .testTarget(
       name: "EnvironmentsTests", dependencies: ["Environments", "RLCore", "TestSupport"],
-      resources: [.copy("Fixtures")]),
+      exclude: ["Fixtures"]),
     .testTarget(name: "NetworksTests", dependencies: ["Networks", "RLCore"]),
     .testTarget(
       name: "EvolutionTests",
@@ -54,6 +54,6 @@ let package = Package(
     .testTarget(
       name: "ExperimentsTests",
       dependencies: ["Experiments", "Environments", "Evolution", "Networks", "RLCore", "TestSupport"]),
-    .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+    .testTarget(name: "CLITests", dependencies: ["rollout", "TestSupport"]),
   ]
 )

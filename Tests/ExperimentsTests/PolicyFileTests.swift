@@ -1,0 +1,135 @@
+import Environments
+import Evolution
+import Experiments
+import Foundation
+import Networks
+import RLCore
+import Testing
+import TestSupport
+
+func samplePolicyFile(parameters: [Float]? = nil) throws -> PolicyFile {
+  let network = MLP(inputs: 4, hidden: [16], outputs: 2)
+  let policy = Policy(
+    network: network, parameters: parameters ?? network.normcInitialization(seed: 8, outputScale: 1),
+    normalizer: ObservationNormalizer(mean: [0.1, -0.2, 0.003, 1e-7], std: [1, 2, 0.1, 3.5]),
+    head: ActionHead(space: .discrete(count: 2)))
+  let env = CartPole()
+  return PolicyFile(
+    env: .init(
+      id: env.spec.id, name: "cartpole", config: try EnvironmentSetup.config(of: env),
+      observationSize: 4, actionSpace: env.spec.actionSpace),
+    policy: policy,
+    algorithm: .init(name: "openai-es", config: try JSONValue(encoding: OpenAIES.Config())),
+    seed: 12,
+    training: .init(
+      iterations: 3, envSteps: 100, evaluationSteps: 50, wallTimeSeconds: 0.5, threads: 2,
+      finalEvaluation: nil))
+}
+
+@Suite("Policy files")
+struct PolicyFileTests {
+  @Test("write then read gives the same file, weights bit for bit")
+  func roundTrip() throws {
+    var rng = PhiloxStream(seed: 4)
+    // Awkward values: subnormals, extremes, values with long decimal expansions.
+    var weights = (0..<114).map { _ in rng.nextGaussian() / 3 }
+    weights[0] = .leastNonzeroMagnitude
+    weights[1] = .greatestFiniteMagnitude
+    weights[2] = -0.1
+    weights[3] = 1e-38
+    let file = try samplePolicyFile(parameters: weights)
+    let dir = TestPaths.temporaryDirectory()
+    let url = dir.appendingPathComponent("p.policy")
+    try file.write(to: url)
+    var read = try PolicyFile.read(from: url)
+    #expect(read.checksum != file.checksum)
+    read.checksum = file.checksum  // in memory the unsigned file holds the placeholder
+    #expect(read == file)
+    #expect(read.parameters.map(\.bitPattern) == weights.map(\.bitPattern))
+    #expect(read.policy.normalizer == file.policy.normalizer)
+    // Nothing but the file itself is left in the directory (no temporary files).
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["p.policy"])
+    // The bytes are deterministic.
+    #expect(try file.encoded() == (try file.encoded()))
+  }
+
+  @Test("the checksum is the CRC-32 of the file with its 8 digits zeroed")
+  func checksumDefinition() throws {
+    let data = try samplePolicyFile().encoded()
+    let text = String(decoding: data, as: UTF8.self)
+    let match = try #require(text.firstMatch(of: #/"checksum"\s*:\s*"crc32:([0-9a-f]{8})"/#))
+    let zeroed = text.replacingCharacters(in: match.1.startIndex..<match.1.endIndex, with: "00000000")
+    #expect(String(format: "%08x", crc32(Array(zeroed.utf8))) == String(match.1))
+    #expect(crc32(Array("123456789".utf8)) == 0xCBF4_3926)  // the standard check value
+  }
+
+  func expectRejected(_ data: Data, containing fragment: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    do {
+      _ = try PolicyFile.decode(data)
+      Issue.record("accepted a bad file (expected '\(fragment)')", sourceLocation: sourceLocation)
+    } catch let error as RolloutError {
+      #expect(error.message.contains(fragment), "message: \(error.message)", sourceLocation: sourceLocation)
+      #expect(!error.message.contains("\n"), sourceLocation: sourceLocation)
+    } catch {
+      Issue.record("unexpected error type \(error) for \(fragment)", sourceLocation: sourceLocation)
+    }
+  }
+
+  @Test("bad files are rejected with one line naming the problem")
+  func badFiles() throws {
+    let good = try samplePolicyFile().encoded()
+    expectRejected(Data(), containing: "empty file")
+    expectRejected(good.prefix(good.count / 2), containing: "not a rollout policy file")
+    expectRejected(Data("[1, 2]".utf8), containing: "not a rollout policy file")
+    expectRejected(Data("hello".utf8), containing: "not a rollout policy file")
+
+    let text = String(decoding: good, as: UTF8.self)
+    let flipped = text.replacingOccurrences(of: "\"seed\" : 12", with: "\"seed\" : 13")
+    #expect(flipped != text)
+    expectRejected(Data(flipped.utf8), containing: "checksum mismatch")
+
+    let noChecksum = text.replacingOccurrences(of: "\"checksum\"", with: "\"checksun\"")
+    expectRejected(Data(noChecksum.utf8), containing: "no checksum")
+
+    // Edits with a valid checksum still have to make sense.
+    func resigned(_ edit: (String) -> String) throws -> Data {
+      var edited = edit(text)
+      let match = try #require(edited.firstMatch(of: #/"checksum"\s*:\s*"crc32:([0-9a-f]{8})"/#))
+      edited.replaceSubrange(match.1.startIndex..<match.1.endIndex, with: "00000000")
+      let sum = String(format: "%08x", crc32(Array(edited.utf8)))
+      let again = try #require(edited.firstMatch(of: #/"checksum"\s*:\s*"crc32:([0-9a-f]{8})"/#))
+      edited.replaceSubrange(again.1.startIndex..<again.1.endIndex, with: sum)
+      return Data(edited.utf8)
+    }
+    expectRejected(try resigned { $0.replacingOccurrences(of: "\"version\" : 1", with: "\"version\" : 7") }, containing: "version 7 is not supported")
+    expectRejected(try resigned { $0.replacingOccurrences(of: "\"rollout-policy\"", with: "\"other\"") }, containing: "format is not")
+    expectRejected(try resigned { $0.replacingOccurrences(of: "\"observation_size\" : 4", with: "\"observation_size\" : 5") }, containing: "does not match observation size 5")
+    expectRejected(try resigned { $0.replacingOccurrences(of: "\"seed\" : 12", with: "\"seed\" : \"twelve\"") }, containing: "field 'seed' has the wrong type")
+    var wrongShape = try samplePolicyFile()
+    wrongShape.network.layerSizes = [4, 17, 2]
+    expectRejected(try wrongShape.encoded(), containing: "needs 121")
+    var wrongStd = try samplePolicyFile()
+    wrongStd.observationNormalization.std[2] = 0
+    expectRejected(try wrongStd.encoded(), containing: "std must be positive")
+  }
+
+  @Test("a missing file names the file")
+  func missingFile() {
+    #expect(throws: RolloutError.self) { try PolicyFile.read(from: URL(fileURLWithPath: "/nonexistent/x.policy")) }
+    do {
+      _ = try PolicyFile.read(from: URL(fileURLWithPath: "/nonexistent/x.policy"))
+    } catch {
+      #expect("\(error)" == "cannot read policy file /nonexistent/x.policy: no such file")
+    }
+  }
+
+  @Test("non-finite weights are never written")
+  func refusesNaN() throws {
+    var weights = [Float](repeating: 0, count: 114)
+    weights[7] = .nan
+    let file = try samplePolicyFile(parameters: weights)
+    let url = TestPaths.temporaryDirectory().appendingPathComponent("nan.policy")
+    #expect(throws: RolloutError.self) { try file.write(to: url) }
+    #expect(!FileManager.default.fileExists(atPath: url.path))
+  }
+}

@@ -57,7 +57,12 @@ struct Eval: ParsableCommand {
               + "policy for \(requested.id)")
         }
       }
-      let environment = try file.makeEnvironment()
+      let environment: any ConfigurableEnvironment
+      do {
+        environment = try file.makeEnvironment()
+      } catch let error as RolloutError {
+        throw RolloutError("\(policy): \(error.message)")
+      }
       summary = try evaluatePolicy(environment, file.policy)
     }
     if json {

@@ -1,0 +1,189 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// End-to-end tests of the `rollout` command: real processes, real files.
+@Suite("rollout CLI", .serialized)
+struct CLITests {
+  let work = TestPaths.temporaryDirectory("rollout-cli")
+
+  func expectOneLineError(
+    _ result: CommandResult, containing fragment: String, sourceLocation: SourceLocation = #_sourceLocation
+  ) {
+    #expect(result.status != 0, "exit status", sourceLocation: sourceLocation)
+    let lines = result.stderr.split(separator: "\n")
+    #expect(lines.count == 1, "stderr: \(result.stderr)", sourceLocation: sourceLocation)
+    #expect(result.stderr.hasPrefix("rollout: error: "), "stderr: \(result.stderr)", sourceLocation: sourceLocation)
+    #expect(result.stderr.contains(fragment), "stderr: \(result.stderr)", sourceLocation: sourceLocation)
+  }
+
+  @Test("the binary exists")
+  func binaryExists() {
+    #expect(FileManager.default.isExecutableFile(atPath: Rollout.binary.path), "\(Rollout.binary.path)")
+  }
+
+  @Test("envs lists CartPole with its spaces, limit and threshold")
+  func envs() throws {
+    let result = try Rollout.run(["envs"])
+    #expect(result.status == 0)
+    #expect(result.stdout.contains("cartpole  CartPole-v1  Box(4)       Discrete(2)  500         475.0"))
+  }
+
+  @Test("train → eval: the saved policy solves CartPole, and eval --json has the promised fields")
+  func trainAndEvaluate() throws {
+    let out = work.appendingPathComponent("run")
+    let train = try Rollout.run(["train", "cartpole", "--seed", "3", "--threads", "2", "--out", out.path])
+    #expect(train.status == 0, "\(train.stderr)")
+    #expect(train.stdout.contains("solved after"))
+    #expect(train.stdout.contains("gen    1"), "non-TTY output has plain progress lines")
+    let policy = out.appendingPathComponent("cartpole-openai-es.policy")
+    #expect(FileManager.default.fileExists(atPath: policy.path))
+    let metrics = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+    let first = try JSONSerialization.jsonObject(with: Data(metrics.split(separator: "\n")[0].utf8)) as! [String: Any]
+    for key in ["generation", "mean_return", "max_return", "evaluation_return", "env_steps", "steps_per_second", "elapsed_seconds"] {
+      #expect(first[key] != nil, "metrics field \(key)")
+    }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == ["cartpole-openai-es.policy", "metrics.jsonl"])
+
+    let eval = try Rollout.run(["eval", policy.path, "--episodes", "20", "--json"])
+    #expect(eval.status == 0, "\(eval.stderr)")
+    let object = try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as! [String: Any]
+    #expect(object["env"] as? String == "CartPole-v1")
+    #expect(object["episodes"] as? Int == 20)
+    #expect(object["seed"] as? Int == 0)
+    for key in ["return", "length"] {
+      let stats = try #require(object[key] as? [String: Double])
+      #expect(Set(stats.keys) == ["mean", "std", "min", "max"])
+    }
+    #expect((object["return"] as! [String: Double])["mean"]! >= 475)
+
+    let text = try Rollout.run(["eval", policy.path, "--episodes", "5", "--env", "CartPole-v1"])
+    #expect(text.status == 0)
+    #expect(text.stdout.contains("5 episodes, return"))
+  }
+
+  @Test("the same seed gives byte-identical weights with 1 and 2 threads")
+  func threadDeterminism() throws {
+    var weights: [[Double]] = []
+    for threads in ["1", "2"] {
+      let out = work.appendingPathComponent("t\(threads)")
+      let result = try Rollout.run([
+        "train", "cartpole", "--seed", "5", "--threads", threads, "--generations", "12", "--out", out.path, "--quiet",
+      ])
+      #expect(result.status == 0, "\(result.stderr)")
+      let data = try Data(contentsOf: out.appendingPathComponent("cartpole-openai-es.policy"))
+      let object = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+      weights.append(object["parameters"] as! [Double])
+    }
+    #expect(weights[0] == weights[1])
+    #expect(weights[0].count == 114)
+  }
+
+  @Test("eval random gives CartPole's random-policy return (about 22)")
+  func evalRandom() throws {
+    let result = try Rollout.run(["eval", "random", "--env", "cartpole", "--episodes", "1000", "--json"])
+    #expect(result.status == 0)
+    let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+    let mean = (object["return"] as! [String: Double])["mean"]!
+    #expect(mean > 18 && mean < 28, "random return \(mean)")
+    #expect(object["solved"] as? Bool == false)
+  }
+
+  @Test(
+    "bad arguments end with one clear line and a non-zero exit",
+    arguments: [
+      (["train", "pong"], "unknown environment 'pong'; valid names: cartpole"),
+      (["train", "cartpole", "--algo", "sgd"], "unknown algorithm 'sgd'; valid names: openai-es"),
+      (["train", "cartpole", "--threads", "0"], "--threads must be at least 1"),
+      (["train", "cartpole", "--threads", "-2"], "--threads"),
+      (["train", "cartpole", "--generations", "0"], "--generations must be positive"),
+      (["train", "cartpole", "--max-steps", "-5"], "--max-steps"),
+      (["train", "cartpole", "--population", "7"], "--population must be an even number"),
+      (["train", "cartpole", "--sigma", "0"], "--sigma must be a positive number"),
+      (["train", "cartpole", "--seed", "abc"], "abc"),
+      (["eval", "random"], "needs --env"),
+      (["eval", "random", "--env", "pong"], "unknown environment 'pong'"),
+      (["eval", "random", "--env", "cartpole", "--episodes", "0"], "--episodes must be positive"),
+      (["eval", "/nonexistent/p.policy"], "cannot read policy file /nonexistent/p.policy: no such file"),
+      (["bench", "quantum"], "quantum"),
+      (["frobnicate"], "frobnicate"),
+    ])
+  func badArguments(arguments: [String], fragment: String) throws {
+    expectOneLineError(try Rollout.run(arguments), containing: fragment)
+  }
+
+  @Test("broken policy files are rejected with one line naming the file and the problem")
+  func brokenPolicies() throws {
+    let out = work.appendingPathComponent("good")
+    #expect(try Rollout.run(["train", "cartpole", "--generations", "2", "--no-early-stop", "--out", out.path, "--quiet"]).status == 0)
+    let good = try Data(contentsOf: out.appendingPathComponent("cartpole-openai-es.policy"))
+
+    func check(_ name: String, _ data: Data, _ fragment: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+      let url = work.appendingPathComponent(name)
+      try data.write(to: url)
+      let result = try Rollout.run(["eval", url.path, "--episodes", "2"])
+      expectOneLineError(result, containing: url.path, sourceLocation: sourceLocation)
+      expectOneLineError(result, containing: fragment, sourceLocation: sourceLocation)
+    }
+    try check("empty.policy", Data(), "empty file")
+    try check("truncated.policy", good.prefix(good.count - 40), "not a rollout policy file")
+    try check("text.policy", Data("not json at all\n".utf8), "not a rollout policy file")
+    var flipped = good
+    // Change one digit of one weight: still valid JSON, but not what was written.
+    var index = flipped.firstRange(of: Data("\"parameters\"".utf8))!.upperBound + 20
+    while !(UInt8(ascii: "3")...UInt8(ascii: "8")).contains(flipped[index]) { index += 1 }
+    flipped[index] += 1
+    try check("flipped.policy", flipped, "checksum mismatch")
+
+    // A policy for another observation size, correctly signed.
+    let text = String(decoding: good, as: UTF8.self)
+      .replacingOccurrences(of: "\"observation_size\" : 4", with: "\"observation_size\" : 6")
+    try check("other.policy", resign(text), "observation size 6")
+
+    let wrongEnv = String(decoding: good, as: UTF8.self)
+      .replacingOccurrences(of: "\"name\" : \"cartpole\"", with: "\"name\" : \"acrobot\"")
+    try check("unknown-env.policy", resign(wrongEnv), "unknown environment 'acrobot'")
+  }
+
+  @Test("an unwritable output directory is reported, and nothing is left half-written")
+  func unwritableOutput() throws {
+    let file = work.appendingPathComponent("plain-file")
+    try Data("x".utf8).write(to: file)
+    expectOneLineError(
+      try Rollout.run(["train", "cartpole", "--out", file.path, "--quiet"]), containing: "is not a directory")
+  }
+
+  @Test("training without --out makes a fresh run directory under runs/")
+  func defaultRunDirectory() throws {
+    let dir = work.appendingPathComponent("cwd")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    for _ in 0..<2 {
+      #expect(try Rollout.run(["train", "cartpole", "--generations", "1", "--no-early-stop", "--quiet"], in: dir).status == 0)
+    }
+    let runs = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("runs").path)
+    #expect(runs.count == 2, "\(runs)")
+    #expect(runs.allSatisfy { $0.hasPrefix("cartpole-openai-es-0-") })
+  }
+}
+
+/// Rewrites a policy file's checksum after an edit.
+func resign(_ text: String) -> Data {
+  var edited = text
+  let pattern = #/"checksum"\s*:\s*"crc32:([0-9a-f]{8})"/#
+  let match = edited.firstMatch(of: pattern)!
+  edited.replaceSubrange(match.1.startIndex..<match.1.endIndex, with: "00000000")
+  let sum = String(format: "%08x", crc32(Array(edited.utf8)))
+  let again = edited.firstMatch(of: pattern)!
+  edited.replaceSubrange(again.1.startIndex..<again.1.endIndex, with: sum)
+  return Data(edited.utf8)
+}
+
+/// CRC-32 as zlib computes it (an independent copy, so the test does not trust the code it checks).
+func crc32(_ bytes: [UInt8]) -> UInt32 {
+  var crc: UInt32 = 0xFFFF_FFFF
+  for byte in bytes {
+    crc ^= UInt32(byte)
+    for _ in 0..<8 { crc = crc & 1 != 0 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+  }
+  return ~crc
+}

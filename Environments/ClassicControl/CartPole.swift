@@ -158,3 +158,4 @@ public struct CartPole: ConfigurableEnvironment {
     observation[3] = Float(thetaDot)
   }
 }
+

@@ -7,6 +7,8 @@ public final class EpisodeScratch: @unchecked Sendable {
   public let input: UnsafeMutableBufferPointer<Float>
   public let workspace: UnsafeMutableBufferPointer<Float>
   public let parameters: UnsafeMutableBufferPointer<Float>
+  /// The normaliser's means then standard deviations, copied here once per episode.
+  public let normalization: UnsafeMutableBufferPointer<Float>
   /// Per-dimension sums of the raw observations seen while collecting statistics.
   public let statisticsSum: UnsafeMutableBufferPointer<Double>
   public let statisticsSumOfSquares: UnsafeMutableBufferPointer<Double>
@@ -16,12 +18,14 @@ public final class EpisodeScratch: @unchecked Sendable {
     input = .allocate(capacity: network.inputCount)
     workspace = .allocate(capacity: network.workspaceCount)
     parameters = .allocate(capacity: network.parameterCount)
+    normalization = .allocate(capacity: 2 * network.inputCount)
     statisticsSum = .allocate(capacity: observationCount)
     statisticsSumOfSquares = .allocate(capacity: observationCount)
     observation.initialize(repeating: 0)
     input.initialize(repeating: 0)
     workspace.initialize(repeating: 0)
     parameters.initialize(repeating: 0)
+    normalization.initialize(repeating: 0)
     statisticsSum.initialize(repeating: 0)
     statisticsSumOfSquares.initialize(repeating: 0)
   }
@@ -31,6 +35,7 @@ public final class EpisodeScratch: @unchecked Sendable {
     input.deallocate()
     workspace.deallocate()
     parameters.deallocate()
+    normalization.deallocate()
     statisticsSum.deallocate()
     statisticsSumOfSquares.deallocate()
   }
@@ -62,6 +67,12 @@ public func runEpisode<E: Environment>(
   let observation = scratch.observation
   let dimension = observation.count
   var actionRNG = PhiloxStream(seed: SplitMix64.mix(seed ^ RandomPurpose.actionSampling.rawValue))
+  normalizer.write(into: scratch.normalization)
+  let clip = normalizer.clip
+  let input = scratch.input.baseAddress!
+  let parameters = UnsafePointer(scratch.parameters.baseAddress!)
+  let workspace = scratch.workspace.baseAddress!
+  let normalization = UnsafePointer(scratch.normalization.baseAddress!)
   env.reset(seed: seed, observation: observation)
   var total = 0.0
   var length = 0
@@ -75,10 +86,9 @@ public func runEpisode<E: Environment>(
       }
       counted += 1
     }
-    normalizer.apply(UnsafePointer(observation.baseAddress!), into: scratch.input.baseAddress!)
-    let outputs = network.forward(
-      parameters: scratch.parameters.baseAddress!, input: scratch.input.baseAddress!,
-      workspace: scratch.workspace.baseAddress!)
+    ObservationNormalizer.apply(
+      observation.baseAddress!, into: input, values: normalization, dimension: dimension, clip: clip)
+    let outputs = network.forward(parameters: parameters, input: input, workspace: workspace)
     let action = head.action(outputs: outputs, mode: mode, rng: &actionRNG)
     let step = env.step(action, observation: observation)
     total += step.reward

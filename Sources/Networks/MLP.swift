@@ -63,10 +63,10 @@ public struct MLP: Sendable, Equatable, Codable {
     for l in 0...last {
       let inCount = layerSizes[l]
       let outCount = layerSizes[l + 1]
-      let act: Activation? = l == last ? nil : activation
       denseLayer(
         input: x, inCount: inCount, weights: p, bias: p + inCount * outCount,
-        outCount: outCount, output: y, activation: act)
+        outCount: outCount, output: y)
+      if l != last { activate(y, outCount, activation) }
       p += inCount * outCount + outCount
       x = UnsafePointer(y)
       y += outCount
@@ -85,33 +85,36 @@ func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
   UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
 }
 
+/// Applies the activation in place to `count` values (SIMD8 blocks, then one value at a time).
 @inlinable @inline(__always)
-func activate(_ v: SIMD8<Float>, _ activation: Activation?) -> SIMD8<Float> {
+func activate(_ y: UnsafeMutablePointer<Float>, _ count: Int, _ activation: Activation) {
+  var j = 0
   switch activation {
-  case .tanh?: fastTanh(v)
-  case .relu?: v.replacing(with: 0, where: v .< 0)
-  case nil: v
+  case .tanh:
+    while j &+ 8 <= count {
+      store8(fastTanh(load8(y + j)), y + j)
+      j &+= 8
+    }
+    while j < count {
+      y[j] = fastTanh(y[j])
+      j &+= 1
+    }
+  case .relu:
+    while j < count {
+      if y[j] < 0 { y[j] = 0 }
+      j &+= 1
+    }
   }
 }
 
-@inlinable @inline(__always)
-func activate(_ v: Float, _ activation: Activation?) -> Float {
-  switch activation {
-  case .tanh?: fastTanh(v)
-  case .relu?: v < 0 ? 0 : v
-  case nil: v
-  }
-}
-
-/// `y = act(x @ W + b)` with W input-major. Units are processed 16, then 8 at a time in SIMD8
+/// `y = x @ W + b` with W input-major. Units are processed 16, then 8 at a time in SIMD8
 /// lanes (each input broadcast once per block); the last `out % 8` units use four interleaved
 /// partial sums to keep the dependency chains short. The summation order is fixed, so results do
 /// not depend on anything but the inputs.
-@inlinable
+@inlinable @inline(__always)
 func denseLayer(
   input x: UnsafePointer<Float>, inCount: Int, weights w: UnsafePointer<Float>,
-  bias b: UnsafePointer<Float>, outCount: Int, output y: UnsafeMutablePointer<Float>,
-  activation: Activation?
+  bias b: UnsafePointer<Float>, outCount: Int, output y: UnsafeMutablePointer<Float>
 ) {
   var j = 0
   while j + 16 <= outCount {
@@ -124,8 +127,8 @@ func denseLayer(
       a1 += xi * load8(row + 8)
       row += outCount
     }
-    store8(activate(a0, activation), y + j)
-    store8(activate(a1, activation), y + j + 8)
+    store8(a0, y + j)
+    store8(a1, y + j + 8)
     j += 16
   }
   while j + 8 <= outCount {
@@ -135,25 +138,53 @@ func denseLayer(
       a0 += SIMD8<Float>(repeating: x[i]) * load8(row)
       row += outCount
     }
-    store8(activate(a0, activation), y + j)
+    store8(a0, y + j)
     j += 8
   }
-  while j < outCount {
-    var s = SIMD4<Float>.zero
-    var i = 0
-    while i + 4 <= inCount {
-      s += SIMD4(x[i], x[i + 1], x[i + 2], x[i + 3])
-        * SIMD4(
-          w[i * outCount + j], w[(i + 1) * outCount + j], w[(i + 2) * outCount + j],
-          w[(i + 3) * outCount + j])
-      i += 4
-    }
-    var total = b[j] + ((s[0] + s[1]) + (s[2] + s[3]))
-    while i < inCount {
-      total += x[i] * w[i * outCount + j]
-      i += 1
-    }
-    y[j] = activate(total, activation)
-    j += 1
+  // Fewer than 8 units left (the output layer of most policies): SIMD4/SIMD2/scalar pieces over
+  // the units, each with four accumulators over the inputs, summed in a fixed order.
+  while j + 4 <= outCount {
+    let sums = narrowBlock(SIMD4<Float>.self, x, inCount, w + j, outCount)
+    let z = UnsafeRawPointer(b + j).loadUnaligned(as: SIMD4<Float>.self) + sums
+    for k in 0..<4 { y[j + k] = z[k] }
+    j += 4
   }
+  while j + 2 <= outCount {
+    let sums = narrowBlock(SIMD2<Float>.self, x, inCount, w + j, outCount)
+    let z = UnsafeRawPointer(b + j).loadUnaligned(as: SIMD2<Float>.self) + sums
+    y[j] = z[0]
+    y[j + 1] = z[1]
+    j += 2
+  }
+  if j < outCount {
+    // The last unit reads two lanes and keeps one; the extra float is W[i, j + 1] or, on the last
+    // row, the layer's first bias, so it never leaves the layer's parameters.
+    let z = b[j] + narrowBlock(SIMD2<Float>.self, x, inCount, w + j, outCount)[0]
+    y[j] = z
+  }
+}
+
+/// `Σᵢ x[i] · W[i, j..<j+V.scalarCount]` with four interleaved accumulators over `i`.
+@inlinable @inline(__always)
+func narrowBlock<V: SIMD>(
+  _: V.Type, _ x: UnsafePointer<Float>, _ inCount: Int, _ w: UnsafePointer<Float>, _ stride: Int
+) -> V where V.Scalar == Float {
+  var a0 = V(), a1 = V(), a2 = V(), a3 = V()
+  var i = 0
+  var row = w
+  func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+  while i &+ 4 <= inCount {
+    a0 += V(repeating: x[i]) * load(row)
+    a1 += V(repeating: x[i &+ 1]) * load(row + stride)
+    a2 += V(repeating: x[i &+ 2]) * load(row + 2 &* stride)
+    a3 += V(repeating: x[i &+ 3]) * load(row + 3 &* stride)
+    row += 4 &* stride
+    i &+= 4
+  }
+  while i < inCount {
+    a0 += V(repeating: x[i]) * load(row)
+    row += stride
+    i &+= 1
+  }
+  return (a0 + a1) + (a2 + a3)
 }

@@ -30,15 +30,33 @@ public struct ObservationNormalizer: Sendable, Equatable, Codable {
 
   public var dimension: Int { mean.count }
 
-  @inlinable
+  /// Normalises `observation` into `input`, reading the statistics from `values`
+  /// (`dimension` means, then `dimension` standard deviations, as `write(into:)` lays them out).
+  @inlinable @inline(__always)
+  public static func apply(
+    _ observation: UnsafePointer<Float>, into input: UnsafeMutablePointer<Float>,
+    values: UnsafePointer<Float>, dimension: Int, clip: Float
+  ) {
+    for i in 0..<dimension {
+      let z = (observation[i] - values[i]) / values[dimension &+ i]
+      input[i] = z > clip ? clip : (z < -clip ? -clip : z)
+    }
+  }
+
+  /// Writes the means, then the standard deviations, into `buffer` (`2 · dimension` floats), the
+  /// flat layout the per-step `apply` reads.
+  public func write(into buffer: UnsafeMutableBufferPointer<Float>) {
+    for i in 0..<dimension {
+      buffer[i] = mean[i]
+      buffer[dimension + i] = std[i]
+    }
+  }
+
+  /// Normalises one observation (the same arithmetic as the per-step path).
   public func apply(_ observation: UnsafePointer<Float>, into input: UnsafeMutablePointer<Float>) {
-    mean.withUnsafeBufferPointer { m in
-      std.withUnsafeBufferPointer { s in
-        for i in 0..<m.count {
-          let z = (observation[i] - m[i]) / s[i]
-          input[i] = z > clip ? clip : (z < -clip ? -clip : z)
-        }
-      }
+    let values = mean + std
+    values.withUnsafeBufferPointer {
+      Self.apply(observation, into: input, values: $0.baseAddress!, dimension: dimension, clip: clip)
     }
   }
 }

@@ -39,14 +39,17 @@ public enum JSONValue: Sendable, Equatable, Codable {
     }
   }
 
-  /// The tree for an encodable value.
+  /// The tree for an encodable value, with snake_case keys like the rest of rollout's files.
   public init<T: Encodable>(encoding value: T) throws {
-    let data = try JSONEncoder().encode(value)
-    self = try JSONDecoder().decode(JSONValue.self, from: data)
+    let encoder = JSONEncoder()
+    encoder.keyEncodingStrategy = .convertToSnakeCase
+    self = try JSONDecoder().decode(JSONValue.self, from: encoder.encode(value))
   }
 
-  /// Decodes the tree as `T`.
+  /// Decodes the tree (snake_case keys) as `T`.
   public func decode<T: Decodable>(as type: T.Type) throws -> T {
-    try JSONDecoder().decode(T.self, from: JSONEncoder().encode(self))
+    let decoder = JSONDecoder()
+    decoder.keyDecodingStrategy = .convertFromSnakeCase
+    return try decoder.decode(T.self, from: JSONEncoder().encode(self))
   }
 }

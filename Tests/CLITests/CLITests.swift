@@ -145,6 +145,42 @@ struct CLITests {
     try check("unknown-env.policy", resign(wrongEnv), "unknown environment 'acrobot'")
   }
 
+  @Test(
+    "the documented Python reader (standard library only) accepts a policy and rejects a corrupt one",
+    .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")
+      || FileManager.default.isExecutableFile(atPath: "/usr/local/bin/python3")))
+  func pythonReader() throws {
+    let out = work.appendingPathComponent("py")
+    #expect(try Rollout.run(["train", "cartpole", "--generations", "2", "--no-early-stop", "--out", out.path, "--quiet"]).status == 0)
+    let policy = out.appendingPathComponent("cartpole-openai-es.policy")
+    let script = TestPaths.packageRoot.appendingPathComponent("docs/read_policy.py").path
+    func python(_ arguments: [String]) throws -> (Int32, String) {
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+      process.arguments = ["python3", script] + arguments
+      let pipe = Pipe()
+      process.standardOutput = pipe
+      process.standardError = pipe
+      try process.run()
+      let data = pipe.fileHandleForReading.readDataToEndOfFile()
+      process.waitUntilExit()
+      return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+    let (status, text) = try python([policy.path, "--obs", "0.01", "0.02", "-0.03", "0.04"])
+    #expect(status == 0, "\(text)")
+    #expect(text.contains("CartPole-v1: [4, 16, 2] tanh MLP, 114 weights, openai-es seed 0, 2 iterations"))
+    #expect(text.contains("action: 0") || text.contains("action: 1"))
+
+    var corrupt = try Data(contentsOf: policy)
+    let at = corrupt.firstRange(of: Data("\"seed\" : 0".utf8))!.upperBound - 1
+    corrupt[at] = UInt8(ascii: "9")
+    let bad = work.appendingPathComponent("py-corrupt.policy")
+    try corrupt.write(to: bad)
+    let (badStatus, badText) = try python([bad.path])
+    #expect(badStatus != 0)
+    #expect(badText.contains("checksum mismatch"))
+  }
+
   @Test("an unwritable output directory is reported, and nothing is left half-written")
   func unwritableOutput() throws {
     let file = work.appendingPathComponent("plain-file")

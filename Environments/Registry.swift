@@ -40,6 +40,22 @@ public enum EnvironmentRegistry {
       name: "cartpole", id: "CartPole-v1",
       summary: "balance a pole on a moving cart (Gymnasium classic control)",
       type: CartPole.self),
+    EnvironmentEntry(
+      name: "acrobot", id: "Acrobot-v1",
+      summary: "swing a two-link arm's tip above a line (Gymnasium classic control)",
+      type: Acrobot.self),
+    EnvironmentEntry(
+      name: "mountaincar", id: "MountainCar-v0",
+      summary: "rock an underpowered car out of a valley (Gymnasium classic control)",
+      type: MountainCar.self),
+    EnvironmentEntry(
+      name: "mountaincar-continuous", id: "MountainCarContinuous-v0",
+      summary: "MountainCar with a continuous engine and a goal bonus (Gymnasium classic control)",
+      type: MountainCarContinuous.self),
+    EnvironmentEntry(
+      name: "pendulum", id: "Pendulum-v1",
+      summary: "swing a pendulum up and hold it upright (Gymnasium classic control)",
+      type: Pendulum.self),
   ]
 
   /// The short names, in registry order.
@@ -69,6 +85,10 @@ extension EnvironmentRegistry {
     _ environment: any ConfigurableEnvironment, with visitor: V
   ) throws -> V.Output {
     if let env = environment as? CartPole { return try visitor.visit(env) }
+    if let env = environment as? Acrobot { return try visitor.visit(env) }
+    if let env = environment as? MountainCar { return try visitor.visit(env) }
+    if let env = environment as? MountainCarContinuous { return try visitor.visit(env) }
+    if let env = environment as? Pendulum { return try visitor.visit(env) }
     return try visitor.visit(environment)
   }
 }

@@ -69,14 +69,15 @@ public struct CartPole: ConfigurableEnvironment {
   public var theta = 0.0
   /// Pole angular velocity (rad/s).
   public var thetaDot = 0.0
+  @usableFromInline var clock: EpisodeClock
   /// Steps taken in the current episode.
-  public var elapsedSteps: Int { _elapsedSteps }
-  @usableFromInline var _elapsedSteps = 0
+  public var elapsedSteps: Int { clock.elapsed }
   @usableFromInline var terminatedAlready = false
   @usableFromInline var rng = SplitMix64(seed: 0)
 
   public init(config: Config = Config()) {
     self.config = config
+    clock = EpisodeClock(limit: config.maxEpisodeSteps)
     let high: [Float] = [
       Float(CartPole.xThreshold * 2), .infinity, Float(CartPole.thetaThreshold * 2), .infinity,
     ]
@@ -95,7 +96,7 @@ public struct CartPole: ConfigurableEnvironment {
     xDot = rng.uniform(-0.05, 0.05)
     theta = rng.uniform(-0.05, 0.05)
     thetaDot = rng.uniform(-0.05, 0.05)
-    _elapsedSteps = 0
+    clock.reset()
     terminatedAlready = false
     writeObservation(observation)
   }
@@ -109,7 +110,7 @@ public struct CartPole: ConfigurableEnvironment {
     self.xDot = xDot
     self.theta = theta
     self.thetaDot = thetaDot
-    _elapsedSteps = 0
+    clock.reset()
     terminatedAlready = false
     writeObservation(observation)
   }
@@ -130,7 +131,7 @@ public struct CartPole: ConfigurableEnvironment {
     xDot = xDot + CartPole.tau * xAcc
     theta = theta + CartPole.tau * thetaDot
     thetaDot = thetaDot + CartPole.tau * thetaAcc
-    _elapsedSteps += 1
+    let truncated = clock.tick()
 
     let terminated =
       x < -CartPole.xThreshold || x > CartPole.xThreshold
@@ -147,7 +148,7 @@ public struct CartPole: ConfigurableEnvironment {
     }
     writeObservation(observation)
     return Step(
-      reward: reward, terminated: terminated, truncated: elapsedSteps >= config.maxEpisodeSteps)
+      reward: reward, terminated: terminated, truncated: truncated)
   }
 
   @inlinable

@@ -1,7 +1,7 @@
 import RLCore
 
-/// Draws uniformly random actions: `(next() >> 32) % n` for discrete spaces (the golden traces'
-/// rule) and `low + (high − low)·u` per dimension for boxes.
+/// Draws uniformly random actions with the golden traces' rules: `(next() >> 32) % n` for discrete
+/// spaces, and `Float(low + (high − low)·u)` in Double per dimension for boxes.
 public struct RandomActions: Sendable {
   public let space: ActionSpace
   @usableFromInline let count: Int
@@ -37,7 +37,7 @@ public struct RandomActions: Sendable {
     }
     var values = SIMD8<Float>.zero
     for i in 0..<dimensions {
-      values[i] = low[i] + width[i] * Float(rng.nextUnit())
+      values[i] = Float(Double(low[i]) + Double(width[i]) * rng.nextUnit())
     }
     return Action(values: values)
   }

@@ -100,3 +100,31 @@ extension Environment {
     frame.fill(.white)
   }
 }
+
+/// Counts the steps of an episode and says when the time limit truncates it.
+///
+/// `tick` returns true on the step where the count reaches the limit and on every step after it,
+/// so stepping past the end keeps reporting truncation.
+public struct EpisodeClock: Sendable, Equatable {
+  public let limit: Int
+  @usableFromInline var count = 0
+
+  public init(limit: Int) {
+    self.limit = limit
+  }
+
+  /// Steps taken since the last reset.
+  @inlinable public var elapsed: Int { count }
+
+  @inlinable
+  public mutating func reset() {
+    count = 0
+  }
+
+  /// Counts one step; true when the episode is truncated by the limit.
+  @inlinable
+  public mutating func tick() -> Bool {
+    count &+= 1
+    return count >= limit
+  }
+}

@@ -6,39 +6,6 @@ import TestSupport
 
 @Suite("CartPole-v1")
 struct CartPoleTests {
-  @Test("replays every recorded Gymnasium 1.4.0 episode bit for bit")
-  func goldenTraces() throws {
-    let episodes = try GoldenTraces.episodes(of: "CartPole-v1")
-    try #require(!episodes.isEmpty, "no CartPole-v1 records in \(GoldenTraces.url.path)")
-    var observation = [Float](repeating: 0, count: 4)
-    var checkedSteps = 0
-    for episode in episodes {
-      var env = CartPole()
-      let s = episode.initialState
-      observation.withUnsafeMutableBufferPointer {
-        env.setState(x: s[0], xDot: s[1], theta: s[2], thetaDot: s[3], observation: $0)
-      }
-      #expect(observation == episode.initialObs.map { Float($0) }, "episode \(episode.episodeIndex) reset")
-      for step in episode.steps {
-        guard case .discrete(let index) = step.action else {
-          Issue.record("CartPole records hold discrete actions")
-          return
-        }
-        let result = observation.withUnsafeMutableBufferPointer {
-          env.step(Action(index: index), observation: $0)
-        }
-        let label = "episode \(episode.episodeIndex) step \(step.t)"
-        #expect(observation == step.obs.map { Float($0) }, "\(label): observation")
-        #expect([env.x, env.xDot, env.theta, env.thetaDot] == step.state, "\(label): state")
-        #expect(result.reward == step.reward, "\(label): reward")
-        #expect(result.terminated == step.terminated, "\(label): terminated")
-        #expect(result.truncated == step.truncated, "\(label): truncated")
-        checkedSteps += 1
-      }
-    }
-    #expect(checkedSteps == episodes.reduce(0) { $0 + $1.steps.count })
-  }
-
   @Test("Gymnasium's hand-made golden values (environments.md §1)")
   func referenceValues() {
     var env = CartPole()

@@ -12,6 +12,21 @@ public struct BoxSpace: Sendable, Equatable, Codable {
   /// The number of dimensions.
   public var count: Int { low.count }
 
+  public init(from decoder: Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    let low = try container.decode([Float].self, forKey: .low)
+    let high = try container.decode([Float].self, forKey: .high)
+    guard low.count == high.count else {
+      throw DecodingError.dataCorruptedError(
+        forKey: .high, in: container, debugDescription: "low and high differ in length")
+    }
+    self.init(low: low, high: high)
+  }
+
+  private enum CodingKeys: String, CodingKey {
+    case low, high
+  }
+
   /// Whether every value lies inside its interval (NaN never does).
   public func contains(_ values: UnsafeBufferPointer<Float>) -> Bool {
     guard values.count == count else { return false }
@@ -32,7 +47,8 @@ extension BoxSpace: CustomStringConvertible {
   }
 }
 
-/// The actions an environment accepts.
+/// The actions an environment accepts. Encoded as `{"discrete": {"count": n}}` or
+/// `{"box": {"low": [...], "high": [...]}}`.
 public enum ActionSpace: Sendable, Equatable, Codable {
   /// `count` actions, numbered `0..<count`.
   case discrete(count: Int)
@@ -45,6 +61,40 @@ public enum ActionSpace: Sendable, Equatable, Codable {
     switch self {
     case .discrete(let count): count
     case .box(let box): box.count
+    }
+  }
+}
+
+extension ActionSpace {
+  private enum CodingKeys: String, CodingKey {
+    case discrete, box
+  }
+
+  private struct DiscreteRecord: Codable {
+    var count: Int
+  }
+
+  public init(from decoder: Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    if let discrete = try container.decodeIfPresent(DiscreteRecord.self, forKey: .discrete) {
+      guard discrete.count > 0 else {
+        throw DecodingError.dataCorruptedError(
+          forKey: .discrete, in: container, debugDescription: "a discrete space needs count > 0")
+      }
+      self = .discrete(count: discrete.count)
+    } else if let box = try container.decodeIfPresent(BoxSpace.self, forKey: .box) {
+      self = .box(box)
+    } else {
+      throw DecodingError.dataCorrupted(
+        .init(codingPath: decoder.codingPath, debugDescription: "expected 'discrete' or 'box'"))
+    }
+  }
+
+  public func encode(to encoder: Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    switch self {
+    case .discrete(let count): try container.encode(DiscreteRecord(count: count), forKey: .discrete)
+    case .box(let box): try container.encode(box, forKey: .box)
     }
   }
 }

@@ -51,7 +51,7 @@ struct Bench: ParsableCommand {
         let rate = try median {
           try EnvironmentRegistry.open(EnvironmentSetup.make(entry), with: RandomStepping(seconds: seconds))
         }
-        print(String(format: "%-12@ %8.2f M steps/s (random actions, 1 thread)", entry.name, rate / 1e6))
+        print(String(format: "%-24@ %8.2f M steps/s (random actions, 1 thread)", entry.name, rate / 1e6))
       }
     case .policy:
       let rate = median { policySteps(seconds: seconds) }
@@ -109,35 +109,45 @@ struct Bench: ParsableCommand {
       throw RolloutError(
         "allocation counting needs the counting malloc: run Benchmarks/run.sh allocations")
     }
-    var env = CartPole()
-    let network = MLP(inputs: 4, hidden: [16], outputs: 2)
-    let parameters = network.normcInitialization(seed: 1)
-    let scratch = EpisodeScratch(observationCount: 4, network: network)
-    _ = scratch.parameters.update(fromContentsOf: parameters)
-    let actions = RandomActions(space: env.spec.actionSpace)
-    var rng = SplitMix64(seed: 1)
-    env.reset(seed: 1, observation: scratch.observation)
     let steps = 100_000
-    let beforeSteps = counter.count
-    for _ in 0..<steps {
-      if env.step(actions.next(&rng), observation: scratch.observation).isDone {
-        env.reset(seed: nil, observation: scratch.observation)
-      }
+    for entry in EnvironmentRegistry.entries {
+      let count = try EnvironmentRegistry.open(
+        EnvironmentSetup.make(entry), with: CountingStepper(counter: counter, steps: steps))
+      print("\(entry.name): \(Double(count) / Double(steps)) heap allocations per env step (\(steps) steps)")
     }
-    let stepAllocations = counter.count - beforeSteps
-    let beforeForward = counter.count
+    let network = MLP(inputs: 4, hidden: [16], outputs: 2)
+    let scratch = EpisodeScratch(observationCount: 4, network: network)
+    _ = scratch.parameters.update(fromContentsOf: network.normcInitialization(seed: 1))
     var sink: Float = 0
-    for _ in 0..<steps {
+    let forward = counter.allocations(calls: steps) {
       let out = network.forward(
         parameters: scratch.parameters.baseAddress!, input: scratch.observation.baseAddress!,
         workspace: scratch.workspace.baseAddress!)
       sink += out[0]
     }
-    let forwardAllocations = counter.count - beforeForward
     print(
-      "heap allocations: \(Double(stepAllocations) / Double(steps)) per env step, "
-        + "\(Double(forwardAllocations) / Double(steps)) per policy forward "
-        + "(\(steps) of each\(sink.isNaN ? "" : ""))")
+      "4→16→2 policy forward: \(Double(forward) / Double(steps)) heap allocations per call "
+        + "(\(steps) calls\(sink.isNaN ? ", NaN" : ""))")
+  }
+}
+
+/// Steps an env with random actions and counts the heap allocations the steps make.
+struct CountingStepper: EnvironmentVisitor {
+  let counter: MallocCounter
+  let steps: Int
+
+  func visit<E: ConfigurableEnvironment>(_ environment: E) -> UInt64 {
+    var env = environment
+    let observation = UnsafeMutableBufferPointer<Float>.allocate(capacity: env.spec.observationSpace.count)
+    defer { observation.deallocate() }
+    let actions = RandomActions(space: env.spec.actionSpace)
+    var rng = SplitMix64(seed: 1)
+    env.reset(seed: 1, observation: observation)
+    return counter.allocations(calls: steps) {
+      if env.step(actions.next(&rng), observation: observation).isDone {
+        env.reset(seed: nil, observation: observation)
+      }
+    }
   }
 }
 
@@ -153,6 +163,15 @@ struct MallocCounter {
   }
 
   var count: UInt64 { read() }
+
+  /// Heap allocations made by `calls` calls of `body`, after 1000 warm-up calls (the runtime
+  /// builds some type metadata on first use, once per process).
+  func allocations(calls: Int, _ body: () -> Void) -> UInt64 {
+    for _ in 0..<1000 { body() }
+    let before = count
+    for _ in 0..<calls { body() }
+    return count - before
+  }
 }
 
 /// Steps an env with random actions for a while; returns steps per second.

@@ -181,6 +181,32 @@ struct CLITests {
     #expect(badText.contains("checksum mismatch"))
   }
 
+  @Test("no heap allocation per env step (every env) or per policy forward, under a counting malloc")
+  func noAllocations() throws {
+    let compiler = ["/usr/bin/cc", "/usr/bin/clang", "/usr/bin/gcc"].first {
+      FileManager.default.isExecutableFile(atPath: $0)
+    }
+    try #require(compiler != nil, "a C compiler is needed to build Benchmarks/malloc_counter.c")
+    let library = work.appendingPathComponent("libmalloc_counter.so")
+    let build = Process()
+    build.executableURL = URL(fileURLWithPath: compiler!)
+    build.arguments = [
+      "-O2", "-shared", "-fPIC",
+      TestPaths.packageRoot.appendingPathComponent("Benchmarks/malloc_counter.c").path,
+      "-o", library.path, "-ldl",
+    ]
+    try build.run()
+    build.waitUntilExit()
+    try #require(build.terminationStatus == 0)
+    let result = try Rollout.run(["bench", "allocations"], environment: ["LD_PRELOAD": library.path])
+    #expect(result.status == 0, "\(result.stderr)")
+    let lines = result.stdout.split(separator: "\n")
+    #expect(lines.count == 6, "\(result.stdout)")
+    #expect(lines.allSatisfy { $0.contains(": 0.0 heap allocations per") }, "\(result.stdout)")
+    // Without the counter the command says how to get it.
+    expectOneLineError(try Rollout.run(["bench", "allocations"]), containing: "Benchmarks/run.sh allocations")
+  }
+
   @Test("an unwritable output directory is reported, and nothing is left half-written")
   func unwritableOutput() throws {
     let file = work.appendingPathComponent("plain-file")

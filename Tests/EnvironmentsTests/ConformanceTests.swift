@@ -1,0 +1,69 @@
+import Environments
+import Evaluation
+import RLCore
+import Testing
+
+/// Adapts the checker to a registry entry (the env is opened as its concrete type).
+struct CheckVisitor: EnvironmentVisitor {
+  let episodes: Int
+  func visit<E: ConfigurableEnvironment>(_ environment: E) -> [String] {
+    EnvironmentChecker.check(environment, episodes: episodes)
+  }
+}
+
+@Suite("Environment conformance")
+struct ConformanceTests {
+  @Test("every registered env passes the checker", arguments: EnvironmentRegistry.names)
+  func registeredEnvironments(name: String) throws {
+    let entry = try #require(EnvironmentRegistry.entry(named: name))
+    let problems = try EnvironmentRegistry.open(entry.make(), with: CheckVisitor(episodes: 10))
+    #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
+  }
+
+  @Test("a short time limit is honoured exactly by every env", arguments: EnvironmentRegistry.names)
+  func shortTimeLimits(name: String) throws {
+    let limited: any ConfigurableEnvironment
+    switch name {
+    case "cartpole": limited = CartPole(config: .init(maxEpisodeSteps: 3))
+    case "acrobot": limited = Acrobot(config: .init(maxEpisodeSteps: 3))
+    case "mountaincar": limited = MountainCar(config: .init(maxEpisodeSteps: 3))
+    case "mountaincar-continuous": limited = MountainCarContinuous(config: .init(maxEpisodeSteps: 3))
+    case "pendulum": limited = Pendulum(config: .init(maxEpisodeSteps: 3))
+    default:
+      Issue.record("add \(name) to this test")
+      return
+    }
+    #expect(limited.spec.maxEpisodeSteps == 3)
+    #expect(try EnvironmentRegistry.open(limited, with: CheckVisitor(episodes: 5)).isEmpty)
+  }
+
+  /// An env that breaks the contract on purpose, to show the checker can fail.
+  struct BrokenEnvironment: Environment {
+    var spec = EnvSpec(
+      id: "Broken-v0", name: "broken", observationSpace: BoxSpace(low: [-1], high: [1]),
+      actionSpace: .discrete(count: 2), maxEpisodeSteps: 10, rewardThreshold: nil)
+    var t = 0
+    var leaveSpace = false
+    var forgetTruncation = false
+    mutating func reset(seed: UInt64?, observation: UnsafeMutableBufferPointer<Float>) {
+      t = 0
+      observation[0] = Float((seed ?? 0) % 7) / 10
+    }
+    mutating func step(_ action: Action, observation: UnsafeMutableBufferPointer<Float>) -> Step {
+      t += 1
+      observation[0] = leaveSpace && t == 4 ? 2 : 0
+      return Step(reward: 1, terminated: false, truncated: forgetTruncation ? false : t >= 10)
+    }
+  }
+
+  @Test("the checker reports broken envs")
+  func detectsProblems() {
+    var outside = BrokenEnvironment()
+    outside.leaveSpace = true
+    #expect(EnvironmentChecker.check(outside).contains { $0.contains("outside") })
+    var endless = BrokenEnvironment()
+    endless.forgetTruncation = true
+    #expect(EnvironmentChecker.check(endless).contains { $0.contains("truncated is false") })
+    #expect(EnvironmentChecker.check(BrokenEnvironment()).isEmpty)
+  }
+}

@@ -26,8 +26,10 @@ public struct EvolutionRunConfig: Sendable, Equatable, Codable {
   /// Episodes of the confirming evaluation once the quick one reaches the threshold, and of the
   /// final evaluation.
   public var confirmationEpisodes: Int = 100
-  /// Stop as soon as the confirming evaluation reaches the env's reward threshold.
+  /// Stop as soon as the confirming evaluation reaches the target return.
   public var stopAtThreshold: Bool = true
+  /// The return that counts as solved; nil means the env's reward threshold (Pendulum has none).
+  public var targetReturn: Double? = nil
   /// Normalise observations with running statistics (frozen within a generation).
   public var observationNormalization: Bool = true
   /// Probability that a training rollout adds its observations to the statistics (reference: 0.01).
@@ -79,6 +81,7 @@ public func runEvolution<E: Environment, S: EvolutionStrategy>(
   func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
 
   let spec = environment.spec
+  let target = config.targetReturn ?? spec.rewardThreshold
   let network = MLP(
     inputs: spec.observationSpace.count, hidden: config.hidden,
     outputs: spec.actionSpace.policyOutputCount, activation: config.activation)
@@ -168,7 +171,7 @@ public func runEvolution<E: Environment, S: EvolutionStrategy>(
         evaluationSteps: evaluationSteps, elapsedSeconds: now,
         stepsPerSecond: now > 0 ? Double(envSteps) / now : 0))
 
-    if config.stopAtThreshold, let threshold = spec.rewardThreshold, quickMean >= threshold {
+    if config.stopAtThreshold, let threshold = target, quickMean >= threshold {
       let confirm = evaluate(parameters, current.normalizer, episodes: config.confirmationEpisodes, tag: 1, generation: g)
       evaluationSteps += confirm.totalSteps
       let summary = EvaluationSummary(
@@ -196,7 +199,7 @@ public func runEvolution<E: Environment, S: EvolutionStrategy>(
     evaluationSteps += final.totalSteps
     chosen.confirmed = EvaluationSummary(
       env: spec.id, seed: seed, returns: final.episodeReturns, lengths: final.episodeLengths,
-      threshold: spec.rewardThreshold)
+      threshold: target)
   }
   return TrainingOutcome(
     policy: chosen.policy, generations: generation, envSteps: envSteps,

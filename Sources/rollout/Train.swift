@@ -37,6 +37,15 @@ struct Train: ParsableCommand {
   @Option(name: .customLong("learning-rate"), help: "α, Adam's step size (default: the preset's).")
   var learningRate: Float?
 
+  @Option(help: "λ, the L2 coefficient (weight decay) of OpenAI-ES (default: the preset's).")
+  var l2: Float?
+
+  @Option(help: "Hidden layer sizes, comma-separated, e.g. 32,32 (default: the preset's).")
+  var hidden: String?
+
+  @Option(name: .customLong("episodes-per-member"), help: "Episodes averaged into each member's fitness.")
+  var episodesPerMember: Int?
+
   @Option(help: "Output directory (default: runs/<env>-<algo>-<seed>-<time>).")
   var out: String?
 
@@ -62,6 +71,15 @@ struct Train: ParsableCommand {
     if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
       throw ValidationError("--learning-rate must be a positive number, got \(learningRate)")
     }
+    if let l2, !(l2 >= 0 && l2.isFinite) {
+      throw ValidationError("--l2 must be a number >= 0, got \(l2)")
+    }
+    if let hidden, parseHidden(hidden) == nil {
+      throw ValidationError("--hidden must be positive sizes separated by commas (e.g. 32,32), got '\(hidden)'")
+    }
+    if let episodesPerMember, episodesPerMember <= 0 {
+      throw ValidationError("--episodes-per-member must be positive, got \(episodesPerMember)")
+    }
   }
 
   func run() throws {
@@ -79,6 +97,9 @@ struct Train: ParsableCommand {
     if let population { preset.strategy.populationSize = population }
     if let sigma { preset.strategy.noiseStd = sigma }
     if let learningRate { preset.strategy.learningRate = learningRate }
+    if let l2 { preset.strategy.l2Coefficient = l2 }
+    if let hidden { preset.run.hidden = parseHidden(hidden)! }
+    if let episodesPerMember { preset.run.episodesPerMember = episodesPerMember }
 
     let directory = try outputDirectory(name: entry.name, algorithm: algorithm)
     let log = try MetricsLog(url: directory.appendingPathComponent("metrics.jsonl"))
@@ -141,6 +162,17 @@ struct Train: ParsableCommand {
     try createDirectory(url)
     return url
   }
+}
+
+/// Hidden sizes from "32,32"; nil unless every part is a positive integer (an empty string is no
+/// hidden layer at all: a linear policy).
+func parseHidden(_ text: String) -> [Int]? {
+  if text.isEmpty { return [] }
+  let sizes = text.split(separator: ",", omittingEmptySubsequences: false).map {
+    Int($0.trimmingCharacters(in: .whitespaces))
+  }
+  guard sizes.allSatisfy({ ($0 ?? 0) > 0 && $0! <= 4096 }) else { return nil }
+  return sizes.map { $0! }
 }
 
 /// The algorithm settings recorded in a policy file.

@@ -22,11 +22,20 @@ struct CLITests {
     #expect(FileManager.default.isExecutableFile(atPath: Rollout.binary.path), "\(Rollout.binary.path)")
   }
 
-  @Test("envs lists CartPole with its spaces, limit and threshold")
+  @Test("envs lists every env with its spaces, limit and threshold")
   func envs() throws {
     let result = try Rollout.run(["envs"])
     #expect(result.status == 0)
-    #expect(result.stdout.contains("cartpole  CartPole-v1  Box(4)       Discrete(2)  500         475.0"))
+    let rows = result.stdout.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }
+    for row in [
+      "cartpole CartPole-v1 Box(4) Discrete(2) 500 475.0",
+      "acrobot Acrobot-v1 Box(6) Discrete(3) 500 -100.0",
+      "mountaincar MountainCar-v0 Box(2) Discrete(3) 200 -110.0",
+      "mountaincar-continuous MountainCarContinuous-v0 Box(2) Box(-1.0, 1.0, (1,)) 999 90.0",
+      "pendulum Pendulum-v1 Box(3) Box(-2.0, 2.0, (1,)) 200 -",
+    ] {
+      #expect(rows.contains(row), "missing row: \(row)\n\(result.stdout)")
+    }
   }
 
   @Test("train → eval: the saved policy solves CartPole, and eval --json has the promised fields")
@@ -62,6 +71,25 @@ struct CLITests {
     #expect(text.stdout.contains("5 episodes, return"))
   }
 
+  @Test("continuous actions: train on Pendulum, the policy file records the box, eval and Python read it")
+  func continuousActions() throws {
+    let out = work.appendingPathComponent("pendulum")
+    let train = try Rollout.run(["train", "Pendulum-v1", "--generations", "3", "--out", out.path, "--quiet"])
+    #expect(train.status == 0, "\(train.stderr)")
+    let policy = out.appendingPathComponent("pendulum-openai-es.policy")
+    let object = try JSONSerialization.jsonObject(with: Data(contentsOf: policy)) as! [String: Any]
+    let env = object["env"] as! [String: Any]
+    let box = (env["action_space"] as! [String: Any])["box"] as! [String: [Double]]
+    #expect(box["low"] == [-2] && box["high"] == [2])
+    #expect((object["network"] as! [String: Any])["action_head"] as? String == "tanh-squash")
+    let eval = try Rollout.run(["eval", policy.path, "--episodes", "4", "--json", "--env", "pendulum"])
+    #expect(eval.status == 0, "\(eval.stderr)")
+    let summary = try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as! [String: Any]
+    #expect((summary["length"] as! [String: Double])["mean"] == 200)
+    let mismatch = try Rollout.run(["eval", policy.path, "--env", "cartpole"])
+    expectOneLineError(mismatch, containing: "was trained on Pendulum-v1, not CartPole-v1")
+  }
+
   @Test("the same seed gives byte-identical weights with 1 and 2 threads")
   func threadDeterminism() throws {
     var weights: [[Double]] = []
@@ -92,7 +120,9 @@ struct CLITests {
   @Test(
     "bad arguments end with one clear line and a non-zero exit",
     arguments: [
-      (["train", "pong"], "unknown environment 'pong'; valid names: cartpole"),
+      (["train", "pong"], "unknown environment 'pong'; valid names: cartpole, acrobot, mountaincar, mountaincar-continuous, pendulum"),
+      (["train", "cartpole", "--hidden", "16,x"], "--hidden must be positive sizes"),
+      (["train", "cartpole", "--episodes-per-member", "0"], "--episodes-per-member must be positive"),
       (["train", "cartpole", "--algo", "sgd"], "unknown algorithm 'sgd'; valid names: openai-es"),
       (["train", "cartpole", "--threads", "0"], "--threads must be at least 1"),
       (["train", "cartpole", "--threads", "-2"], "--threads"),
@@ -141,8 +171,12 @@ struct CLITests {
     try check("other.policy", resign(text), "observation size 6")
 
     let wrongEnv = String(decoding: good, as: UTF8.self)
+      .replacingOccurrences(of: "\"name\" : \"cartpole\"", with: "\"name\" : \"pong\"")
+    try check("unknown-env.policy", resign(wrongEnv), "unknown environment 'pong'")
+
+    let otherEnv = String(decoding: good, as: UTF8.self)
       .replacingOccurrences(of: "\"name\" : \"cartpole\"", with: "\"name\" : \"acrobot\"")
-    try check("unknown-env.policy", resign(wrongEnv), "unknown environment 'acrobot'")
+    try check("other-env.policy", resign(otherEnv), "policy expects 4 observations and Discrete(2) actions, but Acrobot-v1 has 6 and Discrete(3)")
   }
 
   @Test(

@@ -15,6 +15,9 @@ public struct EvolutionRunConfig: Sendable, Equatable, Codable {
   /// Hidden layer sizes of the MLP policy.
   public var hidden: [Int] = [16]
   public var activation: Activation = .tanh
+  /// Norm of each output unit's initial weights (normc; OpenAI-ES uses 0.01). A larger value
+  /// starts from policies that already act strongly, which helps sparse-reward envs.
+  public var outputInitScale: Float = 0.01
   /// Stop after this many generations.
   public var maxGenerations: Int = 300
   /// Stop once training episodes have taken this many env steps (nil: no step budget).
@@ -30,12 +33,25 @@ public struct EvolutionRunConfig: Sendable, Equatable, Codable {
   public var stopAtThreshold: Bool = true
   /// The return that counts as solved; nil means the env's reward threshold (Pendulum has none).
   public var targetReturn: Double? = nil
-  /// Normalise observations with running statistics (frozen within a generation).
-  public var observationNormalization: Bool = true
+  /// How observations are scaled before the network sees them.
+  public var observationNormalization: ObservationScaling = .running
   /// Probability that a training rollout adds its observations to the statistics (reference: 0.01).
   public var statisticsProbability: Double = 0.01
 
   public init() {}
+}
+
+/// How a training run scales observations.
+public enum ObservationScaling: String, Sendable, Equatable, Codable, CaseIterable {
+  /// Running mean and std of sampled rollouts, frozen within a generation (OpenAI-ES; the std is
+  /// floored at 0.1 and inputs clipped to ±5).
+  case running
+  /// Fixed: the observation space's centre and half-width, so each input spans [−1, 1]. Only for
+  /// spaces with finite bounds; it suits values far smaller than the running std's 0.1 floor
+  /// (MountainCar's velocity).
+  case bounds
+  /// Raw observations.
+  case off
 }
 
 /// What one generation did; handed to the progress callback and written to the metrics log.
@@ -88,13 +104,25 @@ public func runEvolution<E: Environment, S: EvolutionStrategy>(
   let evaluator = Evaluator(environment: environment, network: network, threads: config.threads)
   let seed = config.seed
   let initial = network.normcInitialization(
-    seed: SeedDerivation.seed(run: seed, purpose: .initialization))
+    seed: SeedDerivation.seed(run: seed, purpose: .initialization), outputScale: config.outputInitScale)
   var state = strategy.initialState(parameters: initial, seed: seed)
   var statistics = RunningStatistics(dimension: spec.observationSpace.count)
+  let space = spec.observationSpace
+  if config.observationNormalization == .bounds,
+    !(space.low + space.high).allSatisfy(\.isFinite) || zip(space.low, space.high).contains(where: { $0 >= $1 })
+  {
+    throw RolloutError(
+      "bounds scaling needs finite observation bounds, and \(spec.id) has \(space); use running scaling")
+  }
   func normalizer() -> ObservationNormalizer {
-    config.observationNormalization
-      ? ObservationNormalizer(statistics: statistics)
-      : .identity(dimension: spec.observationSpace.count)
+    switch config.observationNormalization {
+    case .running: ObservationNormalizer(statistics: statistics)
+    case .off: .identity(dimension: space.count)
+    case .bounds:
+      ObservationNormalizer(
+        mean: zip(space.low, space.high).map { ($0 + $1) / 2 },
+        std: zip(space.low, space.high).map { ($1 - $0) / 2 })
+    }
   }
 
   func evaluate(_ parameters: [Float], _ normalizer: ObservationNormalizer, episodes: Int, tag: Int, generation: Int)
@@ -145,7 +173,7 @@ public func runEvolution<E: Environment, S: EvolutionStrategy>(
 
     // MARK: Tell
     state = strategy.tell(state, population: population, fitness: fitness)
-    if config.observationNormalization {
+    if config.observationNormalization == .running {
       results.accumulate(into: &statistics)
     }
     let parameters = strategy.solution(state)

@@ -40,6 +40,14 @@ struct Train: ParsableCommand {
   @Option(help: "λ, the L2 coefficient (weight decay) of OpenAI-ES (default: the preset's).")
   var l2: Float?
 
+  @Option(
+    name: .customLong("obs-scaling"),
+    help: "Observation scaling: \(ObservationScaling.allCases.map(\.rawValue).joined(separator: ", ")) (default: the preset's).")
+  var observationScaling: String?
+
+  @Option(name: .customLong("init-scale"), help: "Norm of each output unit's initial weights (default: the preset's).")
+  var initScale: Float?
+
   @Option(help: "Hidden layer sizes, comma-separated, e.g. 32,32 (default: the preset's).")
   var hidden: String?
 
@@ -74,6 +82,13 @@ struct Train: ParsableCommand {
     if let l2, !(l2 >= 0 && l2.isFinite) {
       throw ValidationError("--l2 must be a number >= 0, got \(l2)")
     }
+    if let observationScaling, ObservationScaling(rawValue: observationScaling) == nil {
+      throw ValidationError(
+        "--obs-scaling must be one of \(ObservationScaling.allCases.map(\.rawValue).joined(separator: ", ")), got '\(observationScaling)'")
+    }
+    if let initScale, !(initScale > 0 && initScale.isFinite) {
+      throw ValidationError("--init-scale must be a positive number, got \(initScale)")
+    }
     if let hidden, parseHidden(hidden) == nil {
       throw ValidationError("--hidden must be positive sizes separated by commas (e.g. 32,32), got '\(hidden)'")
     }
@@ -98,6 +113,8 @@ struct Train: ParsableCommand {
     if let sigma { preset.strategy.noiseStd = sigma }
     if let learningRate { preset.strategy.learningRate = learningRate }
     if let l2 { preset.strategy.l2Coefficient = l2 }
+    if let initScale { preset.run.outputInitScale = initScale }
+    if let observationScaling { preset.run.observationNormalization = ObservationScaling(rawValue: observationScaling)! }
     if let hidden { preset.run.hidden = parseHidden(hidden)! }
     if let episodesPerMember { preset.run.episodesPerMember = episodesPerMember }
 

@@ -28,6 +28,39 @@ struct TrainingTests {
     #expect(outcome.finalEvaluation.return.mean >= 475)
   }
 
+  @Test(
+    "the presets of Acrobot, MountainCar and MountainCarContinuous reach their thresholds",
+    arguments: [("acrobot", 1), ("acrobot", 2), ("acrobot", 3), ("mountaincar", 1),
+      ("mountaincar-continuous", 1), ("mountaincar-continuous", 2), ("mountaincar-continuous", 3)])
+  func classicControlPresets(env: String, seed: UInt64) throws {
+    // Pendulum's preset needs ~15 s of release-build training per seed: Benchmarks/presets.sh
+    // checks it (and all of these) on seeds 1–3.
+    var preset = EvolutionPreset.openAIES(env: env)
+    preset.run.seed = seed
+    preset.run.threads = 2
+    let environment = try EnvironmentSetup.make(EnvironmentSetup.entry(named: env))
+    let outcome = try trainEvolution(
+      environment: environment, strategy: OpenAIES(config: preset.strategy), config: preset.run)
+    #expect(outcome.stopReason == "threshold", "\(env) seed \(seed): \(outcome.finalEvaluation.return.mean)")
+    #expect(outcome.finalEvaluation.return.mean >= environment.spec.rewardThreshold!)
+  }
+
+  @Test("bounds scaling maps each observation bound to ±1 and refuses unbounded spaces")
+  func boundsScaling() throws {
+    var preset = EvolutionPreset.openAIES(env: "mountaincar")
+    preset.run.observationNormalization = .bounds
+    preset.run.maxGenerations = 1
+    preset.run.stopAtThreshold = false
+    let outcome = try trainEvolution(
+      environment: MountainCar(), strategy: OpenAIES(config: preset.strategy), config: preset.run)
+    #expect(outcome.policy.normalizer.mean.map { Double($0) } == [Double(Float(-0.3)), 0])
+    #expect(outcome.policy.normalizer.std == [0.90000004, 0.07])
+    preset.run.observationNormalization = .bounds
+    #expect(throws: RolloutError.self) {
+      try trainEvolution(environment: CartPole(), strategy: OpenAIES(config: preset.strategy), config: preset.run)
+    }
+  }
+
   @Test("1 and 2 threads give bit-identical weights, normaliser and metrics")
   func threadDeterminism() throws {
     var reports: [[GenerationReport]] = [[], []]

@@ -19,7 +19,7 @@ for env in "${envs[@]}"; do
     start=$(date +%s.%N)
     out=$("$rollout" train "$env" --seed "$seed" --threads "${THREADS:-1}" --quiet --out "$dir/$env-$seed")
     end=$(date +%s.%N)
-    summary=$(echo "$out" | head -1 | sed -E 's/ after / /; s/ generations, / gen, /; s/ env steps, .*//')
+    summary=$(echo "$out" | head -1 | sed -E 's/ after / /; s/ generations, / gen, /; s/ env steps, .*/ steps/')
     evaluation=$(echo "$out" | sed -n 2p | sed -E 's/evaluation over 100 episodes: return //')
     printf '%-24s %4s  %-40s %.2f s\n' "$env" "$seed" "$summary, eval $evaluation" "$(echo "$end - $start" | bc)"
   done

@@ -51,7 +51,8 @@ struct Bench: ParsableCommand {
         let rate = try median {
           try EnvironmentRegistry.open(EnvironmentSetup.make(entry), with: RandomStepping(seconds: seconds))
         }
-        print(String(format: "%-24@ %8.2f M steps/s (random actions, 1 thread)", entry.name, rate / 1e6))
+        let name = entry.name.padding(toLength: 24, withPad: " ", startingAt: 0)
+        print(name + String(format: "%8.2f M steps/s (random actions, 1 thread)", rate / 1e6))
       }
     case .policy:
       let rate = median { policySteps(seconds: seconds) }

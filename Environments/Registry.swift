@@ -16,20 +16,35 @@ extension ConfigurableEnvironment {
   }
 }
 
-/// One registered environment: its names and its type.
+/// One registered environment: its names, its type and its default settings.
 public struct EnvironmentEntry: Sendable {
   /// The short name used on the command line (`cartpole`).
   public let name: String
   /// The Gymnasium-style id (`CartPole-v1`).
   public let id: String
+  /// Other names that find this entry (`maze` for the medium maze).
+  public let aliases: [String]
   /// One line for `rollout envs`.
   public let summary: String
   /// The type, which knows how to build itself from a config.
   public let type: any ConfigurableEnvironment.Type
+  private let makeDefault: @Sendable () -> any ConfigurableEnvironment
 
-  /// A fresh environment with default settings.
+  public init<E: ConfigurableEnvironment>(
+    name: String, id: String, aliases: [String] = [], summary: String, type: E.Type,
+    config: E.Config = E.defaultConfig
+  ) {
+    self.name = name
+    self.id = id
+    self.aliases = aliases
+    self.summary = summary
+    self.type = type
+    makeDefault = { E(config: config) }
+  }
+
+  /// A fresh environment with this entry's default settings.
   public func make() -> any ConfigurableEnvironment {
-    type.makeDefault()
+    makeDefault()
   }
 }
 
@@ -56,15 +71,23 @@ public enum EnvironmentRegistry {
       name: "pendulum", id: "Pendulum-v1",
       summary: "swing a pendulum up and hold it upright (Gymnasium classic control)",
       type: Pendulum.self),
+    EnvironmentEntry(
+      name: "medium-maze", id: "MediumMaze-v0", aliases: ["maze"],
+      summary: "Lehman & Stanley's medium deceptive maze (a robot with rangefinders and a goal radar)",
+      type: Maze.self, config: Maze.Config(layout: BuiltinMazes.medium)),
+    EnvironmentEntry(
+      name: "hard-maze", id: "HardMaze-v0",
+      summary: "Lehman & Stanley's hard deceptive maze: the reward leads into a dead end",
+      type: Maze.self, config: Maze.Config(layout: BuiltinMazes.hard)),
   ]
 
   /// The short names, in registry order.
   public static var names: [String] { entries.map(\.name) }
 
-  /// The entry for a short name or id, or nil.
+  /// The entry for a short name, alias or id (case-insensitive), or nil.
   public static func entry(named name: String) -> EnvironmentEntry? {
     let key = name.lowercased()
-    return entries.first { $0.name == key || $0.id.lowercased() == key }
+    return entries.first { $0.name == key || $0.id.lowercased() == key || $0.aliases.contains(key) }
   }
 }
 
@@ -89,6 +112,7 @@ extension EnvironmentRegistry {
     if let env = environment as? MountainCar { return try visitor.visit(env) }
     if let env = environment as? MountainCarContinuous { return try visitor.visit(env) }
     if let env = environment as? Pendulum { return try visitor.visit(env) }
+    if let env = environment as? Maze { return try visitor.visit(env) }
     return try visitor.visit(environment)
   }
 }

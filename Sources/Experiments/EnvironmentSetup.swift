@@ -65,3 +65,37 @@ extension ConfigurableEnvironment {
     Self(config: try config.decode(as: Config.self))
   }
 }
+
+extension EnvironmentSetup {
+  /// Reads a maze: a built-in name (`medium`, `hard`) or the path of a maze file. Errors name the
+  /// file and the line.
+  public static func mazeLayout(_ argument: String) throws -> MazeLayout {
+    if let builtin = BuiltinMazes.named(argument) { return builtin }
+    let url = URL(fileURLWithPath: argument)
+    guard let data = FileManager.default.contents(atPath: url.path) else {
+      let reason = FileManager.default.fileExists(atPath: url.path) ? "cannot be read" : "no such file"
+      throw RolloutError("cannot read maze file \(argument): \(reason) (built-in mazes: medium, hard)")
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+      throw RolloutError("\(argument): not a text file")
+    }
+    do {
+      let name = url.deletingPathExtension().lastPathComponent
+      return try MazeLayout.parse(text, name: ["medium", "hard"].contains(name) ? "\(name)-file" : name)
+    } catch {
+      throw RolloutError("\(argument):\(error.line): \(error.message)")
+    }
+  }
+
+  /// A maze env from an entry's defaults with the maze and reward mode replaced where given.
+  public static func makeMaze(
+    _ entry: EnvironmentEntry, maze: String?, reward: Maze.RewardMode?
+  ) throws -> any ConfigurableEnvironment {
+    guard var config = (entry.make() as? Maze)?.config else {
+      throw RolloutError("--maze and --reward apply to the maze envs only, not \(entry.name)")
+    }
+    if let maze { config.layout = try mazeLayout(maze) }
+    if let reward { config.reward = reward }
+    return Maze(config: config)
+  }
+}

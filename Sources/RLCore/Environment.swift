@@ -92,9 +92,25 @@ public protocol Environment: Sendable {
 
   /// Draws the current state into `frame`.
   func render(into frame: inout Frame)
+
+  /// Number of values in the behaviour descriptor that novelty search compares.
+  var behaviorCount: Int { get }
+
+  /// Writes the behaviour descriptor at the end of an episode. `finalObservation` is the episode's
+  /// last observation; envs without a better descriptor use it (CartPole: the final state).
+  func writeBehavior(
+    into buffer: UnsafeMutableBufferPointer<Float>, finalObservation: UnsafeBufferPointer<Float>)
 }
 
 extension Environment {
+  public var behaviorCount: Int { spec.observationSpace.count }
+
+  public func writeBehavior(
+    into buffer: UnsafeMutableBufferPointer<Float>, finalObservation: UnsafeBufferPointer<Float>
+  ) {
+    for i in 0..<min(buffer.count, finalObservation.count) { buffer[i] = finalObservation[i] }
+  }
+
   /// Until an environment draws itself, a frame shows a plain background.
   public func render(into frame: inout Frame) {
     frame.fill(.white)

@@ -61,4 +61,31 @@ public struct Frame: Sendable, Equatable {
       }
     }
   }
+
+  /// Paints a filled disc, clipped to the frame.
+  public mutating func fillCircle(centerX cx: Double, centerY cy: Double, radius r: Double, _ color: RGB) {
+    let x0 = max(0, Int((cx - r).rounded(.down))), x1 = min(width - 1, Int((cx + r).rounded(.up)))
+    let y0 = max(0, Int((cy - r).rounded(.down))), y1 = min(height - 1, Int((cy + r).rounded(.up)))
+    guard x0 <= x1, y0 <= y1 else { return }
+    for y in y0...y1 {
+      for x in x0...x1 {
+        let dx = Double(x) + 0.5 - cx, dy = Double(y) + 0.5 - cy
+        if dx * dx + dy * dy <= r * r { self[x, y] = color }
+      }
+    }
+  }
+
+  /// Paints a straight line `lineWidth` pixels wide (round ends), clipped to the frame.
+  public mutating func drawLine(
+    fromX x0: Double, fromY y0: Double, toX x1: Double, toY y1: Double, lineWidth: Double = 1,
+    _ color: RGB
+  ) {
+    let length = ((x1 - x0) * (x1 - x0) + (y1 - y0) * (y1 - y0)).squareRoot()
+    let steps = max(1, Int(length.rounded(.up)) * 2)
+    let radius = max(0.5, lineWidth / 2)
+    for i in 0...steps {
+      let t = Double(i) / Double(steps)
+      fillCircle(centerX: x0 + (x1 - x0) * t, centerY: y0 + (y1 - y0) * t, radius: radius, color)
+    }
+  }
 }

@@ -51,7 +51,7 @@ struct Eval: ParsableCommand {
       let file = try PolicyFile.read(from: URL(fileURLWithPath: policy))
       if let env {
         let requested = try EnvironmentSetup.entry(named: env)
-        guard requested.name == file.env.name else {
+        guard requested.name == (try? EnvironmentSetup.entry(named: file.env.name))?.name else {
           throw RolloutError(
             "\(policy) was trained on \(file.env.id), not \(requested.id); drop --env or pick a "
               + "policy for \(requested.id)")

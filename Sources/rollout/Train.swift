@@ -22,6 +22,12 @@ struct Train: ParsableCommand {
 
   @OptionGroup var options: RunOptions
 
+  @Option(help: "Maze envs: a built-in maze (medium, hard) or a maze file (docs/maze-format.md).")
+  var maze: String?
+
+  @Option(help: "Maze envs: the reward, final (300 − final distance) or dense (progress per step).")
+  var reward: String?
+
   @Option(help: "Stop after this many generations (default: the preset's).")
   var generations: Int?
 
@@ -64,6 +70,9 @@ struct Train: ParsableCommand {
   var quiet = false
 
   func validate() throws {
+    if let reward, Maze.RewardMode(rawValue: reward) == nil {
+      throw ValidationError("--reward must be final or dense, got '\(reward)'")
+    }
     if let generations, generations <= 0 {
       throw ValidationError("--generations must be positive, got \(generations)")
     }
@@ -100,9 +109,12 @@ struct Train: ParsableCommand {
   func run() throws {
     let entry = try EnvironmentSetup.entry(named: env)
     let algorithm = try Algorithm.named(algo)
-    let environment = EnvironmentSetup.make(entry)
+    let environment =
+      maze != nil || reward != nil
+      ? try EnvironmentSetup.makeMaze(entry, maze: maze, reward: reward.flatMap(Maze.RewardMode.init))
+      : EnvironmentSetup.make(entry)
 
-    var preset = EvolutionPreset.openAIES(env: entry.name)
+    var preset = EvolutionPreset.openAIES(env: environment.spec.name)
     preset.run.seed = options.seed
     preset.run.threads = options.threads
     if let generations { preset.run.maxGenerations = generations }
@@ -118,7 +130,7 @@ struct Train: ParsableCommand {
     if let hidden { preset.run.hidden = parseHidden(hidden)! }
     if let episodesPerMember { preset.run.episodesPerMember = episodesPerMember }
 
-    let directory = try outputDirectory(name: entry.name, algorithm: algorithm)
+    let directory = try outputDirectory(name: environment.spec.name, algorithm: algorithm)
     let log = try MetricsLog(url: directory.appendingPathComponent("metrics.jsonl"))
     let progress = ProgressPrinter(enabled: !quiet)
     if !quiet { print("training \(environment.spec.id) with \(algorithm.rawValue) into \(directory.path)") }
@@ -132,7 +144,8 @@ struct Train: ParsableCommand {
 
     let file = PolicyFile(
       env: PolicyFile.EnvironmentRecord(
-        id: environment.spec.id, name: entry.name, config: try EnvironmentSetup.config(of: environment),
+        id: environment.spec.id, name: environment.spec.name,
+        config: try EnvironmentSetup.config(of: environment),
         observationSize: environment.spec.observationSpace.count,
         actionSpace: environment.spec.actionSpace),
       policy: outcome.policy,
@@ -145,7 +158,7 @@ struct Train: ParsableCommand {
         evaluationSteps: outcome.evaluationSteps, wallTimeSeconds: outcome.wallTimeSeconds,
         threads: options.threads, finalEvaluation: outcome.finalEvaluation))
     let policyURL = directory.appendingPathComponent(
-      "\(entry.name)-\(algorithm.rawValue).\(PolicyFile.fileExtension)")
+      "\(environment.spec.name)-\(algorithm.rawValue).\(PolicyFile.fileExtension)")
     try file.write(to: policyURL)
 
     let evaluation = outcome.finalEvaluation

@@ -1,0 +1,234 @@
+import RLCore
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Lehman & Stanley's deceptive maze: a round robot with rangefinders and a goal radar must reach a
+/// goal, and the reward for getting close leads into dead ends.
+///
+/// The robot of Lehman's novelty-search release (NS-CPP `maze.h`), step for step; facts in
+/// `../shared/reference/evolution.md` §4.
+///
+/// | observation | range |
+/// |---|---|
+/// | 0–5 rangefinders at −90°, −45°, 0°, 45°, 90°, −180° from the heading: distance to the nearest wall along the ray (up to 100), divided by 100 | [0, 1] |
+/// | 6–9 goal radar: 1 in the pie slice holding the goal's bearing — [−45°, 45°), [45°, 135°), [135°, 225°), [225°, 315°) from the heading — else 0 | {0, 1} |
+///
+/// All ten inputs are visible. The original C++ wrote the radar into inputs 6–9, overwriting the
+/// rear (−180°) rangefinder, and never set input 10; Lehman's later Python code and Uber's maze fix
+/// the index, and so does rollout. A bias input is the network's business (ours have biases).
+///
+/// - **Actions**: `Box(0, 1, (2,))`, the network outputs o₁, o₂ of the original (NEAT sigmoids).
+///   Acceleration control: angular velocity += o₁ − 0.5 and speed += o₂ − 0.5, each clamped to
+///   ±3. rollout's tanh-squashed policy outputs `(tanh(x) + 1) / 2` are exactly a sigmoid of 2x.
+///   Values outside [0, 1] are clipped; NaN trips an assertion in debug builds and counts as 0.5
+///   (no acceleration) in release builds.
+/// - **Dynamics** (one step): velocity from the heading *before* the update; heading += angular
+///   velocity, wrapped into [0, 360]; the move is rejected (position kept, speed kept) if the new
+///   centre would be within 8 (the body radius) of any wall. Then sensors are recomputed.
+/// - **Reward** (`reward`): `final` (default, the literature's fitness): 0 per step and
+///   max(300 − distance to goal, 0.1) on the episode's last step; `dense`: minus the change in
+///   distance to the goal each step. Both are deceptive: the straight line to the goal ends in a
+///   dead end, which is the point of this benchmark.
+/// - **Start**: the maze's start point and heading, at rest. Deterministic: `reset(seed:)` ignores
+///   the seed.
+/// - **Episode end**: terminated when the centre comes within 5 of the goal (the robot stops there,
+///   as the original freezes it); truncated on step 400. Stepping past the end keeps the robot
+///   frozen at the goal, or keeps driving it after truncation.
+/// - **Behaviour descriptor**: the final (x, y), for novelty search.
+/// - Arithmetic is Double with π (the C++ original uses float and π ≈ 3.1415926).
+public struct Maze: ConfigurableEnvironment {
+  public enum RewardMode: String, Sendable, Equatable, Codable, CaseIterable {
+    case final
+    case dense
+  }
+
+  public struct Config: Sendable, Equatable, Codable {
+    public var layout: MazeLayout
+    public var reward: RewardMode = .final
+    /// Steps after which an episode is truncated (400 in the literature).
+    public var maxEpisodeSteps: Int = 400
+
+    public init(layout: MazeLayout, reward: RewardMode = .final, maxEpisodeSteps: Int = 400) {
+      self.layout = layout
+      self.reward = reward
+      self.maxEpisodeSteps = maxEpisodeSteps
+    }
+  }
+
+  public static var defaultConfig: Config { Config(layout: BuiltinMazes.medium) }
+
+  /// The robot's body radius.
+  public static let robotRadius = 8.0
+  /// The rangefinders' reach.
+  public static let rangefinderRange = 100.0
+  /// The rangefinders' angles from the heading, in degrees.
+  public static let rangefinderAngles: [Double] = [-90, -45, 0, 45, 90, -180]
+  /// Distance to the goal that counts as reaching it.
+  public static let goalRadius = 5.0
+
+  public let config: Config
+  public let spec: EnvSpec
+  public var x = 0.0
+  public var y = 0.0
+  /// Heading in degrees.
+  public var heading = 0.0
+  public var speed = 0.0
+  public var angularVelocity = 0.0
+  public var reachedGoal = false
+  @usableFromInline var clock: EpisodeClock
+  @usableFromInline var previousDistance = 0.0
+  /// Positions visited this episode, for drawing the trail (capacity reserved up front).
+  public var trail: [SIMD2<Double>] = []
+  @usableFromInline let walls: [Wall]
+  @usableFromInline let rangefinderDirections: [SIMD2<Double>]
+
+  public init(config: Config) {
+    self.config = config
+    walls = config.layout.walls
+    rangefinderDirections = Maze.rangefinderAngles.map {
+      SIMD2(cos($0 * .pi / 180), sin($0 * .pi / 180))
+    }
+    clock = EpisodeClock(limit: config.maxEpisodeSteps)
+    let builtin = ["medium", "hard"].contains(config.layout.name)
+    spec = EnvSpec(
+      id: builtin ? (config.layout.name == "hard" ? "HardMaze-v0" : "MediumMaze-v0") : "Maze-v0",
+      name: builtin ? "\(config.layout.name)-maze" : "maze",
+      observationSpace: BoxSpace(
+        low: [Float](repeating: 0, count: 10), high: [Float](repeating: 1, count: 10)),
+      actionSpace: .box(BoxSpace(low: [0, 0], high: [1, 1])),
+      maxEpisodeSteps: config.maxEpisodeSteps,
+      rewardThreshold: config.reward == .final ? 300 - Maze.goalRadius : nil)
+    trail.reserveCapacity(config.maxEpisodeSteps + 1)
+  }
+
+  public mutating func reset(seed: UInt64?, observation: UnsafeMutableBufferPointer<Float>) {
+    let layout = config.layout
+    x = layout.startX
+    y = layout.startY
+    heading = layout.heading
+    speed = 0
+    angularVelocity = 0
+    reachedGoal = false
+    clock.reset()
+    previousDistance = distanceToGoal
+    trail.removeAll(keepingCapacity: true)
+    trail.append(SIMD2(x, y))
+    writeObservation(observation)
+  }
+
+  /// Places the robot (for tests and pictures) without starting a new episode.
+  public mutating func place(
+    x: Double, y: Double, heading: Double, speed: Double = 0, angularVelocity: Double = 0,
+    observation: UnsafeMutableBufferPointer<Float>
+  ) {
+    self.x = x
+    self.y = y
+    self.heading = heading
+    self.speed = speed
+    self.angularVelocity = angularVelocity
+    previousDistance = distanceToGoal
+    writeObservation(observation)
+  }
+
+  /// Distance from the robot's centre to the goal.
+  @inlinable public var distanceToGoal: Double {
+    let dx = config.layout.goalX - x, dy = config.layout.goalY - y
+    return (dx * dx + dy * dy).squareRoot()
+  }
+
+  @inlinable
+  public mutating func step(_ action: Action, observation: UnsafeMutableBufferPointer<Float>) -> Step {
+    if !reachedGoal {
+      var o1 = action.values[0], o2 = action.values[1]
+      assert(!o1.isNaN && !o2.isNaN, "Maze: the action is NaN")
+      if o1.isNaN { o1 = 0.5 }
+      if o2.isNaN { o2 = 0.5 }
+      angularVelocity = min(max(angularVelocity + Double(min(max(o1, 0), 1)) - 0.5, -3), 3)
+      speed = min(max(speed + Double(min(max(o2, 0), 1)) - 0.5, -3), 3)
+
+      let radians = heading / 180 * .pi
+      let vx = cos(radians) * speed, vy = sin(radians) * speed
+      heading += angularVelocity
+      if heading > 360 { heading -= 360 }
+      if heading < 0 { heading += 360 }
+      let nx = x + vx, ny = y + vy
+      if !collides(x: nx, y: ny) {
+        x = nx
+        y = ny
+      }
+      if distanceToGoal < Maze.goalRadius { reachedGoal = true }
+      if trail.count < trail.capacity { trail.append(SIMD2(x, y)) }
+    }
+    let truncated = clock.tick()
+    let distance = distanceToGoal
+    let reward: Double
+    switch config.reward {
+    case .final:
+      reward = reachedGoal || truncated ? max(300 - distance, 0.1) : 0
+    case .dense:
+      reward = previousDistance - distance
+    }
+    previousDistance = distance
+    writeObservation(observation)
+    return Step(reward: reward, terminated: reachedGoal, truncated: truncated)
+  }
+
+  @inlinable
+  func collides(x px: Double, y py: Double) -> Bool {
+    for wall in walls where wall.distance(toX: px, y: py) < Maze.robotRadius {
+      return true
+    }
+    return false
+  }
+
+  /// Rangefinder readings and goal radar, in the documented order.
+  @inlinable
+  func writeObservation(_ observation: UnsafeMutableBufferPointer<Float>) {
+    let radians = heading / 180 * .pi
+    let c = cos(radians), s = sin(radians)
+    for (i, d) in rangefinderDirections.enumerated() {
+      // The sensor's direction rotated by the heading.
+      let dx = (c * d.x - s * d.y) * Maze.rangefinderRange
+      let dy = (s * d.x + c * d.y) * Maze.rangefinderRange
+      observation[i] = Float(rayLength(dx: dx, dy: dy) / Maze.rangefinderRange)
+    }
+    // Bearing of the goal relative to the heading, in [0, 360).
+    let gx = config.layout.goalX - x, gy = config.layout.goalY - y
+    var bearing = atan2(gy, gx) * 180 / .pi - heading
+    bearing = bearing - 360 * (bearing / 360).rounded(.down)
+    let slice = Int(((bearing + 45).truncatingRemainder(dividingBy: 360)) / 90) & 3
+    for k in 0..<4 { observation[6 + k] = k == slice ? 1 : 0 }
+  }
+
+  /// Distance along the ray from the robot to the nearest wall crossing it, or the ray's length.
+  /// The crossing test is strict at both ends, as in the original.
+  @inlinable
+  func rayLength(dx: Double, dy: Double) -> Double {
+    var nearest = Maze.rangefinderRange
+    for wall in walls {
+      let ex = wall.x2 - wall.x1, ey = wall.y2 - wall.y1
+      let denominator = ex * dy - ey * dx
+      if denominator == 0 { continue }
+      let ax = wall.x1 - x, ay = wall.y1 - y
+      let r = (ay * dx - ax * dy) / denominator  // along the wall
+      let t = (ay * ex - ax * ey) / denominator  // along the ray
+      if r > 0 && r < 1 && t > 0 && t < 1 {
+        nearest = min(nearest, t * Maze.rangefinderRange)
+      }
+    }
+    return nearest
+  }
+
+  public var behaviorCount: Int { 2 }
+
+  public func writeBehavior(
+    into buffer: UnsafeMutableBufferPointer<Float>, finalObservation: UnsafeBufferPointer<Float>
+  ) {
+    buffer[0] = Float(x)
+    buffer[1] = Float(y)
+  }
+}

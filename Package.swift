@@ -47,7 +47,7 @@ let package = Package(
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "RLCoreTests", dependencies: ["RLCore", "TestSupport"]),
     .testTarget(
-      name: "EnvironmentsTests", dependencies: ["Environments", "Evaluation", "RLCore", "TestSupport"],
+      name: "EnvironmentsTests", dependencies: ["Environments", "Evaluation", "Networks", "RLCore", "TestSupport"],
       exclude: ["Fixtures"]),
     .testTarget(name: "NetworksTests", dependencies: ["Networks", "RLCore"]),
     .testTarget(

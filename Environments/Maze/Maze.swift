@@ -231,4 +231,55 @@ public struct Maze: ConfigurableEnvironment {
     buffer[0] = Float(x)
     buffer[1] = Float(y)
   }
+
+  // MARK: Drawing
+
+  /// Colours of the maze picture.
+  public enum Palette {
+    public static let wall = RGB(20, 20, 20)
+    public static let goal = RGB(40, 170, 70)
+    public static let start = RGB(150, 150, 150)
+    public static let robot = RGB(40, 90, 200)
+    public static let ray = RGB(230, 150, 150)
+    public static let trail = RGB(140, 180, 240)
+  }
+
+  /// Maps maze units to pixels so the walls fill `frame` with a 10-pixel margin.
+  public func pixelTransform(for frame: Frame) -> (scale: Double, x: (Double) -> Double, y: (Double) -> Double) {
+    let xs = walls.flatMap { [$0.x1, $0.x2] }, ys = walls.flatMap { [$0.y1, $0.y2] }
+    let minX = xs.min() ?? 0, maxX = xs.max() ?? 1, minY = ys.min() ?? 0, maxY = ys.max() ?? 1
+    let scale = min(
+      Double(frame.width - 20) / max(maxX - minX, 1), Double(frame.height - 20) / max(maxY - minY, 1))
+    return (scale, { 10 + ($0 - minX) * scale }, { 10 + ($0 - minY) * scale })
+  }
+
+  /// Walls, goal, start, the trail so far, the rangefinder rays and the robot with its heading.
+  public func render(into frame: inout Frame) {
+    frame.fill(.white)
+    let (scale, px, py) = pixelTransform(for: frame)
+    let layout = config.layout
+    frame.fillCircle(centerX: px(layout.startX), centerY: py(layout.startY), radius: 3 * scale, Palette.start)
+    frame.fillCircle(
+      centerX: px(layout.goalX), centerY: py(layout.goalY), radius: Maze.goalRadius * scale, Palette.goal)
+    for (a, b) in zip(trail, trail.dropFirst()) {
+      frame.drawLine(fromX: px(a.x), fromY: py(a.y), toX: px(b.x), toY: py(b.y), lineWidth: 1.5, Palette.trail)
+    }
+    let radians = heading / 180 * .pi
+    let c = cos(radians), s = sin(radians)
+    for d in rangefinderDirections {
+      let dx = c * d.x - s * d.y, dy = s * d.x + c * d.y
+      let length = rayLength(dx: dx * Maze.rangefinderRange, dy: dy * Maze.rangefinderRange)
+      frame.drawLine(
+        fromX: px(x), fromY: py(y), toX: px(x + dx * length), toY: py(y + dy * length), Palette.ray)
+    }
+    for wall in walls {
+      frame.drawLine(
+        fromX: px(wall.x1), fromY: py(wall.y1), toX: px(wall.x2), toY: py(wall.y2),
+        lineWidth: max(2, scale), Palette.wall)
+    }
+    frame.fillCircle(centerX: px(x), centerY: py(y), radius: Maze.robotRadius * scale, Palette.robot)
+    frame.drawLine(
+      fromX: px(x), fromY: py(y), toX: px(x + c * Maze.robotRadius), toY: py(y + s * Maze.robotRadius),
+      lineWidth: max(1.5, scale / 2), .white)
+  }
 }

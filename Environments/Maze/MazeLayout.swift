@@ -144,7 +144,7 @@ extension MazeLayout {
       }
     }
 
-    let end = max(lineNumber, 1)
+    let end = max(text.hasSuffix("\n") ? lineNumber - 1 : lineNumber, 1)
     guard let start else { throw MazeFileError(line: end, message: "no 'start x y' line in the file") }
     guard let goal else { throw MazeFileError(line: end, message: "no 'goal x y' line in the file") }
     guard !walls.isEmpty else { throw MazeFileError(line: end, message: "no walls in the file") }

@@ -9,11 +9,15 @@ public final class EpisodeScratch: @unchecked Sendable {
   public let parameters: UnsafeMutableBufferPointer<Float>
   /// The normaliser's means then standard deviations, copied here once per episode.
   public let normalization: UnsafeMutableBufferPointer<Float>
+  /// The behaviour descriptor of the last episode run.
+  public let behavior: UnsafeMutableBufferPointer<Float>
   /// Per-dimension sums of the raw observations seen while collecting statistics.
   public let statisticsSum: UnsafeMutableBufferPointer<Double>
   public let statisticsSumOfSquares: UnsafeMutableBufferPointer<Double>
 
-  public init(observationCount: Int, network: MLP) {
+  public init(observationCount: Int, network: MLP, behaviorCount: Int = 0) {
+    behavior = .allocate(capacity: max(behaviorCount, 1))
+    behavior.initialize(repeating: 0)
     observation = .allocate(capacity: observationCount)
     input = .allocate(capacity: network.inputCount)
     workspace = .allocate(capacity: network.workspaceCount)
@@ -36,6 +40,7 @@ public final class EpisodeScratch: @unchecked Sendable {
     workspace.deallocate()
     parameters.deallocate()
     normalization.deallocate()
+    behavior.deallocate()
     statisticsSum.deallocate()
     statisticsSumOfSquares.deallocate()
   }
@@ -57,6 +62,7 @@ public struct EpisodeOutcome: Sendable, Equatable {
 /// Runs one episode of a policy whose weights are in `scratch.parameters`, from `reset(seed:)` to
 /// termination or truncation. Allocates nothing.
 ///
+/// At the end, the env's behaviour descriptor goes into `scratch.behavior`.
 /// With `collectStatistics`, the raw observations (the first one included) are added to
 /// `scratch.statisticsSum` / `statisticsSumOfSquares`, and the returned count says how many.
 @inlinable
@@ -94,6 +100,11 @@ public func runEpisode<E: Environment>(
     total += step.reward
     length += 1
     if step.isDone {
+      if scratch.behavior.count >= env.behaviorCount {
+        env.writeBehavior(
+          into: UnsafeMutableBufferPointer(rebasing: scratch.behavior[0..<env.behaviorCount]),
+          finalObservation: UnsafeBufferPointer(observation))
+      }
       return (EpisodeOutcome(totalReward: total, length: length, terminated: step.terminated), counted)
     }
   }

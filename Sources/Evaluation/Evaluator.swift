@@ -39,6 +39,11 @@ public struct EvaluationResults: Sendable {
   public var episodeReturns: [Double]
   /// Length of episode `e` of member `m`, same indexing.
   public var episodeLengths: [Int]
+  /// Values per behaviour descriptor.
+  public var behaviorCount: Int
+  /// Behaviour descriptor of episode `e` of member `m` (novelty search), at
+  /// `(m * episodesPerMember + e) * behaviorCount`.
+  public var episodeBehaviors: [Float]
   /// Per-member sums of raw observations (`members × dimension`), zero where not collected.
   public var statisticsSum: [Double]
   public var statisticsSumOfSquares: [Double]
@@ -47,12 +52,15 @@ public struct EvaluationResults: Sendable {
 
   public init(
     members: Int, episodesPerMember: Int, episodeReturns: [Double], episodeLengths: [Int],
+    behaviorCount: Int, episodeBehaviors: [Float],
     statisticsSum: [Double], statisticsSumOfSquares: [Double], statisticsCount: [Double]
   ) {
     self.members = members
     self.episodesPerMember = episodesPerMember
     self.episodeReturns = episodeReturns
     self.episodeLengths = episodeLengths
+    self.behaviorCount = behaviorCount
+    self.episodeBehaviors = episodeBehaviors
     self.statisticsSum = statisticsSum
     self.statisticsSumOfSquares = statisticsSumOfSquares
     self.statisticsCount = statisticsCount
@@ -65,6 +73,16 @@ public struct EvaluationResults: Sendable {
       for e in 0..<episodesPerMember { s += episodeReturns[m * episodesPerMember + e] }
       return s / Double(episodesPerMember)
     }
+  }
+
+  /// Mean behaviour descriptor of member `m` over its episodes.
+  public func meanBehavior(of m: Int) -> [Float] {
+    var mean = [Float](repeating: 0, count: behaviorCount)
+    for e in 0..<episodesPerMember {
+      let base = (m * episodesPerMember + e) * behaviorCount
+      for i in 0..<behaviorCount { mean[i] += episodeBehaviors[base + i] }
+    }
+    return mean.map { $0 / Float(episodesPerMember) }
   }
 
   /// Env steps taken by the whole plan.
@@ -93,6 +111,8 @@ public final class Evaluator<E: Environment>: @unchecked Sendable {
   public let threads: Int
   public let network: MLP
   public let head: ActionHead
+  /// Values per behaviour descriptor of this env.
+  public let behaviorCount: Int
   @usableFromInline let workers: [Worker]
 
   @usableFromInline
@@ -101,7 +121,9 @@ public final class Evaluator<E: Environment>: @unchecked Sendable {
     @usableFromInline let scratch: EpisodeScratch
     init(env: E, network: MLP) {
       self.env = env
-      scratch = EpisodeScratch(observationCount: env.spec.observationSpace.count, network: network)
+      scratch = EpisodeScratch(
+        observationCount: env.spec.observationSpace.count, network: network,
+        behaviorCount: env.behaviorCount)
     }
   }
 
@@ -112,6 +134,7 @@ public final class Evaluator<E: Environment>: @unchecked Sendable {
       "network input does not match the observation size")
     self.threads = threads
     self.network = network
+    behaviorCount = environment.behaviorCount
     head = ActionHead(space: environment.spec.actionSpace)
     workers = (0..<threads).map { _ in Worker(env: environment, network: network) }
   }
@@ -128,20 +151,23 @@ public final class Evaluator<E: Environment>: @unchecked Sendable {
     let dimension = network.inputCount
     var returns = [Double](repeating: 0, count: members * episodes)
     var lengths = [Int](repeating: 0, count: members * episodes)
+    let behaviorCount = self.behaviorCount
+    var behaviors = [Float](repeating: 0, count: members * episodes * behaviorCount)
     var sums = [Double](repeating: 0, count: members * dimension)
     var squares = [Double](repeating: 0, count: members * dimension)
     var counts = [Double](repeating: 0, count: members)
     let next = Atomic<Int>(0)
     let network = self.network, head = self.head
 
+    behaviors.withUnsafeMutableBufferPointer { behaviorsBuffer in
     returns.withUnsafeMutableBufferPointer { returnsBuffer in
       lengths.withUnsafeMutableBufferPointer { lengthsBuffer in
         sums.withUnsafeMutableBufferPointer { sumsBuffer in
           squares.withUnsafeMutableBufferPointer { squaresBuffer in
             counts.withUnsafeMutableBufferPointer { countsBuffer in
               let out = Outputs(
-                returns: returnsBuffer, lengths: lengthsBuffer, sums: sumsBuffer,
-                squares: squaresBuffer, counts: countsBuffer)
+                returns: returnsBuffer, lengths: lengthsBuffer, behaviors: behaviorsBuffer,
+                sums: sumsBuffer, squares: squaresBuffer, counts: countsBuffer)
               @Sendable func work(_ w: Int) {
                 let worker = self.workers[w]
                 let scratch = worker.scratch
@@ -162,6 +188,8 @@ public final class Evaluator<E: Environment>: @unchecked Sendable {
                       collectStatistics: collect)
                     out.returns[m * episodes + e] = outcome.totalReward
                     out.lengths[m * episodes + e] = outcome.length
+                    let base = (m * episodes + e) * behaviorCount
+                    for i in 0..<behaviorCount { out.behaviors[base + i] = scratch.behavior[i] }
                     counted += n
                   }
                   if collect {
@@ -183,9 +211,11 @@ public final class Evaluator<E: Environment>: @unchecked Sendable {
         }
       }
     }
+    }
     return EvaluationResults(
       members: members, episodesPerMember: episodes, episodeReturns: returns,
-      episodeLengths: lengths, statisticsSum: sums, statisticsSumOfSquares: squares,
+      episodeLengths: lengths, behaviorCount: behaviorCount, episodeBehaviors: behaviors,
+      statisticsSum: sums, statisticsSumOfSquares: squares,
       statisticsCount: counts)
   }
 
@@ -194,6 +224,7 @@ public final class Evaluator<E: Environment>: @unchecked Sendable {
   struct Outputs: @unchecked Sendable {
     @usableFromInline let returns: UnsafeMutableBufferPointer<Double>
     @usableFromInline let lengths: UnsafeMutableBufferPointer<Int>
+    @usableFromInline let behaviors: UnsafeMutableBufferPointer<Float>
     @usableFromInline let sums: UnsafeMutableBufferPointer<Double>
     @usableFromInline let squares: UnsafeMutableBufferPointer<Double>
     @usableFromInline let counts: UnsafeMutableBufferPointer<Double>
@@ -201,11 +232,12 @@ public final class Evaluator<E: Environment>: @unchecked Sendable {
     @usableFromInline
     init(
       returns: UnsafeMutableBufferPointer<Double>, lengths: UnsafeMutableBufferPointer<Int>,
-      sums: UnsafeMutableBufferPointer<Double>, squares: UnsafeMutableBufferPointer<Double>,
+      behaviors: UnsafeMutableBufferPointer<Float>, sums: UnsafeMutableBufferPointer<Double>, squares: UnsafeMutableBufferPointer<Double>,
       counts: UnsafeMutableBufferPointer<Double>
     ) {
       self.returns = returns
       self.lengths = lengths
+      self.behaviors = behaviors
       self.sums = sums
       self.squares = squares
       self.counts = counts

@@ -1,3 +1,4 @@
+import Networks
 import Environments
 import Evaluation
 import RLCore
@@ -97,5 +98,236 @@ struct MazeTests {
     #expect(!result.reached)
     let distance = ((result.x - 31) * (result.x - 31) + (result.y - 20) * (result.y - 20)).squareRoot()
     #expect(distance > 30, "ended at (\(result.x), \(result.y))")
+  }
+}
+
+@Suite("Maze robot")
+struct MazeRobotTests {
+  func placed(_ layout: MazeLayout = BuiltinMazes.medium, x: Double, y: Double, heading: Double, speed: Double = 0)
+    -> (Maze, [Float])
+  {
+    var env = Maze(config: .init(layout: layout))
+    var obs = [Float](repeating: 0, count: 10)
+    obs.withUnsafeMutableBufferPointer { env.reset(seed: nil, observation: $0) }
+    obs.withUnsafeMutableBufferPointer { env.place(x: x, y: y, heading: heading, speed: speed, observation: $0) }
+    return (env, obs)
+  }
+
+  @Test("rangefinders and radar at hand-computed poses (medium maze, at the start)")
+  func sensors() {
+    // Facing east: wall crossings worked out by hand from the wall coordinates.
+    let (_, east) = placed(x: 30, y: 22, heading: 0)
+    let expected: [Double] = [
+      (22 - (5 + 2 * 22.0 / 284)) / 100,  // −90°: the top wall
+      (38 + 284 * 39.0 / 286 - 60) * 2.0.squareRoot() / 100,  // −45°: the top wall
+      (84 - 41 * 3.0 / 7) / 100,  // 0°: the wall from (114, 7) to (73, 42)
+      (28 + 183 * 15.0 / 118) * 2.0.squareRoot() / 100,  // 45°: the wall from (241, 130) to (58, 65)
+      1,  // 90°: nothing within 100
+      (24 - 224.0 / 129) / 100,  // −180°: the left wall
+    ]
+    for i in 0..<6 { #expect(abs(Double(east[i]) - expected[i]) < 1e-5, "rangefinder \(i): \(east[i]) vs \(expected[i])") }
+    #expect(Array(east[6...]) == [1, 0, 0, 0], "the goal is 18° right of ahead")
+    // Facing west the readings turn with the robot.
+    let (_, west) = placed(x: 30, y: 22, heading: 180)
+    #expect(abs(Double(west[0]) - 1) < 1e-6)
+    #expect(abs(Double(west[2]) - expected[5]) < 1e-5)
+    #expect(abs(Double(west[4]) - expected[0]) < 1e-5)
+    #expect(abs(Double(west[5]) - expected[2]) < 1e-5)
+    #expect(Array(west[6...]) == [0, 0, 1, 0], "the goal is behind")
+    let (_, south) = placed(x: 30, y: 22, heading: 90)
+    #expect(Array(south[6...]) == [0, 0, 0, 1], "the goal is 72° left")
+  }
+
+  @Test("a move that would bring the centre within 8 of a wall is rejected, and speed is kept")
+  func collisions() {
+    var (env, obs) = placed(x: 30, y: 22, heading: 270, speed: 3)
+    var ys: [Double] = []
+    for _ in 0..<4 {
+      _ = obs.withUnsafeMutableBufferPointer { env.step(Action(values: SIMD8(0.5, 0.5, 0, 0, 0, 0, 0, 0)), observation: $0) }
+      ys.append(env.y)
+    }
+    #expect(ys == [19, 16, 16, 16])
+    #expect(env.speed == 3)
+    #expect(BuiltinMazes.medium.walls.allSatisfy { $0.distance(toX: env.x, y: env.y) >= 8 })
+  }
+
+  @Test("acceleration control: outputs − 0.5 add to turn rate and speed, clamped to ±3")
+  func accelerationControl() {
+    var (env, obs) = placed(x: 200, y: 40, heading: 0)
+    for _ in 0..<10 {
+      _ = obs.withUnsafeMutableBufferPointer { env.step(Action(values: SIMD8(1, 0, 0, 0, 0, 0, 0, 0)), observation: $0) }
+    }
+    #expect(env.angularVelocity == 3)
+    #expect(env.speed == -3)
+    // Velocity uses the heading before the turn: the first step after a standstill moves nowhere.
+    var (still, o2) = placed(x: 200, y: 40, heading: 0)
+    _ = o2.withUnsafeMutableBufferPointer { still.step(Action(values: SIMD8(1, 1, 0, 0, 0, 0, 0, 0)), observation: $0) }
+    #expect(still.x == 200.5 && still.y == 40 && still.heading == 0.5)
+  }
+
+  @Test("reaching the goal terminates with 300 − distance, and the robot stays frozen")
+  func goalFreezes() {
+    var (env, obs) = placed(x: 264, y: 100, heading: 0, speed: 2)
+    let step = obs.withUnsafeMutableBufferPointer { env.step(Action(values: SIMD8(0.5, 0.5, 0, 0, 0, 0, 0, 0)), observation: $0) }
+    #expect(step.terminated)
+    #expect(abs(step.reward - (300 - 4)) < 1e-9)
+    let frozen = (env.x, env.y)
+    for _ in 0..<3 {
+      let later = obs.withUnsafeMutableBufferPointer { env.step(Action(values: SIMD8(1, 1, 0, 0, 0, 0, 0, 0)), observation: $0) }
+      #expect(later.terminated)
+    }
+    #expect(env.x == frozen.0 && env.y == frozen.1)
+  }
+
+  @Test("final reward: 0 until the last step; dense reward sums to the distance gained")
+  func rewards() {
+    for mode in Maze.RewardMode.allCases {
+      var env = Maze(config: .init(layout: BuiltinMazes.hard, reward: mode))
+      var obs = [Float](repeating: 0, count: 10)
+      obs.withUnsafeMutableBufferPointer { env.reset(seed: 1, observation: $0) }
+      let start = env.distanceToGoal
+      var rng = SplitMix64(seed: 4)
+      var rewards: [Double] = []
+      while true {
+        let a = Action(values: SIMD8(Float(rng.nextUnit()), Float(rng.nextUnit()), 0, 0, 0, 0, 0, 0))
+        let step = obs.withUnsafeMutableBufferPointer { env.step(a, observation: $0) }
+        rewards.append(step.reward)
+        if step.isDone { break }
+      }
+      #expect(rewards.count == 400)
+      switch mode {
+      case .final:
+        #expect(rewards.dropLast().allSatisfy { $0 == 0 })
+        #expect(abs(rewards.last! - max(300 - env.distanceToGoal, 0.1)) < 1e-9)
+      case .dense:
+        #expect(abs(rewards.reduce(0, +) - (start - env.distanceToGoal)) < 1e-9)
+      }
+    }
+  }
+
+  @Test("the evaluator reports the final (x, y) as the behaviour descriptor")
+  func behaviorDescriptor() throws {
+    let network = MLP(inputs: 10, hidden: [8], outputs: 2)
+    let parameters = network.normcInitialization(seed: 2, outputScale: 1)
+    let evaluator = Evaluator(environment: Maze(config: .init(layout: BuiltinMazes.hard)), network: network, threads: 2)
+    #expect(evaluator.behaviorCount == 2)
+    let plan = EvaluationPlan(
+      members: 3, episodesPerMember: 1, mode: .greedy, normalizer: .identity(dimension: 10),
+      episodeSeed: { m, _ in UInt64(m) })
+    let results = evaluator.evaluate(plan) { _, buffer in _ = buffer.update(fromContentsOf: parameters) }
+    // Run the same policy by hand and compare the end point.
+    var env = Maze(config: .init(layout: BuiltinMazes.hard))
+    let scratch = EpisodeScratch(observationCount: 10, network: network, behaviorCount: 2)
+    _ = scratch.parameters.update(fromContentsOf: parameters)
+    _ = runEpisode(&env, seed: 0, network: network, normalizer: .identity(dimension: 10), head: evaluator.head, mode: .greedy, scratch: scratch)
+    #expect(results.meanBehavior(of: 0) == [Float(env.x), Float(env.y)])
+    #expect(results.episodeBehaviors.count == 6)
+  }
+
+  @Test("the picture shows walls, goal and robot where they are")
+  func drawing() {
+    let (env, _) = placed(BuiltinMazes.hard, x: 100, y: 150, heading: 45)
+    var frame = Frame(width: 420, height: 420)
+    env.render(into: &frame)
+    let (_, px, py) = env.pixelTransform(for: frame)
+    #expect(frame[Int(px(31)), Int(py(20))] == Maze.Palette.goal)
+    #expect(frame[Int(px(100) - 5), Int(py(150))] == Maze.Palette.robot)
+    #expect(frame[Int(px(56)), Int(py(100))] == Maze.Palette.wall)  // the wall x = 56, y 54…157
+    #expect(frame[2, 2] == .white)
+  }
+}
+
+@Suite("Maze files")
+struct MazeFileTests {
+  func error(_ text: String) -> MazeFileError? {
+    do {
+      _ = try MazeLayout.parse(text, name: "t")
+      return nil
+    } catch {
+      return error
+    }
+  }
+
+  let valid = "start 30 30\nheading 0\ngoal 60 60\n0 0 100 0\n100 0 100 100\n100 100 0 100\n0 100 0 0\n"
+
+  @Test("the built-in mazes parse to the reference coordinates")
+  func builtins() throws {
+    #expect(BuiltinMazes.medium.walls.count == 11)
+    #expect(BuiltinMazes.hard.walls.count == 13)
+    #expect(BuiltinMazes.hard.startX == 36 && BuiltinMazes.hard.startY == 184)
+    #expect(BuiltinMazes.hard.goalX == 31 && BuiltinMazes.hard.goalY == 20)
+    #expect(BuiltinMazes.medium.walls[0] == Wall(293, 7, 289, 130))
+    #expect(try MazeLayout.parse(BuiltinMazes.hard.fileText, name: "hard") == BuiltinMazes.hard)
+    #expect(error(valid) == nil)
+  }
+
+  @Test(
+    "bad files are rejected with the line number",
+    arguments: [
+      ("start 30 30\ngoal 60 x\n0 0 100 0\n", 2, "'x' is not a number"),
+      ("goal 60 60\n0 0 100 0\n", 2, "no 'start x y' line"),
+      ("start 30 30\n0 0 100 0\n", 2, "no 'goal x y' line"),
+      ("start 30 30\ngoal 60 60\n", 2, "no walls"),
+      ("start 30 30\ngoal 60 60\n0 0 100 0\n5 5 5 5\n", 4, "zero length"),
+      ("start 30 30\ngoal 60 60\n0 0 100 0\n60 65 90 65\n", 4, "within the robot's radius (8) of the goal"),
+      ("start 30 30\ngoal 60 60\n25 33 90 33\n", 3, "of the start"),
+      ("start 30 30\ngoal 260 60\n0 0 100 0\n0 0 0 100\n", 2, "outside every wall's bounding box"),
+      ("start 30 30\nstart 31 31\n", 2, "a second 'start'"),
+      ("start 30 30\ngoal 60 60\nwall 0 0 1 1\n", 3, "unknown entry 'wall'"),
+      ("start 30 30 7\n", 1, "'start' needs 2 numbers, found 3"),
+      ("start 30 30\ngoal 60 60\n0 0 1e308 0\n", 3, "too large"),
+      ("start 30 30\ngoal 60 60\n0 0 nan 0\n", 3, "'nan' is not a number"),
+      ("", 1, "no 'start x y' line"),
+    ])
+  func badFiles(text: String, line: Int, fragment: String) {
+    let problem = error(text)
+    #expect(problem?.line == line, "\(String(describing: problem))")
+    #expect(problem?.message.contains(fragment) == true, "\(String(describing: problem))")
+  }
+
+  @Test("more than 1000 walls is refused at wall 1001")
+  func tooManyWalls() {
+    var text = valid
+    for i in 0..<1001 { text += "\(200 + i) 500 \(201 + i) 500\n" }
+    let problem = error(text)
+    #expect(problem?.line == 3 + 1001, "\(String(describing: problem))")  // start, heading, goal, then the 1001st wall
+    #expect(problem?.message.contains("more than 1000 walls") == true)
+  }
+
+  @Test("fuzz: thousands of mutated maze files never crash the parser; rejections name a line")
+  func fuzz() {
+    var rng = SplitMix64(seed: 2024)
+    let sources = [BuiltinMazes.mediumText, BuiltinMazes.hardText]
+    let alphabet = Array("0123456789 .-+eE#\nxabc\t,")
+    var accepted = 0, rejected = 0
+    for _ in 0..<4000 {
+      var chars = Array(sources[Int(rng.next() % 2)])
+      for _ in 0..<(1 + Int(rng.next() % 4)) {
+        guard !chars.isEmpty else { break }
+        let at = Int(rng.next() % UInt64(chars.count))
+        switch rng.next() % 6 {
+        case 0: chars.remove(at: at)
+        case 1: chars.insert(alphabet[Int(rng.next() % UInt64(alphabet.count))], at: at)
+        case 2: chars[at] = alphabet[Int(rng.next() % UInt64(alphabet.count))]
+        case 3: chars = Array(chars[..<at])  // truncation
+        case 4: chars.insert(contentsOf: Array("99999999999999999999"), at: at)
+        default:
+          let lines = String(chars).split(separator: "\n", omittingEmptySubsequences: false)
+          let i = Int(rng.next() % UInt64(lines.count)), j = Int(rng.next() % UInt64(lines.count))
+          var swapped = lines
+          swapped.swapAt(i, j)
+          chars = Array(swapped.joined(separator: "\n"))
+        }
+      }
+      let text = String(chars)
+      let lineCount = text.split(separator: "\n", omittingEmptySubsequences: false).count
+      if let problem = error(text) {
+        rejected += 1
+        #expect(problem.line >= 1 && problem.line <= max(lineCount, 1), "\(problem)")
+      } else {
+        accepted += 1
+      }
+    }
+    #expect(rejected > 1000 && accepted > 100, "accepted \(accepted), rejected \(rejected)")
   }
 }

@@ -81,14 +81,40 @@ public struct Maze: ConfigurableEnvironment {
   public var reachedGoal = false
   @usableFromInline var clock: EpisodeClock
   @usableFromInline var previousDistance = 0.0
+  /// cos and sin of the heading, refreshed with the sensors (the next step's velocity reuses them).
+  @usableFromInline var headingCosSin = SIMD2<Double>(1, 0)
   /// Positions visited this episode, for drawing the trail (capacity reserved up front).
   public var trail: [SIMD2<Double>] = []
   @usableFromInline let walls: [Wall]
+  /// Per wall: start point, direction and 1/|direction|², precomputed for the hot loops.
+  @usableFromInline let segments: [Segment]
   @usableFromInline let rangefinderDirections: [SIMD2<Double>]
+
+  @usableFromInline
+  struct Segment: Sendable, Equatable {
+    @usableFromInline let x1, y1, ex, ey, inverseLengthSquared: Double
+    init(_ wall: Wall) {
+      x1 = wall.x1
+      y1 = wall.y1
+      ex = wall.x2 - wall.x1
+      ey = wall.y2 - wall.y1
+      inverseLengthSquared = 1 / (ex * ex + ey * ey)
+    }
+
+    /// Squared distance from a point to the segment.
+    @inlinable
+    func distanceSquared(x px: Double, y py: Double) -> Double {
+      let ax = px - x1, ay = py - y1
+      let u = min(max((ax * ex + ay * ey) * inverseLengthSquared, 0), 1)
+      let dx = ax - u * ex, dy = ay - u * ey
+      return dx * dx + dy * dy
+    }
+  }
 
   public init(config: Config) {
     self.config = config
     walls = config.layout.walls
+    segments = config.layout.walls.map(Segment.init)
     rangefinderDirections = Maze.rangefinderAngles.map {
       SIMD2(cos($0 * .pi / 180), sin($0 * .pi / 180))
     }
@@ -150,8 +176,7 @@ public struct Maze: ConfigurableEnvironment {
       angularVelocity = min(max(angularVelocity + Double(min(max(o1, 0), 1)) - 0.5, -3), 3)
       speed = min(max(speed + Double(min(max(o2, 0), 1)) - 0.5, -3), 3)
 
-      let radians = heading / 180 * .pi
-      let vx = cos(radians) * speed, vy = sin(radians) * speed
+      let vx = headingCosSin.x * speed, vy = headingCosSin.y * speed
       heading += angularVelocity
       if heading > 360 { heading -= 360 }
       if heading < 0 { heading += 360 }
@@ -177,9 +202,12 @@ public struct Maze: ConfigurableEnvironment {
     return Step(reward: reward, terminated: reachedGoal, truncated: truncated)
   }
 
+  /// Whether a centre at (px, py) would be closer than the body radius to a wall. Clamping the
+  /// projection to the segment gives the same distance as the original's nearest-endpoint rule.
   @inlinable
   func collides(x px: Double, y py: Double) -> Bool {
-    for wall in walls where wall.distance(toX: px, y: py) < Maze.robotRadius {
+    let limit = Maze.robotRadius * Maze.robotRadius
+    for segment in segments where segment.distanceSquared(x: px, y: py) < limit {
       return true
     }
     return false
@@ -187,9 +215,10 @@ public struct Maze: ConfigurableEnvironment {
 
   /// Rangefinder readings and goal radar, in the documented order.
   @inlinable
-  func writeObservation(_ observation: UnsafeMutableBufferPointer<Float>) {
+  mutating func writeObservation(_ observation: UnsafeMutableBufferPointer<Float>) {
     let radians = heading / 180 * .pi
     let c = cos(radians), s = sin(radians)
+    headingCosSin = SIMD2(c, s)
     for (i, d) in rangefinderDirections.enumerated() {
       // The sensor's direction rotated by the heading.
       let dx = (c * d.x - s * d.y) * Maze.rangefinderRange
@@ -208,19 +237,22 @@ public struct Maze: ConfigurableEnvironment {
   /// The crossing test is strict at both ends, as in the original.
   @inlinable
   func rayLength(dx: Double, dy: Double) -> Double {
-    var nearest = Maze.rangefinderRange
-    for wall in walls {
-      let ex = wall.x2 - wall.x1, ey = wall.y2 - wall.y1
+    var nearest = 1.0  // as a fraction of the ray
+    for segment in segments {
+      let ex = segment.ex, ey = segment.ey
       let denominator = ex * dy - ey * dx
       if denominator == 0 { continue }
-      let ax = wall.x1 - x, ay = wall.y1 - y
-      let r = (ay * dx - ax * dy) / denominator  // along the wall
-      let t = (ay * ex - ax * ey) / denominator  // along the ray
-      if r > 0 && r < 1 && t > 0 && t < 1 {
-        nearest = min(nearest, t * Maze.rangefinderRange)
+      let ax = segment.x1 - x, ay = segment.y1 - y
+      // r along the wall, t along the ray: both strictly inside (0, 1), tested without dividing.
+      let rNumerator = ay * dx - ax * dy
+      let tNumerator = ay * ex - ax * ey
+      let sign: Double = denominator > 0 ? 1 : -1
+      let d = denominator * sign, rn = rNumerator * sign, tn = tNumerator * sign
+      if rn > 0 && rn < d && tn > 0 && tn < d {
+        nearest = min(nearest, tn / d)
       }
     }
-    return nearest
+    return nearest * Maze.rangefinderRange
   }
 
   public var behaviorCount: Int { 2 }

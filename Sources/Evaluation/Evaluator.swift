@@ -85,6 +85,17 @@ public struct EvaluationResults: Sendable {
     return mean.map { $0 / Float(episodesPerMember) }
   }
 
+  /// Mean behaviour descriptor over every episode of every member.
+  public var meanBehaviorOverAll: [Float] {
+    var mean = [Float](repeating: 0, count: behaviorCount)
+    let episodes = members * episodesPerMember
+    guard episodes > 0, behaviorCount > 0 else { return mean }
+    for k in 0..<episodes {
+      for i in 0..<behaviorCount { mean[i] += episodeBehaviors[k * behaviorCount + i] }
+    }
+    return mean.map { $0 / Float(episodes) }
+  }
+
   /// Env steps taken by the whole plan.
   public var totalSteps: Int { episodeLengths.reduce(0, +) }
 

@@ -204,7 +204,8 @@ public func runEvolution<E: Environment, S: EvolutionStrategy>(
       evaluationSteps += confirm.totalSteps
       let summary = EvaluationSummary(
         env: spec.id, seed: seed, returns: confirm.episodeReturns,
-        lengths: confirm.episodeLengths, threshold: threshold)
+        lengths: confirm.episodeLengths, threshold: threshold,
+        finalBehavior: confirm.meanBehaviorOverAll)
       if summary.return.mean >= threshold {
         best = (current, quickMean, summary)
         stopReason = "threshold"
@@ -227,7 +228,7 @@ public func runEvolution<E: Environment, S: EvolutionStrategy>(
     evaluationSteps += final.totalSteps
     chosen.confirmed = EvaluationSummary(
       env: spec.id, seed: seed, returns: final.episodeReturns, lengths: final.episodeLengths,
-      threshold: target)
+      threshold: target, finalBehavior: final.meanBehaviorOverAll)
   }
   return TrainingOutcome(
     policy: chosen.policy, generations: generation, envSteps: envSteps,

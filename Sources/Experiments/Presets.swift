@@ -61,6 +61,15 @@ public struct EvolutionPreset: Sendable, Equatable {
       run.episodesPerMember = 2
       run.maxGenerations = 3000
       run.targetReturn = -200
+    case "medium-maze", "hard-maze", "maze":
+      // Deterministic envs: one episode tells all, so evaluations use one episode. With the
+      // literature's final-distance reward plain OpenAI-ES is expected to get trapped in the hard
+      // maze; the novelty methods are what solve it.
+      strategy = OpenAIES.Config(populationSize: 128, noiseStd: 0.1, learningRate: 0.05)
+      run.hidden = [16, 16]
+      run.maxGenerations = 300
+      run.evaluationEpisodes = 1
+      run.confirmationEpisodes = 1
     default:
       break
     }

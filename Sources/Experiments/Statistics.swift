@@ -27,8 +27,15 @@ public struct EvaluationSummary: Sendable, Equatable, Codable {
   public var threshold: Double?
   /// Whether the mean return reaches the threshold.
   public var solved: Bool?
+  /// The mean behaviour descriptor at the end of the episodes (the final (x, y) in a maze; the
+  /// final observation elsewhere).
+  public var finalBehavior: [Float]?
 
-  public init(env: String, seed: UInt64, returns: [Double], lengths: [Int], threshold: Double?) {
+  public init(
+    env: String, seed: UInt64, returns: [Double], lengths: [Int], threshold: Double?,
+    finalBehavior: [Float]? = nil
+  ) {
+    self.finalBehavior = finalBehavior
     self.env = env
     episodes = returns.count
     self.seed = seed

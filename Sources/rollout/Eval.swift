@@ -44,26 +44,28 @@ struct Eval: ParsableCommand {
 
   func run() throws {
     let summary: EvaluationSummary
+    var file: PolicyFile?
     if policy == "random" {
       let entry = try EnvironmentSetup.entry(named: env!)
       summary = try evaluateRandom(EnvironmentSetup.make(entry))
     } else {
-      let file = try PolicyFile.read(from: URL(fileURLWithPath: policy))
+      let policyFile = try PolicyFile.read(from: URL(fileURLWithPath: policy))
+      file = policyFile
       if let env {
         let requested = try EnvironmentSetup.entry(named: env)
-        guard requested.name == (try? EnvironmentSetup.entry(named: file.env.name))?.name else {
+        guard requested.name == (try? EnvironmentSetup.entry(named: policyFile.env.name))?.name else {
           throw RolloutError(
-            "\(policy) was trained on \(file.env.id), not \(requested.id); drop --env or pick a "
+            "\(policy) was trained on \(policyFile.env.id), not \(requested.id); drop --env or pick a "
               + "policy for \(requested.id)")
         }
       }
       let environment: any ConfigurableEnvironment
       do {
-        environment = try file.makeEnvironment()
+        environment = try policyFile.makeEnvironment()
       } catch let error as RolloutError {
         throw RolloutError("\(policy): \(error.message)")
       }
-      summary = try evaluatePolicy(environment, file.policy)
+      summary = try evaluatePolicy(environment, policyFile.policy)
     }
     if json {
       let encoder = JSONEncoder()
@@ -75,6 +77,9 @@ struct Eval: ParsableCommand {
           format: "%@: %d episodes, return %.2f ± %.2f (min %.2f, max %.2f), length %.1f ± %.1f",
           summary.env, summary.episodes, summary.return.mean, summary.return.std,
           summary.return.min, summary.return.max, summary.length.mean, summary.length.std))
+      if let behavior = summary.finalBehavior, behavior.count == 2, file?.env.name.hasSuffix("maze") == true {
+        print(String(format: "mean final position: (%.1f, %.1f)", behavior[0], behavior[1]))
+      }
       if let threshold = summary.threshold {
         print("threshold \(threshold): \(summary.solved == true ? "solved" : "not solved")")
       }
@@ -101,7 +106,8 @@ struct Eval: ParsableCommand {
       }
       return EvaluationSummary(
         env: env.spec.id, seed: seed, returns: results.episodeReturns,
-        lengths: results.episodeLengths, threshold: env.spec.rewardThreshold)
+        lengths: results.episodeLengths, threshold: env.spec.rewardThreshold,
+        finalBehavior: results.meanBehaviorOverAll)
       }
     }
     return try EnvironmentRegistry.open(

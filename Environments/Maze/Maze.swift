@@ -207,7 +207,7 @@ public struct Maze: ConfigurableEnvironment {
   @inlinable
   func collides(x px: Double, y py: Double) -> Bool {
     let limit = Maze.robotRadius * Maze.robotRadius
-    for segment in segments where segment.distanceSquared(x: px, y: py) < limit {
+    for k in segments.indices where segments[k].distanceSquared(x: px, y: py) < limit {
       return true
     }
     return false
@@ -219,7 +219,8 @@ public struct Maze: ConfigurableEnvironment {
     let radians = heading / 180 * .pi
     let c = cos(radians), s = sin(radians)
     headingCosSin = SIMD2(c, s)
-    for (i, d) in rangefinderDirections.enumerated() {
+    for i in rangefinderDirections.indices {
+      let d = rangefinderDirections[i]
       // The sensor's direction rotated by the heading.
       let dx = (c * d.x - s * d.y) * Maze.rangefinderRange
       let dy = (s * d.x + c * d.y) * Maze.rangefinderRange
@@ -238,7 +239,8 @@ public struct Maze: ConfigurableEnvironment {
   @inlinable
   func rayLength(dx: Double, dy: Double) -> Double {
     var nearest = 1.0  // as a fraction of the ray
-    for segment in segments {
+    for k in segments.indices {
+      let segment = segments[k]
       let ex = segment.ex, ey = segment.ey
       let denominator = ex * dy - ey * dx
       if denominator == 0 { continue }

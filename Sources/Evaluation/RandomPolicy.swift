@@ -44,10 +44,12 @@ public struct RandomActions: Sendable {
 }
 
 /// Runs one episode with uniformly random actions. The env is reset with `seed`; the actions come
-/// from SplitMix64 seeded with the mixed seed.
+/// from SplitMix64 seeded with the mixed seed. With `behavior`, the env's behaviour descriptor is
+/// written there at the end.
 @inlinable
 public func runRandomEpisode<E: Environment>(
-  _ env: inout E, seed: UInt64, observation: UnsafeMutableBufferPointer<Float>
+  _ env: inout E, seed: UInt64, observation: UnsafeMutableBufferPointer<Float>,
+  behavior: UnsafeMutableBufferPointer<Float>? = nil
 ) -> EpisodeOutcome {
   let actions = RandomActions(space: env.spec.actionSpace)
   var rng = SplitMix64(seed: SplitMix64.mix(seed ^ RandomPurpose.actionSampling.rawValue))
@@ -59,6 +61,9 @@ public func runRandomEpisode<E: Environment>(
     total += step.reward
     length += 1
     if step.isDone {
+      if let behavior {
+        env.writeBehavior(into: behavior, finalObservation: UnsafeBufferPointer(observation))
+      }
       return EpisodeOutcome(totalReward: total, length: length, terminated: step.terminated)
     }
   }

@@ -44,13 +44,11 @@ struct Eval: ParsableCommand {
 
   func run() throws {
     let summary: EvaluationSummary
-    var file: PolicyFile?
     if policy == "random" {
       let entry = try EnvironmentSetup.entry(named: env!)
       summary = try evaluateRandom(EnvironmentSetup.make(entry))
     } else {
       let policyFile = try PolicyFile.read(from: URL(fileURLWithPath: policy))
-      file = policyFile
       if let env {
         let requested = try EnvironmentSetup.entry(named: env)
         guard requested.name == (try? EnvironmentSetup.entry(named: policyFile.env.name))?.name else {
@@ -70,6 +68,7 @@ struct Eval: ParsableCommand {
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys]
+      encoder.keyEncodingStrategy = .convertToSnakeCase
       print(String(decoding: try encoder.encode(summary), as: UTF8.self))
     } else {
       print(
@@ -77,7 +76,7 @@ struct Eval: ParsableCommand {
           format: "%@: %d episodes, return %.2f ± %.2f (min %.2f, max %.2f), length %.1f ± %.1f",
           summary.env, summary.episodes, summary.return.mean, summary.return.std,
           summary.return.min, summary.return.max, summary.length.mean, summary.length.std))
-      if let behavior = summary.finalBehavior, behavior.count == 2, file?.env.name.hasSuffix("maze") == true {
+      if let behavior = summary.finalBehavior, summary.env.hasSuffix("Maze-v0") {
         print(String(format: "mean final position: (%.1f, %.1f)", behavior[0], behavior[1]))
       }
       if let threshold = summary.threshold {
@@ -126,16 +125,21 @@ struct Eval: ParsableCommand {
         capacity: env.spec.observationSpace.count)
       defer { observation.deallocate() }
       var returns: [Double] = [], lengths: [Int] = []
+      var behavior = [Float](repeating: 0, count: env.behaviorCount)
+      var behaviorSum = behavior
       for e in 0..<episodes {
-        let outcome = runRandomEpisode(
-          &env, seed: SeedDerivation.seed(run: seed, purpose: .userEvaluation, episode: e),
-          observation: observation)
+        let outcome = behavior.withUnsafeMutableBufferPointer {
+          runRandomEpisode(
+            &env, seed: SeedDerivation.seed(run: seed, purpose: .userEvaluation, episode: e),
+            observation: observation, behavior: $0)
+        }
         returns.append(outcome.totalReward)
         lengths.append(outcome.length)
+        for i in behavior.indices { behaviorSum[i] += behavior[i] }
       }
       return EvaluationSummary(
         env: env.spec.id, seed: seed, returns: returns, lengths: lengths,
-        threshold: env.spec.rewardThreshold)
+        threshold: env.spec.rewardThreshold, finalBehavior: behaviorSum.map { $0 / Float(episodes) })
       }
     }
     return try EnvironmentRegistry.open(environment, with: Visitor(seed: options.seed, episodes: episodes))

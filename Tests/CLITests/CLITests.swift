@@ -90,6 +90,55 @@ struct CLITests {
     expectOneLineError(mismatch, containing: "was trained on Pendulum-v1, not CartPole-v1")
   }
 
+  @Test("mazes: train on a maze file, the policy records the maze, eval reports the final position")
+  func mazes() throws {
+    let maze = work.appendingPathComponent("box.maze")
+    try Data("""
+      # a box with a wall across most of it
+      start 20 20
+      goal 80 80
+      0 0 100 0
+      100 0 100 100
+      100 100 0 100
+      0 100 0 0
+      0 50 70 50
+      """.utf8).write(to: maze)
+    let out = work.appendingPathComponent("maze-run")
+    let train = try Rollout.run([
+      "train", "maze", "--maze", maze.path, "--reward", "dense", "--generations", "3", "--no-early-stop",
+      "--out", out.path, "--quiet",
+    ])
+    #expect(train.status == 0, "\(train.stderr)")
+    let policy = out.appendingPathComponent("maze-openai-es.policy")
+    let object = try JSONSerialization.jsonObject(with: Data(contentsOf: policy)) as! [String: Any]
+    let env = object["env"] as! [String: Any]
+    #expect(env["id"] as? String == "Maze-v0")
+    let config = env["config"] as! [String: Any]
+    #expect(config["reward"] as? String == "dense")
+    #expect(((config["layout"] as! [String: Any])["walls"] as! [Any]).count == 5)
+    try FileManager.default.removeItem(at: maze)  // the policy does not need the maze file
+    let eval = try Rollout.run(["eval", policy.path, "--episodes", "1"])
+    #expect(eval.status == 0, "\(eval.stderr)")
+    #expect(eval.stdout.contains("mean final position: ("))
+
+    let hard = try Rollout.run(["eval", "random", "--env", "hard-maze", "--episodes", "2", "--json"])
+    let summary = try JSONSerialization.jsonObject(with: Data(hard.stdout.utf8)) as! [String: Any]
+    #expect((summary["final_behavior"] as? [Double])?.count == 2)
+  }
+
+  @Test("bad maze input is one line naming the file and the line")
+  func badMazes() throws {
+    let bad = work.appendingPathComponent("bad.maze")
+    try Data("start 20 20\ngoal 80 80\n0 0 100 0\n5 5 5 5\n".utf8).write(to: bad)
+    expectOneLineError(
+      try Rollout.run(["train", "maze", "--maze", bad.path]), containing: "\(bad.path):4: the wall has zero length")
+    expectOneLineError(
+      try Rollout.run(["train", "maze", "--maze", "/nonexistent.maze"]),
+      containing: "cannot read maze file /nonexistent.maze: no such file (built-in mazes: medium, hard)")
+    expectOneLineError(try Rollout.run(["train", "cartpole", "--maze", "hard"]), containing: "apply to the maze envs only")
+    expectOneLineError(try Rollout.run(["train", "maze", "--reward", "sparse"]), containing: "--reward must be final or dense")
+  }
+
   @Test("the same seed gives byte-identical weights with 1 and 2 threads")
   func threadDeterminism() throws {
     var weights: [[Double]] = []
@@ -235,7 +284,7 @@ struct CLITests {
     let result = try Rollout.run(["bench", "allocations"], environment: ["LD_PRELOAD": library.path])
     #expect(result.status == 0, "\(result.stderr)")
     let lines = result.stdout.split(separator: "\n")
-    #expect(lines.count == 6, "\(result.stdout)")
+    #expect(lines.count == 8, "\(result.stdout)")  // seven envs and the policy forward
     #expect(lines.allSatisfy { $0.contains(": 0.0 heap allocations per") }, "\(result.stdout)")
     // Without the counter the command says how to get it.
     expectOneLineError(try Rollout.run(["bench", "allocations"]), containing: "Benchmarks/run.sh allocations")

@@ -127,7 +127,7 @@ public struct Maze: ConfigurableEnvironment {
         low: [Float](repeating: 0, count: 10), high: [Float](repeating: 1, count: 10)),
       actionSpace: .box(BoxSpace(low: [0, 0], high: [1, 1])),
       maxEpisodeSteps: config.maxEpisodeSteps,
-      rewardThreshold: config.reward == .final ? 300 - Maze.goalRadius : nil)
+      rewardThreshold: config.reward == .final ? 300 - Maze.goalRadius : nil, randomStart: false)
     trail.reserveCapacity(config.maxEpisodeSteps + 1)
   }
 

@@ -45,10 +45,12 @@ public enum EnvironmentChecker {
       if a != b { fail("reset(seed: \(seed &+ UInt64(s))) gave two different observations") }
       firstObservations.append(a)
     }
-    if Set(firstObservations.map { $0.map(\.bitPattern) }).count == 1 && dimension > 0 {
-      // Some envs start deterministically; say so only if the space suggests randomness matters.
-      let deterministicStart = firstObservations[0].allSatisfy { $0 == 0 }
-      if !deterministicStart { fail("five different reset seeds gave the same first observation") }
+    let distinctStarts = Set(firstObservations.map { $0.map(\.bitPattern) }).count
+    if spec.randomStart && distinctStarts == 1 {
+      fail("five different reset seeds gave the same first observation (spec says the start is random)")
+    }
+    if !spec.randomStart && distinctStarts > 1 {
+      fail("reset seeds changed the first observation, but the spec says the start is fixed")
     }
 
     let actions = RandomActions(space: spec.actionSpace)

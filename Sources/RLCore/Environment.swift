@@ -57,11 +57,15 @@ public struct EnvSpec: Sendable, Equatable, Codable {
   public var maxEpisodeSteps: Int
   /// The mean return over 100 episodes that counts as solving the env (Gymnasium's `reward_threshold`).
   public var rewardThreshold: Double?
+  /// Whether `reset(seed:)` draws a random start (false for envs that always start the same way,
+  /// like the mazes).
+  public var randomStart: Bool
 
   public init(
     id: String, name: String, observationSpace: BoxSpace, actionSpace: ActionSpace,
-    maxEpisodeSteps: Int, rewardThreshold: Double?
+    maxEpisodeSteps: Int, rewardThreshold: Double?, randomStart: Bool = true
   ) {
+    self.randomStart = randomStart
     self.id = id
     self.name = name
     self.observationSpace = observationSpace

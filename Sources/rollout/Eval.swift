@@ -12,7 +12,8 @@ struct Eval: ParsableCommand {
     discussion: """
       Prints mean ± std of the episode return and length. `rollout eval random --env cartpole`
       evaluates uniformly random actions. With --json, prints one object: env, episodes, seed,
-      return and length (each {mean, std, min, max}, std with ddof 0), threshold and solved.
+      return and length (each {mean, std, min, max}, std with ddof 0), threshold, solved and
+      final_behavior (the mean behaviour descriptor: the final (x, y) in a maze).
       """)
 
   @Argument(help: "A .policy file, or `random`.")

@@ -29,6 +29,8 @@ struct ConformanceTests {
     case "mountaincar": limited = MountainCar(config: .init(maxEpisodeSteps: 3))
     case "mountaincar-continuous": limited = MountainCarContinuous(config: .init(maxEpisodeSteps: 3))
     case "pendulum": limited = Pendulum(config: .init(maxEpisodeSteps: 3))
+    case "medium-maze": limited = Maze(config: .init(layout: BuiltinMazes.medium, maxEpisodeSteps: 3))
+    case "hard-maze": limited = Maze(config: .init(layout: BuiltinMazes.hard, reward: .dense, maxEpisodeSteps: 3))
     default:
       Issue.record("add \(name) to this test")
       return

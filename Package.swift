@@ -33,15 +33,27 @@ let package = Package(
     .target(name: "Evolution", dependencies: ["RLCore", "Networks"]),
     .target(name: "Evaluation", dependencies: ["RLCore", "Networks"]),
     .target(
+      name: "Rendering",
+      dependencies: [
+        "RLCore", "CZlib",
+        .target(name: "CGif", condition: .when(traits: ["GIF"])),
+        .target(name: "CSDL2", condition: .when(traits: ["SDL"])),
+      ]),
+    .target(
       name: "Experiments",
       dependencies: ["RLCore", "Environments", "Networks", "Evolution", "Evaluation"],
       swiftSettings: environmentFlags),
     .executableTarget(
       name: "rollout",
       dependencies: [
-        "RLCore", "Environments", "Networks", "Evolution", "Evaluation", "Experiments",
+        "RLCore", "Environments", "Networks", "Evolution", "Evaluation", "Experiments", "Rendering",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ], swiftSettings: environmentFlags),
+
+    // MARK: C libraries (system library targets; glue lives in each shim.h, never in a C target)
+    .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    .systemLibrary(name: "CGif", path: "Sources/CGif", providers: [.apt(["libgif-dev"])]),
+    .systemLibrary(name: "CSDL2", path: "Sources/CSDL2", providers: [.apt(["libsdl2-dev"])]),
 
     // MARK: Tests
     .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -57,5 +69,12 @@ let package = Package(
       name: "ExperimentsTests",
       dependencies: ["Experiments", "Environments", "Evolution", "Networks", "RLCore", "TestSupport"]),
     .testTarget(name: "CLITests", dependencies: ["rollout", "TestSupport"]),
+    .testTarget(
+      name: "RenderingTests",
+      dependencies: [
+        "Rendering", "RLCore", "Environments", "CZlib",
+        .target(name: "CGif", condition: .when(traits: ["GIF"])),
+        .target(name: "CSDL2", condition: .when(traits: ["SDL"])),
+      ]),
   ]
 )

@@ -287,6 +287,13 @@ public struct Maze: ConfigurableEnvironment {
     return (scale, { 10 + ($0 - minX) * scale }, { 10 + ($0 - minY) * scale })
   }
 
+  /// Two pixels per maze unit plus the margin.
+  public var renderSize: (width: Int, height: Int) {
+    let xs = walls.flatMap { [$0.x1, $0.x2] }, ys = walls.flatMap { [$0.y1, $0.y2] }
+    let w = (xs.max() ?? 100) - (xs.min() ?? 0), h = (ys.max() ?? 100) - (ys.min() ?? 0)
+    return (Int(w * 2) + 20, Int(h * 2) + 20)
+  }
+
   /// Walls, goal, start, the trail so far, the rangefinder rays and the robot with its heading.
   public func render(into frame: inout Frame) {
     frame.fill(.white)

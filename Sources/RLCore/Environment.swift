@@ -97,6 +97,9 @@ public protocol Environment: Sendable {
   /// Draws the current state into `frame`.
   func render(into frame: inout Frame)
 
+  /// The frame size `render` is laid out for (Gymnasium's screen size for classic control).
+  var renderSize: (width: Int, height: Int) { get }
+
   /// Number of values in the behaviour descriptor that novelty search compares.
   var behaviorCount: Int { get }
 
@@ -107,6 +110,8 @@ public protocol Environment: Sendable {
 }
 
 extension Environment {
+  public var renderSize: (width: Int, height: Int) { (400, 400) }
+
   public var behaviorCount: Int { spec.observationSpace.count }
 
   public func writeBehavior(

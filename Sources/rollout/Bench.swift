@@ -18,15 +18,16 @@ struct Bench: ParsableCommand {
                    on 1 thread and on --threads threads, and the speed-up
       allocations  heap allocations per env step and per policy forward; needs the counting
                    malloc of Benchmarks/run.sh (LD_PRELOAD)
+      render       software-rendered frames per second per env at its default size (drawing only)
       Figures are medians of --repeats runs. Machines are shared and noisy: compare runs made
       back to back, never one figure against a remembered one.
       """)
 
   enum Kind: String, ExpressibleByArgument, CaseIterable {
-    case envs, policy, evaluator, allocations
+    case envs, policy, evaluator, allocations, render
   }
 
-  @Argument(help: "What to measure: envs, policy, evaluator or allocations.")
+  @Argument(help: "What to measure: envs, policy, evaluator, allocations or render.")
   var kind: Kind = .envs
 
   @Option(help: "Seconds per measurement.")
@@ -61,6 +62,15 @@ struct Bench: ParsableCommand {
       try benchEvaluator()
     case .allocations:
       try benchAllocations()
+    case .render:
+      for entry in EnvironmentRegistry.entries {
+        let rate = try median {
+          try EnvironmentRegistry.open(EnvironmentSetup.make(entry), with: RenderTiming(seconds: seconds))
+        }
+        let env = EnvironmentSetup.make(entry)
+        let name = entry.name.padding(toLength: 24, withPad: " ", startingAt: 0)
+        print(name + String(format: "%8.0f frames/s at %d×%d", rate, env.renderSize.width, env.renderSize.height))
+      }
     }
   }
 
@@ -227,4 +237,33 @@ func policySteps(seconds: Double) -> Double {
     now = DispatchTime.now().uptimeNanoseconds
   } while now < deadline
   return Double(steps) / (Double(now - start) / 1e9)
+}
+
+/// Steps an env with random actions and draws every state; returns frames per second.
+struct RenderTiming: EnvironmentVisitor {
+  let seconds: Double
+
+  func visit<E: ConfigurableEnvironment>(_ environment: E) -> Double {
+    var env = environment
+    let observation = UnsafeMutableBufferPointer<Float>.allocate(capacity: env.spec.observationSpace.count)
+    defer { observation.deallocate() }
+    var frame = Frame(width: env.renderSize.width, height: env.renderSize.height)
+    let actions = RandomActions(space: env.spec.actionSpace)
+    var rng = SplitMix64(seed: 1)
+    env.reset(seed: 1, observation: observation)
+    let start = DispatchTime.now().uptimeNanoseconds
+    var frames = 0
+    var now = start
+    repeat {
+      for _ in 0..<10 {
+        if env.step(actions.next(&rng), observation: observation).isDone {
+          env.reset(seed: nil, observation: observation)
+        }
+        env.render(into: &frame)
+        frames += 1
+      }
+      now = DispatchTime.now().uptimeNanoseconds
+    } while Double(now - start) < seconds * 1e9
+    return Double(frames) / (Double(now - start) / 1e9)
+  }
 }

@@ -35,6 +35,9 @@ struct Replay: ParsableCommand {
   @Flag(help: "Sample actions from the policy's distribution instead of taking the most likely one.")
   var stochastic = false
 
+  @Option(name: .customLong("max-steps"), help: "End each episode after this many steps (default: the env's own end).")
+  var maxSteps: Int?
+
   @Option(help: "Record an animated GIF here instead of opening a window.")
   var gif: String?
 
@@ -44,6 +47,7 @@ struct Replay: ParsableCommand {
   func validate() throws {
     guard episodes > 0 else { throw ValidationError("--episodes must be positive, got \(episodes)") }
     guard (1...240).contains(fps) else { throw ValidationError("--fps must be between 1 and 240, got \(fps)") }
+    if let maxSteps, maxSteps <= 0 { throw ValidationError("--max-steps must be positive, got \(maxSteps)") }
     if policy == "random" && env == nil {
       throw ValidationError("`rollout replay random` needs --env (see `rollout envs`)")
     }
@@ -55,7 +59,7 @@ struct Replay: ParsableCommand {
     try EnvironmentRegistry.open(
       environment,
       with: ReplayVisitor(
-        policy: loaded, episodes: episodes, seed: seed, fps: fps,
+        policy: loaded, episodes: episodes, seed: seed, fps: fps, maxSteps: maxSteps ?? .max,
         mode: stochastic ? .sampled : .greedy, outputs: outputs))
     for output in outputs { try output.finish() }
     if let gif { print("wrote \(gif)") }
@@ -204,6 +208,7 @@ struct ReplayVisitor: EnvironmentVisitor {
   let episodes: Int
   let seed: UInt64
   let fps: Int
+  let maxSteps: Int
   let mode: ActionMode
   let outputs: [FrameOutput]
 
@@ -271,7 +276,7 @@ struct ReplayVisitor: EnvironmentVisitor {
         let result = env.step(action, observation: scratch.observation)
         total += result.reward
         step += 1
-        done = result.isDone
+        done = result.isDone || step >= maxSteps
       }
       episode += 1
     }

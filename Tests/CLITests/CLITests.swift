@@ -139,6 +139,36 @@ struct CLITests {
     expectOneLineError(try Rollout.run(["train", "maze", "--reward", "sparse"]), containing: "--reward must be final or dense")
   }
 
+  @Test("replay records PNG frames of a policy, and GIFs when built with the GIF trait")
+  func replay() throws {
+    let out = work.appendingPathComponent("replay")
+    #expect(try Rollout.run(["train", "cartpole", "--generations", "2", "--no-early-stop", "--out", out.path, "--quiet"]).status == 0)
+    let policy = out.appendingPathComponent("cartpole-openai-es.policy").path
+    let frames = work.appendingPathComponent("frames")
+    let png = try Rollout.run(["replay", policy, "--png", frames.path, "--max-steps", "5"])
+    #expect(png.status == 0, "\(png.stderr)")
+    let files = try FileManager.default.contentsOfDirectory(atPath: frames.path).sorted()
+    #expect(files.count == 6, "the start and five steps: \(files)")
+    #expect(files.first == "frame-000001.png")
+    let bytes = try Data(contentsOf: frames.appendingPathComponent(files[0]))
+    #expect(Array(bytes.prefix(4)) == [0x89, 0x50, 0x4E, 0x47])
+
+    let gif = work.appendingPathComponent("cartpole.gif")
+    let recorded = try Rollout.run(["replay", "random", "--env", "acrobot", "--gif", gif.path, "--max-steps", "3"])
+    #if GIF
+      #expect(recorded.status == 0, "\(recorded.stderr)")
+      #expect(try Data(contentsOf: gif).prefix(6) == Data("GIF89a".utf8))
+    #else
+      expectOneLineError(recorded, containing: "built without the GIF trait: install libgif-dev")
+    #endif
+    #if !SDL
+      expectOneLineError(
+        try Rollout.run(["replay", policy]), containing: "built without the SDL trait: install libsdl2-dev")
+    #endif
+    expectOneLineError(try Rollout.run(["replay", "random"]), containing: "needs --env")
+    expectOneLineError(try Rollout.run(["replay", policy, "--fps", "0", "--png", frames.path]), containing: "--fps must be between 1 and 240")
+  }
+
   @Test("the same seed gives byte-identical weights with 1 and 2 threads")
   func threadDeterminism() throws {
     var weights: [[Double]] = []

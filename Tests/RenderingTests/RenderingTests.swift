@@ -8,6 +8,9 @@ import Testing
 #if GIF
   import CGif
 #endif
+#if SDL
+  import CSDL2
+#endif
 
 /// Frames of every registered env after a few random steps.
 func sampleFrames() -> [(String, Frame)] {
@@ -130,6 +133,23 @@ struct RenderingTests {
         #expect(viewer.readPixels() == frame.pixels, "\(name)")
         #expect(viewer.poll().isEmpty)
       }
+    }
+
+    @Test("viewer keys: space, →, +, −, r, q and closing the window become commands")
+    func viewerKeys() throws {
+      setenv("SDL_VIDEODRIVER", "dummy", 1)
+      let viewer = try Viewer(title: "keys", width: 64, height: 48)
+      let keys: [SDL_KeyCode] = [SDLK_SPACE, SDLK_RIGHT, SDLK_PLUS, SDLK_MINUS, SDLK_r, SDLK_q, SDLK_ESCAPE]
+      for key in keys {
+        var event = SDL_Event()
+        event.type = SDL_KEYDOWN.rawValue
+        event.key.keysym.sym = SDL_Keycode(key.rawValue)
+        #expect(SDL_PushEvent(&event) == 1)
+      }
+      var quit = SDL_Event()
+      quit.type = SDL_QUIT.rawValue
+      #expect(SDL_PushEvent(&quit) == 1)
+      #expect(viewer.poll() == [.togglePause, .stepOnce, .faster, .slower, .restart, .quit, .quit, .quit])
     }
   #endif
 }

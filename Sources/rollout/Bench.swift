@@ -148,17 +148,9 @@ struct CountingStepper: EnvironmentVisitor {
   let steps: Int
 
   func visit<E: ConfigurableEnvironment>(_ environment: E) -> UInt64 {
-    var env = environment
-    let observation = UnsafeMutableBufferPointer<Float>.allocate(capacity: env.spec.observationSpace.count)
-    defer { observation.deallocate() }
-    let actions = RandomActions(space: env.spec.actionSpace)
-    var rng = SplitMix64(seed: 1)
-    env.reset(seed: 1, observation: observation)
-    return counter.allocations(calls: steps) {
-      if env.step(actions.next(&rng), observation: observation).isDone {
-        env.reset(seed: nil, observation: observation)
-      }
-    }
+    var driver = RandomDriver(environment)
+    defer { driver.release() }
+    return counter.allocations(calls: steps) { driver.step() }
   }
 }
 
@@ -190,27 +182,43 @@ struct RandomStepping: EnvironmentVisitor {
   let seconds: Double
 
   func visit<E: ConfigurableEnvironment>(_ environment: E) -> Double {
-    var env = environment
-    let observation = UnsafeMutableBufferPointer<Float>.allocate(capacity: env.spec.observationSpace.count)
-    defer { observation.deallocate() }
-    let actions = RandomActions(space: env.spec.actionSpace)
-    var rng = SplitMix64(seed: 1)
-    env.reset(seed: 1, observation: observation)
+    var driver = RandomDriver(environment)
+    defer { driver.release() }
     let start = DispatchTime.now().uptimeNanoseconds
     let deadline = start + UInt64(seconds * 1e9)
     var steps = 0
     var now = start
     repeat {
-      for _ in 0..<20_000 {
-        if env.step(actions.next(&rng), observation: observation).isDone {
-          env.reset(seed: nil, observation: observation)
-        }
-      }
+      for _ in 0..<20_000 { driver.step() }
       steps += 20_000
       now = DispatchTime.now().uptimeNanoseconds
     } while now < deadline
     return Double(steps) / (Double(now - start) / 1e9)
   }
+}
+
+/// An env stepped with uniformly random actions (seed 1), reset whenever an episode ends.
+struct RandomDriver<E: Environment> {
+  var env: E
+  let observation: UnsafeMutableBufferPointer<Float>
+  let actions: RandomActions
+  var rng = SplitMix64(seed: 1)
+
+  init(_ environment: E) {
+    env = environment
+    observation = .allocate(capacity: environment.spec.observationSpace.count)
+    actions = RandomActions(space: environment.spec.actionSpace)
+    env.reset(seed: 1, observation: observation)
+  }
+
+  @inline(__always)
+  mutating func step() {
+    if env.step(actions.next(&rng), observation: observation).isDone {
+      env.reset(seed: nil, observation: observation)
+    }
+  }
+
+  func release() { observation.deallocate() }
 }
 
 /// CartPole driven by a 4→16→2 tanh policy with observation normalisation, one episode at a time.
@@ -244,22 +252,16 @@ struct RenderTiming: EnvironmentVisitor {
   let seconds: Double
 
   func visit<E: ConfigurableEnvironment>(_ environment: E) -> Double {
-    var env = environment
-    let observation = UnsafeMutableBufferPointer<Float>.allocate(capacity: env.spec.observationSpace.count)
-    defer { observation.deallocate() }
-    var frame = Frame(width: env.renderSize.width, height: env.renderSize.height)
-    let actions = RandomActions(space: env.spec.actionSpace)
-    var rng = SplitMix64(seed: 1)
-    env.reset(seed: 1, observation: observation)
+    var driver = RandomDriver(environment)
+    defer { driver.release() }
+    var frame = Frame(width: environment.renderSize.width, height: environment.renderSize.height)
     let start = DispatchTime.now().uptimeNanoseconds
     var frames = 0
     var now = start
     repeat {
       for _ in 0..<10 {
-        if env.step(actions.next(&rng), observation: observation).isDone {
-          env.reset(seed: nil, observation: observation)
-        }
-        env.render(into: &frame)
+        driver.step()
+        driver.env.render(into: &frame)
         frames += 1
       }
       now = DispatchTime.now().uptimeNanoseconds

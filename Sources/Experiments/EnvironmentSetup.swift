@@ -89,9 +89,10 @@ extension EnvironmentSetup {
 
   /// A maze env from an entry's defaults with the maze and reward mode replaced where given.
   public static func makeMaze(
-    _ entry: EnvironmentEntry, maze: String?, reward: Maze.RewardMode?
+    _ entry: EnvironmentEntry, maze: String?, reward: Maze.RewardMode?,
+    base: (any ConfigurableEnvironment)? = nil
   ) throws -> any ConfigurableEnvironment {
-    guard var config = (entry.make() as? Maze)?.config else {
+    guard var config = ((base ?? entry.make()) as? Maze)?.config else {
       throw RolloutError("--maze and --reward apply to the maze envs only, not \(entry.name)")
     }
     if let maze { config.layout = try mazeLayout(maze) }

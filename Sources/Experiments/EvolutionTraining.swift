@@ -37,6 +37,10 @@ public struct EvolutionRunConfig: Sendable, Equatable, Codable {
   public var observationNormalization: ObservationScaling = .running
   /// Probability that a training rollout adds its observations to the statistics (reference: 0.01).
   public var statisticsProbability: Double = 0.01
+  /// Write a checkpoint every this many generations…
+  public var checkpointEveryGenerations: Int = 100
+  /// …and whenever this many seconds have passed since the last one (at most ~30 s of work lost).
+  public var checkpointEverySeconds: Double = 30
 
   public init() {}
 }
@@ -84,17 +88,71 @@ public struct TrainingOutcome: Sendable {
   public var stopReason: String
 }
 
+/// The best policy seen so far, as a value a checkpoint can hold.
+public struct BestPolicy: Sendable, Equatable, Codable {
+  public var parameters: [Float]
+  public var normalizer: ObservationNormalizer
+  /// Its quick (per-generation) evaluation return.
+  public var evaluation: Double
+  /// Its confirming evaluation, once it had one.
+  public var confirmed: EvaluationSummary?
+}
+
+/// Everything an evolution run needs to carry on exactly where it stopped: the strategy's state,
+/// the observation statistics, the counters and the best policy. Random streams need no saving:
+/// every draw is derived from (seed, generation, member, episode).
+public struct EvolutionProgress<State: Sendable & Codable & Equatable>: Sendable, Equatable, Codable {
+  public var strategyState: State
+  public var statistics: RunningStatistics
+  /// Generations completed.
+  public var generation: Int
+  public var envSteps: Int
+  public var evaluationSteps: Int
+  /// Training time before this process (a timing field: it differs between runs).
+  public var elapsedSeconds: Double
+  public var best: BestPolicy?
+}
+
+/// Hooks the caller gives a training run. Each receives only what it needs.
+public struct TrainingHooks<State: Sendable & Codable & Equatable> {
+  /// After every generation.
+  public var onGeneration: (GenerationReport) throws -> Void = { _ in }
+  /// When a checkpoint is due (see `EvolutionRunConfig.checkpointEvery…`) and when interrupted.
+  public var onCheckpoint: (EvolutionProgress<State>) throws -> Void = { _ in }
+  /// Polled after every generation; true stops the run cleanly (`TrainingInterrupted`).
+  public var shouldStop: () -> Bool = { false }
+
+  public init(
+    onGeneration: @escaping (GenerationReport) throws -> Void = { _ in },
+    onCheckpoint: @escaping (EvolutionProgress<State>) throws -> Void = { _ in },
+    shouldStop: @escaping () -> Bool = { false }
+  ) {
+    self.onGeneration = onGeneration
+    self.onCheckpoint = onCheckpoint
+    self.shouldStop = shouldStop
+  }
+}
+
+/// Thrown when `shouldStop` asked a run to stop; the checkpoint has been written by then.
+public struct TrainingInterrupted: Error {
+  /// The best policy so far, if any generation finished.
+  public let policy: Policy?
+  public let generation: Int
+}
+
 /// Trains a policy with an evolution strategy: ask → evaluate on the worker pool → tell, once per
 /// generation, with the mean policy evaluated after every update.
 ///
 /// Observation statistics are frozen within a generation and updated from that generation's
-/// sampled rollouts in member order. The result is the same for any `config.threads`.
+/// sampled rollouts in member order. The result is the same for any `config.threads`, and a run
+/// resumed from any checkpoint ends with the same weights as one that never stopped.
 public func runEvolution<E: Environment, S: EvolutionStrategy>(
   environment: E, strategy: S, config: EvolutionRunConfig,
-  onGeneration: (GenerationReport) throws -> Void = { _ in }
+  resume: EvolutionProgress<S.State>? = nil, hooks: TrainingHooks<S.State> = TrainingHooks()
 ) throws -> TrainingOutcome {
   let start = DispatchTime.now().uptimeNanoseconds
-  func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+  let previousTime = resume?.elapsedSeconds ?? 0
+  func elapsed() -> Double { previousTime + Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
 
   let spec = environment.spec
   let target = config.targetReturn ?? spec.rewardThreshold
@@ -103,10 +161,6 @@ public func runEvolution<E: Environment, S: EvolutionStrategy>(
     outputs: spec.actionSpace.policyOutputCount, activation: config.activation)
   let evaluator = Evaluator(environment: environment, network: network, threads: config.threads)
   let seed = config.seed
-  let initial = network.normcInitialization(
-    seed: SeedDerivation.seed(run: seed, purpose: .initialization), outputScale: config.outputInitScale)
-  var state = strategy.initialState(parameters: initial, seed: seed)
-  var statistics = RunningStatistics(dimension: spec.observationSpace.count)
   let space = spec.observationSpace
   if config.observationNormalization == .bounds,
     !(space.low + space.high).allSatisfy(\.isFinite) || zip(space.low, space.high).contains(where: { $0 >= $1 })
@@ -114,9 +168,26 @@ public func runEvolution<E: Environment, S: EvolutionStrategy>(
     throw RolloutError(
       "bounds scaling needs finite observation bounds, and \(spec.id) has \(space); use running scaling")
   }
+  var progress: EvolutionProgress<S.State>
+  if let resume {
+    guard resume.statistics.dimension == space.count,
+      strategy.solution(resume.strategyState).count == network.parameterCount
+    else {
+      throw RolloutError("the checkpoint does not match this env and network")
+    }
+    progress = resume
+  } else {
+    let initial = network.normcInitialization(
+      seed: SeedDerivation.seed(run: seed, purpose: .initialization), outputScale: config.outputInitScale)
+    progress = EvolutionProgress(
+      strategyState: strategy.initialState(parameters: initial, seed: seed),
+      statistics: RunningStatistics(dimension: space.count), generation: 0, envSteps: 0,
+      evaluationSteps: 0, elapsedSeconds: 0, best: nil)
+  }
+
   func normalizer() -> ObservationNormalizer {
     switch config.observationNormalization {
-    case .running: ObservationNormalizer(statistics: statistics)
+    case .running: ObservationNormalizer(statistics: progress.statistics)
     case .off: .identity(dimension: space.count)
     case .bounds:
       ObservationNormalizer(
@@ -139,19 +210,30 @@ public func runEvolution<E: Environment, S: EvolutionStrategy>(
     }
   }
 
-  var envSteps = 0
-  var evaluationSteps = 0
-  var best: (policy: Policy, evaluation: Double, confirmed: EvaluationSummary?)?
-  var stopReason = "generations"
-  var generation = 0
+  func policy(_ best: BestPolicy) -> Policy {
+    Policy(network: network, parameters: best.parameters, normalizer: best.normalizer, head: evaluator.head)
+  }
 
-  while generation < config.maxGenerations {
+  var stopReason = "generations"
+  var lastCheckpoint = DispatchTime.now().uptimeNanoseconds
+
+  while progress.generation < config.maxGenerations {
+    if let budget = config.maxEnvSteps, progress.envSteps >= budget {
+      stopReason = "env-steps"
+      break
+    }
+    if let confirmed = progress.best?.confirmed, config.stopAtThreshold, let threshold = target,
+      confirmed.return.mean >= threshold
+    {
+      stopReason = "threshold"
+      break
+    }
     // MARK: Ask and evaluate
     let frozen = normalizer()
-    let population = strategy.ask(state)
+    let population = strategy.ask(progress.strategyState)
     let probability = config.statisticsProbability
     let episodes = config.episodesPerMember
-    let g = generation
+    let g = progress.generation
     let plan = EvaluationPlan(
       members: population.count, episodesPerMember: episodes, mode: .greedy, normalizer: frozen,
       episodeSeed: { m, e in
@@ -165,74 +247,87 @@ public func runEvolution<E: Environment, S: EvolutionStrategy>(
         return coin.nextUnit() < probability
       })
     let results = evaluator.evaluate(plan) { m, buffer in population.write(member: m, into: buffer) }
-    envSteps += results.totalSteps
     let fitness = results.meanReturns
     if let bad = fitness.firstIndex(where: { !$0.isFinite }) {
-      throw RolloutError("training diverged: member \(bad) of generation \(g) returned \(fitness[bad])")
+      throw RolloutError("training diverged: member \(bad) of generation \(g + 1) returned \(fitness[bad])")
     }
 
     // MARK: Tell
-    state = strategy.tell(state, population: population, fitness: fitness)
-    if config.observationNormalization == .running {
-      results.accumulate(into: &statistics)
-    }
-    let parameters = strategy.solution(state)
+    let nextState = strategy.tell(progress.strategyState, population: population, fitness: fitness)
+    let parameters = strategy.solution(nextState)
     if let bad = parameters.firstIndex(where: { !$0.isFinite }) {
-      throw RolloutError("training diverged: parameter \(bad) became \(parameters[bad]) in generation \(g)")
+      throw RolloutError(
+        "training diverged: parameter \(bad) became \(parameters[bad]) in generation \(g + 1)")
     }
-    generation += 1
+    progress.strategyState = nextState
+    progress.envSteps += results.totalSteps
+    if config.observationNormalization == .running {
+      results.accumulate(into: &progress.statistics)
+    }
+    progress.generation += 1
 
     // MARK: Evaluate the mean policy
-    let current = Policy(
-      network: network, parameters: parameters, normalizer: normalizer(), head: evaluator.head)
-    let quick = evaluate(parameters, current.normalizer, episodes: config.evaluationEpisodes, tag: 0, generation: g)
-    evaluationSteps += quick.totalSteps
+    let current = normalizer()
+    let quick = evaluate(parameters, current, episodes: config.evaluationEpisodes, tag: 0, generation: g)
+    progress.evaluationSteps += quick.totalSteps
     let quickMean = quick.meanReturns.reduce(0, +) / Double(config.evaluationEpisodes)
-    if best == nil || quickMean > best!.evaluation {
-      best = (current, quickMean, nil)
+    if progress.best == nil || quickMean > progress.best!.evaluation {
+      progress.best = BestPolicy(parameters: parameters, normalizer: current, evaluation: quickMean, confirmed: nil)
     }
-    let now = elapsed()
-    try onGeneration(
-      GenerationReport(
-        generation: generation, meanReturn: fitness.reduce(0, +) / Double(fitness.count),
-        maxReturn: fitness.max()!, evaluationReturn: quickMean, envSteps: envSteps,
-        evaluationSteps: evaluationSteps, elapsedSeconds: now,
-        stepsPerSecond: now > 0 ? Double(envSteps) / now : 0))
-
     if config.stopAtThreshold, let threshold = target, quickMean >= threshold {
-      let confirm = evaluate(parameters, current.normalizer, episodes: config.confirmationEpisodes, tag: 1, generation: g)
-      evaluationSteps += confirm.totalSteps
+      let confirm = evaluate(parameters, current, episodes: config.confirmationEpisodes, tag: 1, generation: g)
+      progress.evaluationSteps += confirm.totalSteps
       let summary = EvaluationSummary(
         env: spec.id, seed: seed, returns: confirm.episodeReturns,
         lengths: confirm.episodeLengths, threshold: threshold,
         finalBehavior: confirm.meanBehaviorOverAll)
       if summary.return.mean >= threshold {
-        best = (current, quickMean, summary)
-        stopReason = "threshold"
-        break
+        progress.best = BestPolicy(parameters: parameters, normalizer: current, evaluation: quickMean, confirmed: summary)
       }
     }
-    if let budget = config.maxEnvSteps, envSteps >= budget {
-      stopReason = "env-steps"
-      break
+    let now = elapsed()
+    try hooks.onGeneration(
+      GenerationReport(
+        generation: progress.generation, meanReturn: fitness.reduce(0, +) / Double(fitness.count),
+        maxReturn: fitness.max()!, evaluationReturn: quickMean, envSteps: progress.envSteps,
+        evaluationSteps: progress.evaluationSteps, elapsedSeconds: now,
+        stepsPerSecond: now > 0 ? Double(progress.envSteps) / now : 0))
+
+    // MARK: Checkpoints and interrupts
+    let stopping = hooks.shouldStop()
+    let sinceCheckpoint = Double(DispatchTime.now().uptimeNanoseconds - lastCheckpoint) / 1e9
+    if stopping || progress.generation % max(config.checkpointEveryGenerations, 1) == 0
+      || sinceCheckpoint >= config.checkpointEverySeconds
+    {
+      progress.elapsedSeconds = elapsed()
+      try hooks.onCheckpoint(progress)
+      lastCheckpoint = DispatchTime.now().uptimeNanoseconds
+    }
+    if stopping {
+      throw TrainingInterrupted(policy: progress.best.map(policy), generation: progress.generation)
     }
   }
+  if stopReason == "generations", let confirmed = progress.best?.confirmed, config.stopAtThreshold,
+    let threshold = target, confirmed.return.mean >= threshold
+  {
+    stopReason = "threshold"
+  }
 
-  guard var chosen = best else {
+  guard var chosen = progress.best else {
     throw RolloutError("no generation ran (max generations is \(config.maxGenerations))")
   }
   if chosen.confirmed == nil {
     let final = evaluate(
-      chosen.policy.parameters, chosen.policy.normalizer, episodes: config.confirmationEpisodes,
-      tag: 2, generation: generation)
-    evaluationSteps += final.totalSteps
+      chosen.parameters, chosen.normalizer, episodes: config.confirmationEpisodes,
+      tag: 2, generation: progress.generation)
+    progress.evaluationSteps += final.totalSteps
     chosen.confirmed = EvaluationSummary(
       env: spec.id, seed: seed, returns: final.episodeReturns, lengths: final.episodeLengths,
       threshold: target, finalBehavior: final.meanBehaviorOverAll)
   }
   return TrainingOutcome(
-    policy: chosen.policy, generations: generation, envSteps: envSteps,
-    evaluationSteps: evaluationSteps, wallTimeSeconds: elapsed(),
+    policy: policy(chosen), generations: progress.generation, envSteps: progress.envSteps,
+    evaluationSteps: progress.evaluationSteps, wallTimeSeconds: elapsed(),
     finalEvaluation: chosen.confirmed!, stopReason: stopReason)
 }
 
@@ -240,20 +335,31 @@ public func runEvolution<E: Environment, S: EvolutionStrategy>(
 /// concrete type so the training loop (`runEvolution`) is specialised for it.
 public func trainEvolution<S: EvolutionStrategy>(
   environment: any ConfigurableEnvironment, strategy: S, config: EvolutionRunConfig,
-  onGeneration: @escaping (GenerationReport) throws -> Void = { _ in }
+  resume: EvolutionProgress<S.State>? = nil, hooks: TrainingHooks<S.State> = TrainingHooks()
 ) throws -> TrainingOutcome {
   try EnvironmentRegistry.open(
     environment,
-    with: EvolutionVisitor(strategy: strategy, config: config, onGeneration: onGeneration))
+    with: EvolutionVisitor(strategy: strategy, config: config, resume: resume, hooks: hooks))
+}
+
+/// `trainEvolution` with only a per-generation callback.
+public func trainEvolution<S: EvolutionStrategy>(
+  environment: any ConfigurableEnvironment, strategy: S, config: EvolutionRunConfig,
+  onGeneration: @escaping (GenerationReport) throws -> Void
+) throws -> TrainingOutcome {
+  try trainEvolution(
+    environment: environment, strategy: strategy, config: config,
+    hooks: TrainingHooks(onGeneration: onGeneration))
 }
 
 private struct EvolutionVisitor<S: EvolutionStrategy>: EnvironmentVisitor {
   let strategy: S
   let config: EvolutionRunConfig
-  let onGeneration: (GenerationReport) throws -> Void
+  let resume: EvolutionProgress<S.State>?
+  let hooks: TrainingHooks<S.State>
 
   func visit<E: ConfigurableEnvironment>(_ environment: E) throws -> TrainingOutcome {
     try runEvolution(
-      environment: environment, strategy: strategy, config: config, onGeneration: onGeneration)
+      environment: environment, strategy: strategy, config: config, resume: resume, hooks: hooks)
   }
 }

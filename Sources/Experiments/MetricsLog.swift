@@ -1,30 +1,69 @@
 import Foundation
 
-/// Appends one JSON object per line to a metrics file (JSON Lines), each line in one write, so an
-/// interrupted run leaves only whole lines behind.
+/// Appends one JSON object per generation to `metrics.jsonl` (JSON Lines) and one row to
+/// `metrics.csv`, each line in one write, so an interrupted run leaves only whole lines behind.
 public final class MetricsLog {
   private let handle: FileHandle
+  private let csvHandle: FileHandle?
   private let encoder: JSONEncoder
   public let url: URL
 
-  public init(url: URL) throws {
+  static let csvHeader =
+    "generation,mean_return,max_return,evaluation_return,env_steps,evaluation_steps,elapsed_seconds,steps_per_second\n"
+
+  /// Opens the logs. With `keepThrough`, a resumed run keeps the lines of generations up to that
+  /// one (those after the checkpoint will be run again) and appends after them; otherwise the
+  /// files start empty.
+  public init(url: URL, csv: URL? = nil, keepThrough generation: Int? = nil) throws {
     self.url = url
-    guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-      throw RolloutError("cannot create metrics log \(url.path)")
-    }
-    handle = try FileHandle(forWritingTo: url)
     encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     encoder.keyEncodingStrategy = .convertToSnakeCase
+    var jsonLines = ""
+    var csvLines = MetricsLog.csvHeader
+    if let generation, let existing = try? String(contentsOf: url, encoding: .utf8) {
+      for line in existing.split(separator: "\n") {
+        guard let data = line.data(using: .utf8),
+          let report = try? JSONDecoder.snakeCase.decode(GenerationReport.self, from: data),
+          report.generation <= generation
+        else { continue }
+        jsonLines += line + "\n"
+        csvLines += MetricsLog.csvRow(report)
+      }
+    }
+    try AtomicFile.write(Data(jsonLines.utf8), to: url)
+    handle = try FileHandle(forWritingTo: url)
+    try handle.seekToEnd()
+    if let csv {
+      try AtomicFile.write(Data(csvLines.utf8), to: csv)
+      csvHandle = try FileHandle(forWritingTo: csv)
+      try csvHandle?.seekToEnd()
+    } else {
+      csvHandle = nil
+    }
   }
 
-  public func append<T: Encodable>(_ record: T) throws {
-    var line = try encoder.encode(record)
+  public func append(_ report: GenerationReport) throws {
+    var line = try encoder.encode(report)
     line.append(UInt8(ascii: "\n"))
     try handle.write(contentsOf: line)
+    try csvHandle?.write(contentsOf: Data(MetricsLog.csvRow(report).utf8))
+  }
+
+  static func csvRow(_ r: GenerationReport) -> String {
+    "\(r.generation),\(r.meanReturn),\(r.maxReturn),\(r.evaluationReturn),\(r.envSteps),\(r.evaluationSteps),\(r.elapsedSeconds),\(r.stepsPerSecond)\n"
   }
 
   deinit {
     try? handle.close()
+    try? csvHandle?.close()
+  }
+}
+
+extension JSONDecoder {
+  static var snakeCase: JSONDecoder {
+    let decoder = JSONDecoder()
+    decoder.keyDecodingStrategy = .convertFromSnakeCase
+    return decoder
   }
 }

@@ -94,7 +94,7 @@ public struct PolicyFile: Sendable, Equatable, Codable {
   /// `crc32:` and 8 hex digits: the CRC-32 of the file with these 8 digits written as zeros.
   public var checksum: String = PolicyFile.checksumPlaceholder
 
-  static let checksumPlaceholder = "crc32:00000000"
+  static let checksumPlaceholder = ChecksummedJSON.placeholder
 
   public init(
     env: EnvironmentRecord, policy: Policy, algorithm: AlgorithmRecord, seed: UInt64,
@@ -135,17 +135,7 @@ public struct PolicyFile: Sendable, Equatable, Codable {
     }
     var unsigned = self
     unsigned.checksum = PolicyFile.checksumPlaceholder
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    encoder.keyEncodingStrategy = .convertToSnakeCase
-    var data = try encoder.encode(unsigned)
-    data.append(UInt8(ascii: "\n"))
-    let sum = String(format: "crc32:%08x", crc32(data))
-    guard let range = data.range(of: Data(PolicyFile.checksumPlaceholder.utf8)) else {
-      throw RolloutError("internal error: checksum placeholder missing")
-    }
-    data.replaceSubrange(range, with: Data(sum.utf8))
-    return data
+    return try ChecksummedJSON.encode(unsigned)
   }
 
   /// Writes the file atomically (never a half-written policy).
@@ -174,46 +164,10 @@ public struct PolicyFile: Sendable, Equatable, Codable {
 
   /// Checks and decodes a policy file's bytes.
   public static func decode(_ data: Data) throws -> PolicyFile {
-    if data.isEmpty { throw RolloutError("empty file, not a rollout policy") }
-    guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else {
-      throw RolloutError("not a rollout policy file (not a JSON object; truncated or corrupt?)")
-    }
-    try verifyChecksum(data)
-    let decoder = JSONDecoder()
-    decoder.keyDecodingStrategy = .convertFromSnakeCase
-    struct Header: Decodable { var format: String?; var version: Int? }
-    let header = try? decoder.decode(Header.self, from: data)
-    guard header?.format == formatName else {
-      throw RolloutError("not a rollout policy file (format is not '\(formatName)')")
-    }
-    guard header?.version == currentVersion else {
-      throw RolloutError(
-        "policy format version \(header?.version.map(String.init) ?? "?") is not supported "
-          + "(this rollout reads version \(currentVersion))")
-    }
-    let file: PolicyFile
-    do {
-      file = try decoder.decode(PolicyFile.self, from: data)
-    } catch {
-      throw RolloutError("invalid policy file: \(describe(error))")
-    }
+    let file: PolicyFile = try ChecksummedJSON.decode(
+      data, format: formatName, version: currentVersion, what: "policy")
     try file.validate()
     return file
-  }
-
-  static func verifyChecksum(_ data: Data) throws {
-    let text = String(decoding: data, as: UTF8.self)
-    let pattern = #/"checksum"\s*:\s*"crc32:([0-9a-f]{8})"/#
-    guard let match = text.firstMatch(of: pattern) else {
-      throw RolloutError("no checksum field; not a complete rollout policy file")
-    }
-    let stored = String(match.1)
-    var zeroed = text
-    zeroed.replaceSubrange(match.1.startIndex..<match.1.endIndex, with: "00000000")
-    let actual = String(format: "%08x", crc32(Array(zeroed.utf8)))
-    guard actual == stored else {
-      throw RolloutError("checksum mismatch (stored \(stored), computed \(actual)); the file is corrupt")
-    }
   }
 
   func validate() throws {

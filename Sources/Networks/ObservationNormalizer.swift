@@ -30,6 +30,28 @@ public struct ObservationNormalizer: Sendable, Equatable, Codable {
 
   public var dimension: Int { mean.count }
 
+  private enum CodingKeys: String, CodingKey {
+    case mean, std, clip
+  }
+
+  /// `clip` is written as null when there is none (JSON has no infinity).
+  public init(from decoder: Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    let mean = try container.decode([Float].self, forKey: .mean)
+    let std = try container.decode([Float].self, forKey: .std)
+    guard mean.count == std.count else {
+      throw DecodingError.dataCorruptedError(forKey: .std, in: container, debugDescription: "mean and std differ in length")
+    }
+    self.init(mean: mean, std: std, clip: try container.decodeIfPresent(Float.self, forKey: .clip) ?? .infinity)
+  }
+
+  public func encode(to encoder: Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(mean, forKey: .mean)
+    try container.encode(std, forKey: .std)
+    try container.encode(clip.isFinite ? clip : nil, forKey: .clip)
+  }
+
   /// Normalises `observation` into `input`, reading the statistics from `values`
   /// (`dimension` means, then `dimension` standard deviations, as `write(into:)` lays them out).
   @inlinable @inline(__always)

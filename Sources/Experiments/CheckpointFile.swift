@@ -1,0 +1,134 @@
+import Environments
+import Evolution
+import Foundation
+import RLCore
+
+/// A training run's checkpoint: `checkpoint.json` in the run directory.
+///
+/// It holds the env and its config, the algorithm and all its settings, and the run's progress
+/// (strategy state with optimiser moments, observation statistics, counters, best policy). Like a
+/// policy file it is JSON with a CRC-32 over the whole file, written atomically; `rollout train
+/// --resume DIR` reads it and finishes with the same weights as a run that never stopped.
+public struct CheckpointFile: Sendable, Equatable, Codable {
+  public static let formatName = "rollout-checkpoint"
+  public static let currentVersion = 1
+  public static let fileName = "checkpoint.json"
+
+  public var format: String = CheckpointFile.formatName
+  public var version: Int = CheckpointFile.currentVersion
+  public var createdBy: String = "rollout \(rolloutVersion)"
+  public var env: PolicyFile.EnvironmentRecord
+  public var algorithm: String
+  public var strategy: OpenAIES.Config
+  public var run: EvolutionRunConfig
+  public var progress: EvolutionProgress<OpenAIES.State>
+  public var checksum: String = ChecksummedJSON.placeholder
+
+  public init(
+    env: PolicyFile.EnvironmentRecord, algorithm: String, strategy: OpenAIES.Config,
+    run: EvolutionRunConfig, progress: EvolutionProgress<OpenAIES.State>
+  ) {
+    self.env = env
+    self.algorithm = algorithm
+    self.strategy = strategy
+    self.run = run
+    self.progress = progress
+  }
+
+  public func write(to url: URL) throws {
+    try AtomicFile.write(try ChecksummedJSON.encode(self), to: url)
+  }
+
+  /// Reads and checks a checkpoint; every failure is one line naming the file and the problem.
+  public static func read(from url: URL) throws -> CheckpointFile {
+    let data: Data
+    do {
+      data = try Data(contentsOf: url)
+    } catch {
+      let reason = FileManager.default.fileExists(atPath: url.path) ? "cannot be read" : "no such file"
+      throw RolloutError("cannot read checkpoint \(url.path): \(reason)")
+    }
+    do {
+      let file: CheckpointFile = try ChecksummedJSON.decode(
+        data, format: formatName, version: currentVersion, what: "checkpoint")
+      guard file.progress.generation >= 0, file.progress.statistics.dimension == file.env.observationSize,
+        file.run.hidden.allSatisfy({ $0 > 0 && $0 <= 4096 }), file.run.threads > 0,
+        file.strategy.populationSize >= 2, file.strategy.populationSize % 2 == 0,
+        file.strategy.populationSize <= 1_000_000
+      else {
+        throw RolloutError("inconsistent checkpoint (sizes or settings out of range)")
+      }
+      return file
+    } catch let error as RolloutError {
+      throw RolloutError("\(url.path): \(error.message)")
+    }
+  }
+}
+
+/// JSON with a CRC-32 over the whole file: the `checksum` field holds `crc32:` and 8 hex digits,
+/// computed with those digits written as zeros (docs/policy-format.md shows how to check it).
+public enum ChecksummedJSON {
+  public static let placeholder = "crc32:00000000"
+
+  /// Pretty-printed, sorted, snake_case JSON with its checksum filled in. `value` must have a
+  /// `checksum` field holding the placeholder.
+  public static func encode<T: Encodable>(_ value: T) throws -> Data {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.keyEncodingStrategy = .convertToSnakeCase
+    var data = try encoder.encode(value)
+    data.append(UInt8(ascii: "\n"))
+    let sum = String(format: "crc32:%08x", crc32(data))
+    let pattern = Data("\"checksum\" : \"\(placeholder)\"".utf8)
+    guard let range = data.range(of: pattern) else {
+      throw RolloutError("internal error: checksum placeholder missing")
+    }
+    data.replaceSubrange(range, with: Data("\"checksum\" : \"\(sum)\"".utf8))
+    return data
+  }
+
+  /// Checks the bytes (JSON object, checksum, format, version) and decodes them.
+  public static func decode<T: Decodable>(_ data: Data, format: String, version: Int, what: String) throws -> T {
+    if data.isEmpty { throw RolloutError("empty file, not a rollout \(what)") }
+    guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else {
+      throw RolloutError("not a rollout \(what) file (not a JSON object; truncated or corrupt?)")
+    }
+    try verifyChecksum(data)
+    let decoder = JSONDecoder()
+    decoder.keyDecodingStrategy = .convertFromSnakeCase
+    let header = try? decoder.decode(FileHeader.self, from: data)
+    guard header?.format == format else {
+      throw RolloutError("not a rollout \(what) file (format is not '\(format)')")
+    }
+    guard header?.version == version else {
+      throw RolloutError(
+        "\(what) format version \(header?.version.map(String.init) ?? "?") is not supported "
+          + "(this rollout reads version \(version))")
+    }
+    do {
+      return try decoder.decode(T.self, from: data)
+    } catch {
+      throw RolloutError("invalid \(what) file: \(describe(error))")
+    }
+  }
+
+  private struct FileHeader: Decodable {
+    var format: String?
+    var version: Int?
+  }
+
+  static func verifyChecksum(_ data: Data) throws {
+    let text = String(decoding: data, as: UTF8.self)
+    let pattern = #/"checksum"\s*:\s*"crc32:([0-9a-f]{8})"/#
+    guard let match = text.firstMatch(of: pattern) else {
+      throw RolloutError("no checksum field; not a complete rollout file")
+    }
+    let stored = String(match.1)
+    var zeroed = text
+    zeroed.replaceSubrange(match.1.startIndex..<match.1.endIndex, with: "00000000")
+    let actual = String(format: "%08x", crc32(Array(zeroed.utf8)))
+    guard actual == stored else {
+      throw RolloutError("checksum mismatch (stored \(stored), computed \(actual)); the file is corrupt")
+    }
+  }
+}

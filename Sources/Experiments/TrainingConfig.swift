@@ -1,0 +1,89 @@
+import Environments
+import Evolution
+import Foundation
+import RLCore
+
+/// The fully resolved settings of a training run: what `rollout train --print-config` prints,
+/// what `--config FILE` reads (any subset of it), and `config.json` in every run directory.
+public struct TrainingConfig: Sendable, Equatable, Codable {
+  /// The env's short name or id.
+  public var env: String
+  /// The env's own typed config (maze layout and reward, time limits…).
+  public var envConfig: JSONValue
+  public var algorithm: String
+  public var strategy: OpenAIES.Config
+  public var run: EvolutionRunConfig
+
+  public init(
+    env: String, envConfig: JSONValue, algorithm: String, strategy: OpenAIES.Config, run: EvolutionRunConfig
+  ) {
+    self.env = env
+    self.envConfig = envConfig
+    self.algorithm = algorithm
+    self.strategy = strategy
+    self.run = run
+  }
+
+  /// The preset for an env, with the env's default config.
+  public static func preset(env name: String) throws -> TrainingConfig {
+    let entry = try EnvironmentSetup.entry(named: name)
+    let environment = EnvironmentSetup.make(entry)
+    let preset = EvolutionPreset.openAIES(env: environment.spec.name)
+    return TrainingConfig(
+      env: environment.spec.name, envConfig: try EnvironmentSetup.config(of: environment),
+      algorithm: Algorithm.openAIES.rawValue, strategy: preset.strategy, run: preset.run)
+  }
+
+  /// These settings with a config file's values laid over them. Unknown keys are errors naming
+  /// the key and the valid ones.
+  public func overlaid(withFile url: URL) throws -> TrainingConfig {
+    let data: Data
+    do {
+      data = try Data(contentsOf: url)
+    } catch {
+      throw RolloutError("cannot read config file \(url.path): no such file or not readable")
+    }
+    let overlay: JSONValue
+    do {
+      overlay = try JSONDecoder().decode(JSONValue.self, from: data)
+    } catch {
+      throw RolloutError("\(url.path): not valid JSON")
+    }
+    do {
+      let merged = try JSONValue(encoding: self).merging(overlay, path: "")
+      return try merged.decode(as: TrainingConfig.self)
+    } catch let error as RolloutError {
+      throw RolloutError("\(url.path): \(error.message)")
+    } catch {
+      throw RolloutError("\(url.path): \(describe(error))")
+    }
+  }
+
+  /// The config as pretty, sorted JSON (snake_case keys), ready to edit.
+  public func json() throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.keyEncodingStrategy = .convertToSnakeCase
+    return String(decoding: try encoder.encode(self), as: UTF8.self)
+  }
+}
+
+extension JSONValue {
+  /// This tree with `overlay` laid over it: objects merge key by key (every overlay key must exist
+  /// here), anything else is replaced.
+  func merging(_ overlay: JSONValue, path: String) throws -> JSONValue {
+    guard case .object(var base) = self else { return overlay }
+    guard case .object(let top) = overlay else {
+      throw RolloutError("'\(path.isEmpty ? "the file" : path)' must be a JSON object")
+    }
+    for (key, value) in top {
+      let keyPath = path.isEmpty ? key : "\(path).\(key)"
+      guard let existing = base[key] else {
+        throw RolloutError(
+          "unknown key '\(keyPath)'; valid keys\(path.isEmpty ? "" : " in '\(path)'"): \(base.keys.sorted().joined(separator: ", "))")
+      }
+      base[key] = try existing.merging(value, path: keyPath)
+    }
+    return .object(base)
+  }
+}

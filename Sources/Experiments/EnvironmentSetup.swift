@@ -55,8 +55,22 @@ func describe(_ error: Error) -> String {
   }
 }
 
+/// A coding path as the file spells it (snake_case keys, `[i]` for array elements).
 private func path(_ keys: [CodingKey]) -> String {
-  keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+  keys.map { $0.intValue.map { "[\($0)]" } ?? snakeCase($0.stringValue) }.joined(separator: ".")
+}
+
+private func snakeCase(_ name: String) -> String {
+  var result = ""
+  for character in name {
+    if character.isUppercase {
+      if !result.isEmpty { result.append("_") }
+      result += character.lowercased()
+    } else {
+      result.append(character)
+    }
+  }
+  return result
 }
 
 extension ConfigurableEnvironment {

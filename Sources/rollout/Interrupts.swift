@@ -9,6 +9,12 @@ enum Interrupts {
   private static let lastSignal = Atomic<Int32>(0)
 
   static func install() {
+    // A parent may have started us with these signals blocked (the mask is inherited); unblock.
+    var mask = sigset_t()
+    sigemptyset(&mask)
+    sigaddset(&mask, SIGINT)
+    sigaddset(&mask, SIGTERM)
+    pthread_sigmask(SIG_UNBLOCK, &mask, nil)
     for sig in [SIGINT, SIGTERM] {
       signal(sig) { received in
         Interrupts.lastSignal.store(received, ordering: .relaxed)

@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Training runs that are killed, interrupted, configured from files or diverge.
+@Suite("Surviving runs", .serialized)
+struct RunSurvivalTests {
+  let work = TestPaths.temporaryDirectory("rollout-survive")
+
+  func weights(_ policy: URL) throws -> [Double] {
+    let object = try JSONSerialization.jsonObject(with: Data(contentsOf: policy)) as! [String: Any]
+    return object["parameters"] as! [Double]
+  }
+
+  /// Starts `rollout` without waiting for it.
+  func start(_ arguments: [String]) throws -> Process {
+    let process = Process()
+    process.executableURL = Rollout.binary
+    process.arguments = arguments
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    return process
+  }
+
+  let trainArguments = ["train", "cartpole", "--seed", "4", "--threads", "2", "--checkpoint-every", "1", "--quiet"]
+
+  @Test("SIGKILL at random moments (10 runs, checkpoint writes included), then resume: identical weights")
+  func killAndResume() throws {
+    let reference = work.appendingPathComponent("reference")
+    #expect(try Rollout.run(trainArguments + ["--out", reference.path]).status == 0)
+    let expected = try weights(reference.appendingPathComponent("cartpole-openai-es.policy"))
+    var rng = UInt64(12345)
+    var resumedRuns = 0
+    for run in 0..<10 {
+      let dir = work.appendingPathComponent("killed-\(run)")
+      // Kill twice at random moments, resuming in between, then let it finish.
+      var arguments = trainArguments + ["--out", dir.path]
+      for _ in 0..<2 {
+        rng = rng &* 6364136223846793005 &+ 1442695040888963407
+        let delay = 0.15 + Double(rng >> 40) / Double(1 << 24) * 1.2
+        let process = try start(arguments)
+        Thread.sleep(forTimeInterval: delay)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        if FileManager.default.fileExists(atPath: dir.appendingPathComponent("checkpoint.json").path) {
+          arguments = ["train", "--resume", dir.path, "--quiet"]
+        }
+      }
+      let finished = try Rollout.run(arguments)
+      #expect(finished.status == 0, "\(finished.stderr)")
+      if arguments.contains("--resume") { resumedRuns += 1 }
+      #expect(try weights(dir.appendingPathComponent("cartpole-openai-es.policy")) == expected, "run \(run)")
+      let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".tmp") }
+      #expect(leftovers.isEmpty, "temporary files left: \(leftovers)")
+      // Every line of the metrics is whole and the generations run 1, 2, 3… without repeats.
+      let lines = try String(contentsOf: dir.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+        .split(separator: "\n")
+      let generations = try lines.map {
+        (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["generation"] as! Int
+      }
+      #expect(generations == Array(1...generations.count))
+    }
+    #expect(resumedRuns >= 5, "most runs should have been resumed from a checkpoint")
+  }
+
+  @Test("Ctrl-C: exit 130 with a checkpoint and a policy; resuming gives the uninterrupted weights")
+  // (The test runner starts children with signals blocked; rollout unblocks them, as it must.)
+  func interruptAndResume() throws {
+    let args = ["train", "cartpole", "--seed", "1", "--threads", "2", "--generations", "40", "--no-early-stop", "--quiet"]
+    let reference = work.appendingPathComponent("pendulum-reference")
+    #expect(try Rollout.run(args + ["--out", reference.path]).status == 0)
+    let dir = work.appendingPathComponent("pendulum-interrupted")
+    let process = try start(args + ["--out", dir.path])
+    Thread.sleep(forTimeInterval: 2)
+    kill(process.processIdentifier, SIGINT)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 130)
+    #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("checkpoint.json").path))
+    #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("cartpole-openai-es.policy").path))
+    let resumed = try Rollout.run(["train", "--resume", dir.path, "--quiet"])
+    #expect(resumed.status == 0, "\(resumed.stderr)")
+    #expect(
+      try weights(dir.appendingPathComponent("cartpole-openai-es.policy"))
+        == weights(reference.appendingPathComponent("cartpole-openai-es.policy")))
+  }
+
+  @Test("a diverging run stops with the iteration and quantity, keeps its checkpoint, writes no policy")
+  func divergence() throws {
+    let dir = work.appendingPathComponent("nan")
+    let result = try Rollout.run([
+      "train", "cartpole", "--learning-rate", "1e38", "--checkpoint-every", "1", "--out", dir.path, "--quiet",
+    ])
+    #expect(result.status != 0)
+    #expect(result.stderr.contains("training diverged: parameter"), "\(result.stderr)")
+    #expect(result.stderr.contains("in generation 2"))
+    #expect(result.stderr.contains("the last good checkpoint is in"))
+    #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("cartpole-openai-es.policy").path))
+    let checkpoint = try Rollout.run(["train", "--resume", dir.path, "--generations", "1", "--quiet"])
+    #expect(checkpoint.stderr.contains("training diverged"), "the checkpoint is readable and resumes")
+  }
+
+  @Test("--print-config output is a config file; flags override it; unknown keys are named")
+  func configFiles() throws {
+    let printed = try Rollout.run(["train", "acrobot", "--population", "32", "--print-config"])
+    #expect(printed.status == 0)
+    let file = work.appendingPathComponent("acrobot.json")
+    try Data(printed.stdout.utf8).write(to: file)
+    let again = try Rollout.run(["train", "--config", file.path, "--print-config"])
+    #expect(again.stdout == printed.stdout)
+    let overridden = try Rollout.run(["train", "--config", file.path, "--sigma", "0.3", "--print-config"])
+    #expect(overridden.stdout.contains("\"noise_std\" : 0.3"))
+    #expect(overridden.stdout.contains("\"population_size\" : 32"))
+
+    let partial = work.appendingPathComponent("partial.json")
+    try Data(#"{"env": "mountaincar", "strategy": {"population_size": 16}}"#.utf8).write(to: partial)
+    let fromPartial = try Rollout.run(["train", "--config", partial.path, "--print-config"])
+    #expect(fromPartial.stdout.contains("\"population_size\" : 16"))
+    #expect(fromPartial.stdout.contains("\"env\" : \"mountaincar\""))
+
+    let unknown = work.appendingPathComponent("unknown.json")
+    try Data(#"{"strategy": {"sigma": 0.1}}"#.utf8).write(to: unknown)
+    let rejected = try Rollout.run(["train", "cartpole", "--config", unknown.path])
+    #expect(rejected.status != 0)
+    #expect(rejected.stderr.contains("unknown key 'strategy.sigma'; valid keys in 'strategy': beta1, beta2"), "\(rejected.stderr)")
+    #expect(rejected.stderr.split(separator: "\n").count == 1)
+
+    let wrongType = work.appendingPathComponent("type.json")
+    try Data(#"{"run": {"max_generations": "many"}}"#.utf8).write(to: wrongType)
+    let typeError = try Rollout.run(["train", "cartpole", "--config", wrongType.path])
+    #expect(typeError.stderr.contains("field 'run.max_generations' has the wrong type"), "\(typeError.stderr)")
+
+    let missing = try Rollout.run(["train", "--resume", work.appendingPathComponent("nowhere").path])
+    #expect(missing.stderr.contains("cannot read checkpoint"))
+  }
+}

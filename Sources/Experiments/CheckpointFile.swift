@@ -54,7 +54,16 @@ public struct CheckpointFile: Sendable, Equatable, Codable {
       guard file.progress.generation >= 0, file.progress.statistics.dimension == file.env.observationSize,
         file.run.hidden.allSatisfy({ $0 > 0 && $0 <= 4096 }), file.run.threads > 0,
         file.strategy.populationSize >= 2, file.strategy.populationSize % 2 == 0,
-        file.strategy.populationSize <= 1_000_000
+        file.strategy.populationSize <= 1_000_000,
+        file.progress.strategyState.optimizer.m.count == file.progress.strategyState.mean.count,
+        file.progress.strategyState.optimizer.v.count == file.progress.strategyState.mean.count,
+        file.progress.strategyState.optimizer.t >= 0,
+        file.progress.best.map({
+          $0.parameters.count == file.progress.strategyState.mean.count
+            && $0.normalizer.dimension == file.env.observationSize
+            && $0.normalizer.std.allSatisfy { $0 > 0 && $0.isFinite }
+        }) ?? true,
+        file.progress.strategyState.mean.allSatisfy(\.isFinite)
       else {
         throw RolloutError("inconsistent checkpoint (sizes or settings out of range)")
       }

@@ -96,6 +96,13 @@ public struct BestPolicy: Sendable, Equatable, Codable {
   public var evaluation: Double
   /// Its confirming evaluation, once it had one.
   public var confirmed: EvaluationSummary?
+
+  public init(parameters: [Float], normalizer: ObservationNormalizer, evaluation: Double, confirmed: EvaluationSummary?) {
+    self.parameters = parameters
+    self.normalizer = normalizer
+    self.evaluation = evaluation
+    self.confirmed = confirmed
+  }
 }
 
 /// Everything an evolution run needs to carry on exactly where it stopped: the strategy's state,
@@ -111,6 +118,19 @@ public struct EvolutionProgress<State: Sendable & Codable & Equatable>: Sendable
   /// Training time before this process (a timing field: it differs between runs).
   public var elapsedSeconds: Double
   public var best: BestPolicy?
+
+  public init(
+    strategyState: State, statistics: RunningStatistics, generation: Int, envSteps: Int,
+    evaluationSteps: Int, elapsedSeconds: Double, best: BestPolicy?
+  ) {
+    self.strategyState = strategyState
+    self.statistics = statistics
+    self.generation = generation
+    self.envSteps = envSteps
+    self.evaluationSteps = evaluationSteps
+    self.elapsedSeconds = elapsedSeconds
+    self.best = best
+  }
 }
 
 /// Hooks the caller gives a training run. Each receives only what it needs.

@@ -134,3 +134,35 @@ struct RunSurvivalTests {
     #expect(missing.stderr.contains("cannot read checkpoint"))
   }
 }
+
+@Suite("Plots")
+struct PlotTests {
+  @Test("rollout plot draws the run's learning curve as SVG, and names what is missing")
+  func plot() throws {
+    let work = TestPaths.temporaryDirectory("rollout-plot")
+    let run = work.appendingPathComponent("run")
+    #expect(try Rollout.run(["train", "cartpole", "--generations", "4", "--no-early-stop", "--out", run.path, "--quiet"]).status == 0)
+    let result = try Rollout.run(["plot", run.path])
+    #expect(result.status == 0, "\(result.stderr)")
+    let svg = try String(contentsOf: run.appendingPathComponent("learning-curve.svg"), encoding: .utf8)
+    #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
+    #expect(svg.contains("cartpole, openai-es, seed 0"))
+    #expect(svg.contains("stroke-dasharray"), "the target line (475)")
+    let curves = svg.components(separatedBy: "<polyline").dropFirst()
+    #expect(curves.count == 2)
+    for curve in curves {
+      let points = curve.components(separatedBy: "points=\"")[1].components(separatedBy: "\"")[0]
+      #expect(points.split(separator: " ").count == 4, "one point per generation")
+    }
+    let elsewhere = work.appendingPathComponent("curve.svg")
+    #expect(try Rollout.run(["plot", run.path, "--out", elsewhere.path]).status == 0)
+    #expect(FileManager.default.fileExists(atPath: elsewhere.path))
+
+    let empty = try Rollout.run(["plot", work.appendingPathComponent("nothing").path])
+    #expect(empty.status != 0)
+    #expect(empty.stderr.contains("cannot read") && empty.stderr.contains("metrics.jsonl"))
+    try Data("{\"generation\": 1}\nnot json\n".utf8).write(to: run.appendingPathComponent("metrics.jsonl"))
+    let broken = try Rollout.run(["plot", run.path])
+    #expect(broken.stderr.contains("metrics.jsonl:1: not a metrics record"), "\(broken.stderr)")
+  }
+}

@@ -1,0 +1,131 @@
+import Foundation
+
+/// An SVG learning curve of one run: evaluation return and population mean against env steps,
+/// with the target line. Self-contained (no scripts, no fonts beyond the generic family).
+public struct LearningCurve {
+  public var title: String
+  public var reports: [GenerationReport]
+  public var target: Double?
+
+  public init(title: String, reports: [GenerationReport], target: Double?) {
+    self.title = title
+    self.reports = reports
+    self.target = target
+  }
+
+  /// Reads `metrics.jsonl` (and `config.json` for the target) from a run directory.
+  public static func load(runDirectory: URL) throws -> LearningCurve {
+    let metrics = runDirectory.appendingPathComponent("metrics.jsonl")
+    guard let text = try? String(contentsOf: metrics, encoding: .utf8) else {
+      throw RolloutError("cannot read \(metrics.path): no such file (is \(runDirectory.path) a run directory?)")
+    }
+    var reports: [GenerationReport] = []
+    for (index, line) in text.split(separator: "\n").enumerated() {
+      guard let report = try? JSONDecoder.snakeCase.decode(GenerationReport.self, from: Data(line.utf8)),
+        report.meanReturn.isFinite, report.evaluationReturn.isFinite, report.maxReturn.isFinite
+      else {
+        throw RolloutError("\(metrics.path):\(index + 1): not a metrics record")
+      }
+      reports.append(report)
+    }
+    guard !reports.isEmpty else { throw RolloutError("\(metrics.path): no generations recorded yet") }
+    var title = runDirectory.lastPathComponent
+    var target: Double?
+    if let data = FileManager.default.contents(atPath: runDirectory.appendingPathComponent("config.json").path),
+      let config = try? JSONDecoder.snakeCase.decode(TrainingConfig.self, from: data)
+    {
+      title = "\(config.env), \(config.algorithm), seed \(config.run.seed)"
+      if let entry = try? EnvironmentSetup.entry(named: config.env),
+        let env = try? EnvironmentSetup.make(entry, config: config.envConfig)
+      {
+        target = config.run.targetReturn ?? env.spec.rewardThreshold
+      }
+    }
+    return LearningCurve(title: title, reports: reports, target: target)
+  }
+
+  /// The SVG document.
+  public func svg(width: Int = 720, height: Int = 420) -> String {
+    let left = 70.0, right = 20.0, top = 40.0, bottom = 50.0
+    let plotWidth = Double(width) - left - right, plotHeight = Double(height) - top - bottom
+    let xs = reports.map { Double($0.envSteps) }
+    var ys = reports.flatMap { [$0.evaluationReturn, $0.meanReturn] }
+    if let target { ys.append(target) }
+    let xMax = max(xs.max() ?? 1, 1)
+    var yMin = ys.min() ?? 0, yMax = ys.max() ?? 1
+    if yMax - yMin < 1e-9 { yMin -= 1; yMax += 1 }
+    let pad = (yMax - yMin) * 0.05
+    yMin -= pad
+    yMax += pad
+    func px(_ x: Double) -> Double { left + x / xMax * plotWidth }
+    func py(_ y: Double) -> Double { top + (1 - (y - yMin) / (yMax - yMin)) * plotHeight }
+    func polyline(_ values: [Double], _ color: String, width: Double) -> String {
+      let points = zip(xs, values).map { String(format: "%.1f,%.1f", px($0), py($1)) }.joined(separator: " ")
+      return "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"\(width)\" points=\"\(points)\"/>"
+    }
+    var svg = """
+      <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" font-family="sans-serif" font-size="12">
+      <rect width="100%" height="100%" fill="white"/>
+      <text x="\(Int(left))" y="24" font-size="15">\(escape(title))</text>
+
+      """
+    for tick in niceTicks(yMin, yMax) {
+      let y = py(tick)
+      svg += String(format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e5e5e5\"/>", left, y, left + plotWidth, y)
+      svg += String(format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%@</text>\n", left - 6, y + 4, label(tick))
+    }
+    for tick in niceTicks(0, xMax) where tick <= xMax {
+      let x = px(tick)
+      svg += String(format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e5e5e5\"/>", x, top, x, top + plotHeight)
+      svg += String(format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%@</text>\n", x, top + plotHeight + 18, label(tick))
+    }
+    svg += String(format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#333\"/>\n", left, top, plotWidth, plotHeight)
+    if let target {
+      svg += String(format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#2a9d3a\" stroke-dasharray=\"6 4\"/>\n", left, py(target), left + plotWidth, py(target))
+    }
+    svg += polyline(reports.map(\.meanReturn), "#9ab8e8", width: 1.5) + "\n"
+    svg += polyline(reports.map(\.evaluationReturn), "#1f4fa8", width: 2.5) + "\n"
+    svg += String(format: "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">env steps</text>\n", left + plotWidth / 2, height - 10)
+    svg += "<text transform=\"translate(16 \(Int(top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">return</text>\n"
+    // The legend sits in one row above the plot, clear of the curves.
+    let legendY = top - 10
+    let items: [(String, String, String)] =
+      [("#1f4fa8", "2.5", "evaluation (mean policy)"), ("#9ab8e8", "1.5", "population mean")]
+      + (target == nil ? [] : [("#2a9d3a", "1.5\" stroke-dasharray=\"6 4", "target")])
+    var legendX = left + plotWidth - items.reduce(0) { $0 + 28 + Double($1.2.count) * 6.6 }
+    for (color, strokeWidth, name) in items {
+      svg += String(
+        format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%@\" stroke-width=\"%@\"/><text x=\"%.1f\" y=\"%.1f\">%@</text>\n",
+        legendX, legendY - 4, legendX + 18, legendY - 4, color, strokeWidth, legendX + 22, legendY, name)
+      legendX += 28 + Double(name.count) * 6.6
+    }
+    return svg + "</svg>\n"
+  }
+}
+
+/// About five round tick values covering [low, high].
+func niceTicks(_ low: Double, _ high: Double) -> [Double] {
+  let span = high - low
+  guard span > 0, span.isFinite else { return [low] }
+  let raw = span / 5
+  let magnitude = pow(10, (log10(raw)).rounded(.down))
+  let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+  var tick = (low / step).rounded(.up) * step
+  var ticks: [Double] = []
+  while tick <= high + step * 1e-9 && ticks.count < 20 {
+    ticks.append(tick)
+    tick += step
+  }
+  return ticks
+}
+
+private func label(_ value: Double) -> String {
+  if abs(value) >= 1_000_000 { return String(format: "%gM", value / 1_000_000) }
+  if abs(value) >= 10_000 { return String(format: "%gk", value / 1000) }
+  return String(format: "%g", value)
+}
+
+private func escape(_ text: String) -> String {
+  text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+    .replacingOccurrences(of: ">", with: "&gt;")
+}

@@ -336,6 +336,9 @@ public func runEvolution<E: Environment, S: EvolutionStrategy>(
   guard var chosen = progress.best else {
     throw RolloutError("no generation ran (max generations is \(config.maxGenerations))")
   }
+  // The final state too, so a finished run's directory always holds its checkpoint.
+  progress.elapsedSeconds = elapsed()
+  try hooks.onCheckpoint(progress)
   if chosen.confirmed == nil {
     let final = evaluate(
       chosen.parameters, chosen.normalizer, episodes: config.confirmationEpisodes,

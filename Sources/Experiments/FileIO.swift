@@ -66,6 +66,24 @@ public enum AtomicFile {
   }
 }
 
+extension AtomicFile {
+  /// Deletes the temporary files that writers killed mid-write left in `directory`
+  /// (`.NAME.PID.RANDOM.tmp` whose process is gone). Returns how many were removed.
+  @discardableResult
+  public static func removeStaleTemporaries(in directory: URL) -> Int {
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return 0 }
+    var removed = 0
+    for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+      let parts = name.dropLast(4).split(separator: ".")
+      guard parts.count >= 3, let pid = Int32(parts[parts.count - 2]) else { continue }
+      if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH {
+        if unlink(directory.appendingPathComponent(name).path) == 0 { removed += 1 }
+      }
+    }
+    return removed
+  }
+}
+
 /// Creates `url` and its parents, or explains in one line why it could not.
 public func createDirectory(_ url: URL) throws {
   var isDirectory: ObjCBool = false

@@ -237,6 +237,8 @@ struct Train: ParsableCommand {
     resume: EvolutionProgress<OpenAIES.State>?
   ) throws {
     let algorithm = try Algorithm.named(settings.algorithm)
+    // A run killed mid-write may have left a temporary file; it never replaced a real one.
+    AtomicFile.removeStaleTemporaries(in: directory)
     let metricsURL = directory.appendingPathComponent("metrics.jsonl")
     let csvURL = directory.appendingPathComponent("metrics.csv")
     let log = try MetricsLog(url: metricsURL, csv: csvURL, keepThrough: resume?.generation)

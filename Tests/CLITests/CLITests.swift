@@ -52,7 +52,10 @@ struct CLITests {
     for key in ["generation", "mean_return", "max_return", "evaluation_return", "env_steps", "steps_per_second", "elapsed_seconds"] {
       #expect(first[key] != nil, "metrics field \(key)")
     }
-    #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == ["cartpole-openai-es.policy", "metrics.jsonl"])
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == [
+        "cartpole-openai-es.policy", "checkpoint.json", "config.json", "metrics.csv", "metrics.jsonl",
+      ])
 
     let eval = try Rollout.run(["eval", policy.path, "--episodes", "20", "--json"])
     #expect(eval.status == 0, "\(eval.stderr)")
@@ -203,7 +206,7 @@ struct CLITests {
       (["train", "cartpole", "--hidden", "16,x"], "--hidden must be positive sizes"),
       (["train", "cartpole", "--episodes-per-member", "0"], "--episodes-per-member must be positive"),
       (["train", "cartpole", "--algo", "sgd"], "unknown algorithm 'sgd'; valid names: openai-es"),
-      (["train", "cartpole", "--threads", "0"], "--threads must be at least 1"),
+      (["train", "cartpole", "--threads", "0"], "--threads must be between 1 and 1024, got 0"),
       (["train", "cartpole", "--threads", "-2"], "--threads"),
       (["train", "cartpole", "--generations", "0"], "--generations must be positive"),
       (["train", "cartpole", "--max-steps", "-5"], "--max-steps"),

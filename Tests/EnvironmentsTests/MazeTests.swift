@@ -86,10 +86,20 @@ let hardRoute: [SIMD2<Double>] = [
 ]
 
 /// Steers straight at the goal using the radar: the "greedy" controller that the maze deceives.
+/// It turns toward the goal and drives straight at it, sidestepping only what its front
+/// rangefinders see: greed. In the hard maze it ends pressed against the wall below the goal's
+/// corridor.
 struct GoalSeeker {
   func action(_ env: Maze, _ o: [Float]) -> Action {
-    let turn: Double = o[6] == 1 ? 0 : (o[7] == 1 ? 2 : (o[9] == 1 ? -2 : 3))
-    return steer(env, speed: o[2] * 100 < 15 ? 0 : 3, turn: turn)
+    let r = o.map { Double($0) * 100 }
+    if r[2] < 18 || r[1] < 12 || r[3] < 12 {
+      return steer(env, speed: 0.5, turn: r[1] > r[3] ? -3 : 3)
+    }
+    let layout = env.config.layout
+    let bearing = atan2(layout.goalY - env.y, layout.goalX - env.x) * 180 / .pi
+    var error = bearing - env.heading
+    error -= 360 * (error / 360).rounded()
+    return steer(env, speed: abs(error) < 20 ? 2.5 : 0.2, turn: min(max(error * 0.5, -3), 3))
   }
 }
 

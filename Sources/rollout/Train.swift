@@ -36,7 +36,7 @@ struct Train: ParsableCommand {
   @Flag(name: .customLong("print-config"), help: "Print the resolved config as JSON and exit.")
   var printConfig = false
 
-  @Option(help: "Continue the run in this directory from its checkpoint.")
+  @Option(help: "Continue the run in this directory from its checkpoint (--threads, --generations and --max-steps may be changed).")
   var resume: String?
 
   @Option(help: "Maze envs: a built-in maze (medium, hard) or a maze file (docs/maze-format.md).")
@@ -328,6 +328,9 @@ struct Train: ParsableCommand {
     let environment = try EnvironmentSetup.make(entry, config: checkpoint.env.config)
     var run = checkpoint.run
     if let threads { run.threads = threads }  // results do not depend on it
+    // A resumed run may be given a new budget (the result then differs from the original plan).
+    if let generations { run.maxGenerations = generations }
+    if let maxSteps { run.maxEnvSteps = maxSteps }
     let settings = TrainingConfig(
       env: checkpoint.env.name, envConfig: checkpoint.env.config, algorithm: checkpoint.algorithm,
       strategy: checkpoint.strategy, run: run)

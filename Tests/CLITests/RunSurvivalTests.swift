@@ -67,12 +67,20 @@ struct RunSurvivalTests {
   @Test("Ctrl-C: exit 130 with a checkpoint and a policy; resuming gives the uninterrupted weights")
   // (The test runner starts children with signals blocked; rollout unblocks them, as it must.)
   func interruptAndResume() throws {
-    let args = ["train", "cartpole", "--seed", "1", "--threads", "2", "--generations", "40", "--no-early-stop", "--quiet"]
+    let args = [
+      "train", "cartpole", "--seed", "1", "--threads", "2", "--generations", "40", "--no-early-stop",
+      "--checkpoint-every", "1", "--quiet",
+    ]
     let reference = work.appendingPathComponent("pendulum-reference")
     #expect(try Rollout.run(args + ["--out", reference.path]).status == 0)
     let dir = work.appendingPathComponent("pendulum-interrupted")
     let process = try start(args + ["--out", dir.path])
-    Thread.sleep(forTimeInterval: 2)
+    // Interrupt as soon as the run has started generating (its first checkpoint exists).
+    let checkpointPath = dir.appendingPathComponent("checkpoint.json").path
+    let deadline = Date().addingTimeInterval(60)
+    while !FileManager.default.fileExists(atPath: checkpointPath) && Date() < deadline {
+      Thread.sleep(forTimeInterval: 0.01)
+    }
     kill(process.processIdentifier, SIGINT)
     process.waitUntilExit()
     #expect(process.terminationStatus == 130)
@@ -83,6 +91,35 @@ struct RunSurvivalTests {
     #expect(
       try weights(dir.appendingPathComponent("cartpole-openai-es.policy"))
         == weights(reference.appendingPathComponent("cartpole-openai-es.policy")))
+  }
+
+  @Test("a second Ctrl-C exits at once; whatever is on disk stays readable")
+  func secondInterrupt() throws {
+    let dir = work.appendingPathComponent("double")
+    let process = try start([
+      "train", "cartpole", "--seed", "2", "--generations", "200", "--no-early-stop", "--checkpoint-every", "1",
+      "--out", dir.path, "--quiet",
+    ])
+    let checkpointPath = dir.appendingPathComponent("checkpoint.json").path
+    let deadline = Date().addingTimeInterval(60)
+    while !FileManager.default.fileExists(atPath: checkpointPath) && Date() < deadline {
+      Thread.sleep(forTimeInterval: 0.01)
+    }
+    kill(process.processIdentifier, SIGINT)
+    kill(process.processIdentifier, SIGINT)
+    let asked = Date()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 130)
+    #expect(Date().timeIntervalSince(asked) < 5)
+    // Every file that exists is whole: the checkpoint reads back and resuming works.
+    if FileManager.default.fileExists(atPath: dir.appendingPathComponent("checkpoint.json").path) {
+      let resumed = try Rollout.run(["train", "--resume", dir.path, "--generations", "1", "--quiet"])
+      #expect(!resumed.stderr.contains("corrupt") && !resumed.stderr.contains("not a rollout"), "\(resumed.stderr)")
+    }
+    for name in try FileManager.default.contentsOfDirectory(atPath: dir.path) where name.hasSuffix(".jsonl") {
+      let text = try String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)
+      #expect(text.isEmpty || text.hasSuffix("\n"))
+    }
   }
 
   @Test("a diverging run stops with the iteration and quantity, keeps its checkpoint, writes no policy")
@@ -96,7 +133,7 @@ struct RunSurvivalTests {
     #expect(result.stderr.contains("in generation 2"))
     #expect(result.stderr.contains("the last good checkpoint is in"))
     #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("cartpole-openai-es.policy").path))
-    let checkpoint = try Rollout.run(["train", "--resume", dir.path, "--generations", "1", "--quiet"])
+    let checkpoint = try Rollout.run(["train", "--resume", dir.path, "--quiet"])
     #expect(checkpoint.stderr.contains("training diverged"), "the checkpoint is readable and resumes")
   }
 

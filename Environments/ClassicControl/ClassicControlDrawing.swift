@@ -19,6 +19,23 @@ private func rotated(_ p: (x: Double, y: Double), _ angle: Double) -> (x: Double
   (p.x * cos(angle) - p.y * sin(angle), p.x * sin(angle) + p.y * cos(angle))
 }
 
+/// A bar of `length` × `width` starting at `origin` and pointing along `angle` (y up), as a polygon.
+private func bar(
+  from origin: (x: Double, y: Double), length: Double, width: Double, angle: Double
+) -> [(x: Double, y: Double)] {
+  [(0.0, -width / 2), (0.0, width / 2), (length, width / 2), (length, -width / 2)].map {
+    let r = rotated(($0.0, $0.1), angle)
+    return (x: r.x + origin.x, y: r.y + origin.y)
+  }
+}
+
+/// Acrobot's and Pendulum's square layout: a white frame spanning ±2.2 units around its centre.
+private func squareLayout(_ frame: inout Frame) -> (scale: Double, offset: Double) {
+  frame.fill(.white)
+  let side = Double(min(frame.width, frame.height))
+  return (side / 4.4, side / 2)
+}
+
 extension CartPole {
   public var renderSize: (width: Int, height: Int) { (600, 400) }
 
@@ -51,27 +68,20 @@ extension Acrobot {
   /// Two (0, 204, 204) links from the centre, (204, 204, 0) joints, and the black goal line one
   /// link length above the pivot.
   public func render(into frame: inout Frame) {
-    frame.fill(.white)
-    let side = Double(min(frame.width, frame.height))
-    let scale = side / 4.4, offset = side / 2
+    let (scale, offset) = squareLayout(&frame)
     let h = frame.height
     frame.drawLine(
       fromX: -2.2 * scale + offset, fromY: Double(h) - (scale + offset), toX: 2.2 * scale + offset,
       toY: Double(h) - (scale + offset), .black)
     let p1 = (x: sin(state[0]) * scale, y: -cos(state[0]) * scale)
-    let p2 = (x: p1.x + sin(state[0] + state[1]) * scale, y: p1.y - cos(state[0] + state[1]) * scale)
     let joints = [(x: 0.0, y: 0.0), p1]
     let angles = [state[0] - .pi / 2, state[0] + state[1] - .pi / 2]
     for (joint, angle) in zip(joints, angles) {
-      let link = [(0.0, -0.1 * scale), (0.0, 0.1 * scale), (scale, 0.1 * scale), (scale, -0.1 * scale)].map {
-        let r = rotated(($0.0, $0.1), angle)
-        return (x: r.x + joint.x + offset, y: r.y + joint.y + offset)
-      }
+      let link = bar(from: (joint.x + offset, joint.y + offset), length: scale, width: 0.2 * scale, angle: angle)
       frame.fillPolygon(flipped(link, h), RGB(0, 204, 204))
       frame.fillCircle(
         centerX: joint.x + offset, centerY: Double(h) - (joint.y + offset), radius: 0.1 * scale, RGB(204, 204, 0))
     }
-    _ = p2
   }
 }
 
@@ -127,16 +137,11 @@ extension Pendulum {
 
   /// A (204, 77, 77) rod from the centre (θ = 0 points up) with a rounded end and a black axle.
   public func render(into frame: inout Frame) {
-    frame.fill(.white)
-    let side = Double(min(frame.width, frame.height))
-    let scale = side / 4.4, offset = side / 2
+    let (scale, offset) = squareLayout(&frame)
     let h = frame.height
     let length = scale, width = 0.2 * scale
     let angle = theta + .pi / 2
-    let rod = [(0.0, -width / 2), (0.0, width / 2), (length, width / 2), (length, -width / 2)].map {
-      let r = rotated(($0.0, $0.1), angle)
-      return (x: r.x + offset, y: r.y + offset)
-    }
+    let rod = bar(from: (offset, offset), length: length, width: width, angle: angle)
     let color = RGB(204, 77, 77)
     frame.fillPolygon(flipped(rod, h), color)
     frame.fillCircle(centerX: offset, centerY: Double(h) - offset, radius: width / 2, color)

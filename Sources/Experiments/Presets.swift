@@ -25,12 +25,7 @@ public struct EvolutionPreset: Sendable, Equatable {
     var run = EvolutionRunConfig()
     var strategy = OpenAIES.Config()
     switch env {
-    case "cartpole":
-      strategy = OpenAIES.Config(
-        populationSize: 64, noiseStd: 0.1, learningRate: 0.05, l2Coefficient: 0.005)
-      run.hidden = [16]
-      run.maxGenerations = 300
-    case "acrobot":
+    case "cartpole", "acrobot":
       strategy = OpenAIES.Config(
         populationSize: 64, noiseStd: 0.1, learningRate: 0.05, l2Coefficient: 0.005)
       run.hidden = [16]

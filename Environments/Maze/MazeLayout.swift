@@ -15,19 +15,9 @@ public struct Wall: Sendable, Equatable, Codable {
   }
 
   /// Distance from a point to the segment (to the nearest endpoint when the foot of the
-  /// perpendicular falls outside it).
-  @inlinable
+  /// perpendicular falls outside it); the same computation as the robot's collision test.
   public func distance(toX px: Double, y py: Double) -> Double {
-    let dx = x2 - x1, dy = y2 - y1
-    let lengthSquared = dx * dx + dy * dy
-    let u = ((px - x1) * dx + (py - y1) * dy) / lengthSquared
-    if u < 0 || u > 1 {
-      let d1 = ((px - x1) * (px - x1) + (py - y1) * (py - y1)).squareRoot()
-      let d2 = ((px - x2) * (px - x2) + (py - y2) * (py - y2)).squareRoot()
-      return min(d1, d2)
-    }
-    let fx = x1 + u * dx - px, fy = y1 + u * dy - py
-    return (fx * fx + fy * fy).squareRoot()
+    Maze.Segment(self).distanceSquared(x: px, y: py).squareRoot()
   }
 }
 

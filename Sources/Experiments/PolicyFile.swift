@@ -205,6 +205,27 @@ public struct PolicyFile: Sendable, Equatable, Codable {
     }
   }
 
+  /// Reads a policy file and builds its environment. With `expecting`, the policy must have been
+  /// trained on that env. Every failure is one line naming the file.
+  public static func load(path: String, expecting env: String?) throws -> (
+    file: PolicyFile, environment: any ConfigurableEnvironment
+  ) {
+    let file = try read(from: URL(fileURLWithPath: path))
+    if let env {
+      let requested = try EnvironmentSetup.entry(named: env)
+      guard requested.name == (try? EnvironmentSetup.entry(named: file.env.name))?.name else {
+        throw RolloutError(
+          "\(path) was trained on \(file.env.id), not \(requested.id); drop --env or pick a "
+            + "policy for \(requested.id)")
+      }
+    }
+    do {
+      return (file, try file.makeEnvironment())
+    } catch let error as RolloutError {
+      throw RolloutError("\(path): \(error.message)")
+    }
+  }
+
   /// The environment this policy was trained in, built from the recorded config.
   public func makeEnvironment() throws -> any ConfigurableEnvironment {
     let entry = try EnvironmentSetup.entry(named: env.name)

@@ -49,21 +49,7 @@ struct Eval: ParsableCommand {
       let entry = try EnvironmentSetup.entry(named: env!)
       summary = try evaluateRandom(EnvironmentSetup.make(entry))
     } else {
-      let policyFile = try PolicyFile.read(from: URL(fileURLWithPath: policy))
-      if let env {
-        let requested = try EnvironmentSetup.entry(named: env)
-        guard requested.name == (try? EnvironmentSetup.entry(named: policyFile.env.name))?.name else {
-          throw RolloutError(
-            "\(policy) was trained on \(policyFile.env.id), not \(requested.id); drop --env or pick a "
-              + "policy for \(requested.id)")
-        }
-      }
-      let environment: any ConfigurableEnvironment
-      do {
-        environment = try policyFile.makeEnvironment()
-      } catch let error as RolloutError {
-        throw RolloutError("\(policy): \(error.message)")
-      }
+      let (policyFile, environment) = try PolicyFile.load(path: policy, expecting: env)
       summary = try evaluatePolicy(environment, policyFile.policy)
     }
     if json {

@@ -70,18 +70,8 @@ struct Replay: ParsableCommand {
     if policy == "random" {
       return (EnvironmentSetup.make(try EnvironmentSetup.entry(named: env!)), nil)
     }
-    let file = try PolicyFile.read(from: URL(fileURLWithPath: policy))
-    if let env {
-      let requested = try EnvironmentSetup.entry(named: env)
-      guard requested.name == (try? EnvironmentSetup.entry(named: file.env.name))?.name else {
-        throw RolloutError("\(policy) was trained on \(file.env.id), not \(requested.id)")
-      }
-    }
-    do {
-      return (try file.makeEnvironment(), file.policy)
-    } catch let error as RolloutError {
-      throw RolloutError("\(policy): \(error.message)")
-    }
+    let (file, environment) = try PolicyFile.load(path: policy, expecting: env)
+    return (environment, file.policy)
   }
 
   private func makeOutputs(for environment: any ConfigurableEnvironment) throws -> [FrameOutput] {

@@ -46,6 +46,23 @@ public final class EpisodeScratch: @unchecked Sendable {
   }
 }
 
+extension EpisodeScratch {
+  /// The policy's action for the current `observation`: normalise with the values in
+  /// `normalization` (see `ObservationNormalizer.write(into:)`), run the network on `parameters`,
+  /// apply the head. Allocates nothing.
+  @inlinable @inline(__always)
+  public func policyAction(
+    network: MLP, head: ActionHead, mode: ActionMode, clip: Float, rng: inout PhiloxStream
+  ) -> Action {
+    ObservationNormalizer.apply(
+      observation.baseAddress!, into: input.baseAddress!, values: normalization.baseAddress!,
+      dimension: observation.count, clip: clip)
+    let outputs = network.forward(
+      parameters: parameters.baseAddress!, input: input.baseAddress!, workspace: workspace.baseAddress!)
+    return head.action(outputs: outputs, mode: mode, rng: &rng)
+  }
+}
+
 /// What one episode gave.
 public struct EpisodeOutcome: Sendable, Equatable {
   public var totalReward: Double
@@ -75,10 +92,6 @@ public func runEpisode<E: Environment>(
   var actionRNG = PhiloxStream(seed: SplitMix64.mix(seed ^ RandomPurpose.actionSampling.rawValue))
   normalizer.write(into: scratch.normalization)
   let clip = normalizer.clip
-  let input = scratch.input.baseAddress!
-  let parameters = UnsafePointer(scratch.parameters.baseAddress!)
-  let workspace = scratch.workspace.baseAddress!
-  let normalization = UnsafePointer(scratch.normalization.baseAddress!)
   env.reset(seed: seed, observation: observation)
   var total = 0.0
   var length = 0
@@ -92,10 +105,8 @@ public func runEpisode<E: Environment>(
       }
       counted += 1
     }
-    ObservationNormalizer.apply(
-      observation.baseAddress!, into: input, values: normalization, dimension: dimension, clip: clip)
-    let outputs = network.forward(parameters: parameters, input: input, workspace: workspace)
-    let action = head.action(outputs: outputs, mode: mode, rng: &actionRNG)
+    let action = scratch.policyAction(
+      network: network, head: head, mode: mode, clip: clip, rng: &actionRNG)
     let step = env.step(action, observation: observation)
     total += step.reward
     length += 1

@@ -209,7 +209,10 @@ struct ReplayVisitor: EnvironmentVisitor {
     let dimension = env.spec.observationSpace.count
     let network = policy?.network ?? MLP(inputs: dimension, hidden: [], outputs: 1)
     let scratch = EpisodeScratch(observationCount: dimension, network: network)
-    if let policy { _ = scratch.parameters.update(fromContentsOf: policy.parameters) }
+    if let policy {
+      _ = scratch.parameters.update(fromContentsOf: policy.parameters)
+      policy.normalizer.write(into: scratch.normalization)
+    }
     let random = RandomActions(space: env.spec.actionSpace)
     let interactive = outputs.contains { $0.isInteractive }
     var framesPerSecond = Double(fps)
@@ -255,11 +258,8 @@ struct ReplayVisitor: EnvironmentVisitor {
         if done { break }
         let action: Action
         if let policy {
-          policy.normalizer.apply(UnsafePointer(scratch.observation.baseAddress!), into: scratch.input.baseAddress!)
-          let out = network.forward(
-            parameters: scratch.parameters.baseAddress!, input: scratch.input.baseAddress!,
-            workspace: scratch.workspace.baseAddress!)
-          action = policy.head.action(outputs: out, mode: mode, rng: &actionRNG)
+          action = scratch.policyAction(
+            network: network, head: policy.head, mode: mode, clip: policy.normalizer.clip, rng: &actionRNG)
         } else {
           action = random.next(&randomRNG)
         }

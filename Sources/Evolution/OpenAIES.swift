@@ -61,27 +61,6 @@ public struct OpenAIES: EvolutionStrategy {
     public var seed: UInt64
   }
 
-  /// One generation's mirrored population.
-  public struct Population: CandidatePopulation {
-    public let mean: [Float]
-    public let noiseStd: Float
-    /// The Philox seed of each pair's noise vector.
-    public let noiseSeeds: [UInt64]
-
-    public var count: Int { noiseSeeds.count * 2 }
-
-    public func write(member m: Int, into buffer: UnsafeMutableBufferPointer<Float>) {
-      var noise = PhiloxStream(seed: noiseSeeds[m / 2])
-      let sign: Float = m % 2 == 0 ? 1 : -1
-      let scale = sign * noiseStd
-      for j in 0..<mean.count {
-        buffer[j] = mean[j] + scale * noise.nextGaussian()
-      }
-    }
-
-    public func seedGroup(of member: Int) -> Int { member / 2 }
-  }
-
   public let config: Config
 
   public init(config: Config = Config()) {
@@ -90,38 +69,34 @@ public struct OpenAIES: EvolutionStrategy {
     self.config = config
   }
 
-  public func initialState(parameters: [Float], seed: UInt64) -> State {
-    State(mean: parameters, optimizer: Adam.State(count: parameters.count), generation: 0, seed: seed)
+  public func initialState(initialize: (Int) -> [Float], seed: UInt64) -> State {
+    let parameters = initialize(0)
+    return State(mean: parameters, optimizer: Adam.State(count: parameters.count), generation: 0, seed: seed)
   }
 
-  public func ask(_ state: State) -> Population {
-    let pairs = config.populationSize / 2
-    let seeds = (0..<pairs).map { i in
-      SeedDerivation.seed(run: state.seed, purpose: .perturbation, iteration: state.generation, member: i)
-    }
-    return Population(mean: state.mean, noiseStd: config.noiseStd, noiseSeeds: seeds)
+  public func ask(_ state: State) -> MirroredPopulation {
+    MirroredPopulation(
+      center: state.mean, noiseStd: config.noiseStd, pairs: config.populationSize / 2, seed: state.seed,
+      generation: state.generation)
   }
 
-  public func tell(_ state: State, population: Population, fitness: [Double]) -> State {
+  public func tell(_ state: State, population: MirroredPopulation, evaluations: MemberEvaluations) -> State {
+    let fitness = evaluations.fitness
     precondition(fitness.count == population.count, "one fitness value per member")
     let ranks = centeredRanks(fitness)
-    let dimension = state.mean.count
-    var g = [Float](repeating: 0, count: dimension)
-    for (i, seed) in population.noiseSeeds.enumerated() {
-      let weight = Float(ranks[2 * i] - ranks[2 * i + 1])
-      guard weight != 0 else { continue }
-      var noise = PhiloxStream(seed: seed)
-      for j in 0..<dimension {
-        g[j] += weight * noise.nextGaussian()
-      }
-    }
+    let g = population.weightedNoiseSum((0..<population.pairs).map { Float(ranks[2 * $0] - ranks[2 * $0 + 1]) })
     let scale = 1 / Float(fitness.count)
     var next = state
-    let gradient = (0..<dimension).map { j in -g[j] * scale + config.l2Coefficient * state.mean[j] }
+    let gradient = (0..<g.count).map { j in -g[j] * scale + config.l2Coefficient * state.mean[j] }
     config.optimizer.update(&next.mean, gradient: gradient, state: &next.optimizer)
     next.generation += 1
     return next
   }
 
   public func solution(_ state: State) -> [Float] { state.mean }
+
+  public func isConsistent(_ state: State) -> Bool {
+    state.optimizer.m.count == state.mean.count && state.optimizer.v.count == state.mean.count
+      && state.optimizer.t >= 0 && config.populationSize >= 2 && config.populationSize % 2 == 0
+  }
 }

@@ -6,27 +6,26 @@ import RLCore
 /// A training run's checkpoint: `checkpoint.json` in the run directory.
 ///
 /// It holds the env and its config, the algorithm and all its settings, and the run's progress
-/// (strategy state with optimiser moments, observation statistics, counters, best policy). Like a
-/// policy file it is JSON with a CRC-32 over the whole file, written atomically; `rollout train
-/// --resume DIR` reads it and finishes with the same weights as a run that never stopped.
-public struct CheckpointFile: Sendable, Equatable, Codable {
-  public static let formatName = "rollout-checkpoint"
-  public static let currentVersion = 1
-  public static let fileName = "checkpoint.json"
-
-  public var format: String = CheckpointFile.formatName
-  public var version: Int = CheckpointFile.currentVersion
+/// (the strategy's state, e.g. optimiser moments or a GA's seed chains; observation statistics;
+/// counters; best policy). Like a policy file it is JSON with a CRC-32 over the whole file, written
+/// atomically; `rollout train --resume DIR` reads it and finishes with the same weights as a run
+/// that never stopped. `State` is the strategy's state type: read `CheckpointFile.Header` first to
+/// learn the algorithm, then the whole file with its state type.
+public struct CheckpointFile<State: Sendable & Codable & Equatable>: Sendable, Equatable, Codable {
+  public var format: String = CheckpointFormat.name
+  public var version: Int = CheckpointFormat.version
   public var createdBy: String = "rollout \(rolloutVersion)"
   public var env: PolicyFile.EnvironmentRecord
   public var algorithm: String
-  public var strategy: OpenAIES.Config
+  /// The algorithm's config, as in `TrainingConfig.strategy`.
+  public var strategy: JSONValue
   public var run: EvolutionRunConfig
-  public var progress: EvolutionProgress<OpenAIES.State>
+  public var progress: EvolutionProgress<State>
   public var checksum: String = ChecksummedJSON.placeholder
 
   public init(
-    env: PolicyFile.EnvironmentRecord, algorithm: String, strategy: OpenAIES.Config,
-    run: EvolutionRunConfig, progress: EvolutionProgress<OpenAIES.State>
+    env: PolicyFile.EnvironmentRecord, algorithm: String, strategy: JSONValue,
+    run: EvolutionRunConfig, progress: EvolutionProgress<State>
   ) {
     self.env = env
     self.algorithm = algorithm
@@ -41,6 +40,39 @@ public struct CheckpointFile: Sendable, Equatable, Codable {
 
   /// Reads and checks a checkpoint; every failure is one line naming the file and the problem.
   public static func read(from url: URL) throws -> CheckpointFile {
+    try CheckpointFormat.read(from: url) { (file: CheckpointFile) in
+      file.progress.generation >= 0 && file.progress.statistics.dimension == file.env.observationSize
+        && file.progress.best.map({
+          $0.normalizer.dimension == file.env.observationSize
+            && $0.normalizer.std.allSatisfy { $0 > 0 && $0.isFinite }
+            && $0.parameters.allSatisfy(\.isFinite)
+        }) ?? true
+    }
+  }
+}
+
+/// The parts of a checkpoint every algorithm shares, to read before knowing the state's type.
+public struct CheckpointHeader: Sendable, Equatable, Codable {
+  public var env: PolicyFile.EnvironmentRecord
+  public var algorithm: String
+  public var strategy: JSONValue
+  public var run: EvolutionRunConfig
+
+  public static func read(from url: URL) throws -> CheckpointHeader {
+    try CheckpointFormat.read(from: url) { (header: CheckpointHeader) in
+      header.run.hidden.allSatisfy({ $0 > 0 && $0 <= 4096 }) && header.run.threads > 0
+        && header.run.episodesPerMember > 0 && header.run.evaluationEpisodes > 0
+        && header.run.confirmationEpisodes > 0
+    }
+  }
+}
+
+public enum CheckpointFormat {
+  public static let name = "rollout-checkpoint"
+  public static let version = 2
+  public static let fileName = "checkpoint.json"
+
+  static func read<T: Decodable>(from url: URL, isConsistent: (T) -> Bool) throws -> T {
     let data: Data
     do {
       data = try Data(contentsOf: url)
@@ -49,22 +81,8 @@ public struct CheckpointFile: Sendable, Equatable, Codable {
       throw RolloutError("cannot read checkpoint \(url.path): \(reason)")
     }
     do {
-      let file: CheckpointFile = try ChecksummedJSON.decode(
-        data, format: formatName, version: currentVersion, what: "checkpoint")
-      guard file.progress.generation >= 0, file.progress.statistics.dimension == file.env.observationSize,
-        file.run.hidden.allSatisfy({ $0 > 0 && $0 <= 4096 }), file.run.threads > 0,
-        file.strategy.populationSize >= 2, file.strategy.populationSize % 2 == 0,
-        file.strategy.populationSize <= 1_000_000,
-        file.progress.strategyState.optimizer.m.count == file.progress.strategyState.mean.count,
-        file.progress.strategyState.optimizer.v.count == file.progress.strategyState.mean.count,
-        file.progress.strategyState.optimizer.t >= 0,
-        file.progress.best.map({
-          $0.parameters.count == file.progress.strategyState.mean.count
-            && $0.normalizer.dimension == file.env.observationSize
-            && $0.normalizer.std.allSatisfy { $0 > 0 && $0.isFinite }
-        }) ?? true,
-        file.progress.strategyState.mean.allSatisfy(\.isFinite)
-      else {
+      let file: T = try ChecksummedJSON.decode(data, format: name, version: version, what: "checkpoint")
+      guard isConsistent(file) else {
         throw RolloutError("inconsistent checkpoint (sizes or settings out of range)")
       }
       return file

@@ -190,17 +190,21 @@ public func runEvolution<E: Environment, S: EvolutionStrategy>(
   }
   var progress: EvolutionProgress<S.State>
   if let resume {
-    guard resume.statistics.dimension == space.count,
+    guard resume.statistics.dimension == space.count, strategy.isConsistent(resume.strategyState),
       strategy.solution(resume.strategyState).count == network.parameterCount
     else {
       throw RolloutError("the checkpoint does not match this env and network")
     }
     progress = resume
   } else {
-    let initial = network.normcInitialization(
-      seed: SeedDerivation.seed(run: seed, purpose: .initialization), outputScale: config.outputInitScale)
+    let initialState = strategy.initialState(
+      initialize: { i in
+        network.normcInitialization(
+          seed: SeedDerivation.seed(run: seed, purpose: .initialization, member: i),
+          outputScale: config.outputInitScale)
+      }, seed: seed)
     progress = EvolutionProgress(
-      strategyState: strategy.initialState(parameters: initial, seed: seed),
+      strategyState: initialState,
       statistics: RunningStatistics(dimension: space.count), generation: 0, envSteps: 0,
       evaluationSteps: 0, elapsedSeconds: 0, best: nil)
   }
@@ -273,7 +277,9 @@ public func runEvolution<E: Environment, S: EvolutionStrategy>(
     }
 
     // MARK: Tell
-    let nextState = strategy.tell(progress.strategyState, population: population, fitness: fitness)
+    let evaluations = MemberEvaluations(
+      fitness: fitness, behaviors: (0..<population.count).map { results.meanBehavior(of: $0) })
+    let nextState = strategy.tell(progress.strategyState, population: population, evaluations: evaluations)
     let parameters = strategy.solution(nextState)
     if let bad = parameters.firstIndex(where: { !$0.isFinite }) {
       throw RolloutError(
@@ -291,10 +297,27 @@ public func runEvolution<E: Environment, S: EvolutionStrategy>(
     let quick = evaluate(parameters, current, episodes: config.evaluationEpisodes, tag: 0, generation: g)
     progress.evaluationSteps += quick.totalSteps
     let quickMean = quick.meanReturns.reduce(0, +) / Double(config.evaluationEpisodes)
-    if progress.best == nil || quickMean > progress.best!.evaluation {
-      progress.best = BestPolicy(parameters: parameters, normalizer: current, evaluation: quickMean, confirmed: nil)
+    progress.strategyState = strategy.observe(
+      progress.strategyState, solutionReturn: quickMean, behavior: quick.meanBehaviorOverAll)
+    var candidate = (parameters: parameters, evaluation: quickMean)
+    // A member that beat every evaluation so far gets one of its own: the policy kept is the best
+    // seen, whichever strategy found it (NS-ES returns its best-rewarded policy; a GA's child or
+    // an ES perturbation may reach the maze's goal before the mean does).
+    let bestMember = fitness.indices.max { fitness[$0] < fitness[$1] || (fitness[$0] == fitness[$1] && $0 > $1) }!
+    if fitness[bestMember] > max(quickMean, progress.best?.evaluation ?? -.infinity) {
+      var memberParameters = [Float](repeating: 0, count: parameters.count)
+      memberParameters.withUnsafeMutableBufferPointer { population.write(member: bestMember, into: $0) }
+      let check = evaluate(memberParameters, current, episodes: config.evaluationEpisodes, tag: 3, generation: g)
+      progress.evaluationSteps += check.totalSteps
+      let checkMean = check.meanReturns.reduce(0, +) / Double(config.evaluationEpisodes)
+      if checkMean > quickMean { candidate = (memberParameters, checkMean) }
     }
-    if config.stopAtThreshold, let threshold = target, quickMean >= threshold {
+    if progress.best == nil || candidate.evaluation > progress.best!.evaluation {
+      progress.best = BestPolicy(
+        parameters: candidate.parameters, normalizer: current, evaluation: candidate.evaluation, confirmed: nil)
+    }
+    if config.stopAtThreshold, let threshold = target, candidate.evaluation >= threshold {
+      let parameters = candidate.parameters
       let confirm = evaluate(parameters, current, episodes: config.confirmationEpisodes, tag: 1, generation: g)
       progress.evaluationSteps += confirm.totalSteps
       let summary = EvaluationSummary(
@@ -302,7 +325,8 @@ public func runEvolution<E: Environment, S: EvolutionStrategy>(
         lengths: confirm.episodeLengths, threshold: threshold,
         finalBehavior: confirm.meanBehaviorOverAll)
       if summary.return.mean >= threshold {
-        progress.best = BestPolicy(parameters: parameters, normalizer: current, evaluation: quickMean, confirmed: summary)
+        progress.best = BestPolicy(
+          parameters: parameters, normalizer: current, evaluation: candidate.evaluation, confirmed: summary)
       }
     }
     let now = elapsed()

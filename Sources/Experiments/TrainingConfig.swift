@@ -11,11 +11,13 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
   /// The env's own typed config (maze layout and reward, time limits…).
   public var envConfig: JSONValue
   public var algorithm: String
-  public var strategy: OpenAIES.Config
+  /// The algorithm's typed config (`OpenAIES.Config`, `NoveltySearchES.Config`, …) as JSON: its
+  /// type depends on `algorithm`, and `Algorithm.open` decodes and checks it.
+  public var strategy: JSONValue
   public var run: EvolutionRunConfig
 
   public init(
-    env: String, envConfig: JSONValue, algorithm: String, strategy: OpenAIES.Config, run: EvolutionRunConfig
+    env: String, envConfig: JSONValue, algorithm: String, strategy: JSONValue, run: EvolutionRunConfig
   ) {
     self.env = env
     self.envConfig = envConfig
@@ -24,38 +26,47 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
     self.run = run
   }
 
-  /// The preset for an env, with the env's default config.
-  public static func preset(env name: String) throws -> TrainingConfig {
+  /// The preset for an env and algorithm (default: the env's best), with the env's default config.
+  public static func preset(env name: String, algorithm: Algorithm? = nil) throws -> TrainingConfig {
     let entry = try EnvironmentSetup.entry(named: name)
     let environment = EnvironmentSetup.make(entry)
-    let preset = EvolutionPreset.openAIES(env: environment.spec.name)
+    let algorithm = algorithm ?? Presets.defaultAlgorithm(env: environment.spec.name)
+    let preset = try Presets.evolution(algorithm, env: environment.spec.name)
     return TrainingConfig(
       env: environment.spec.name, envConfig: try EnvironmentSetup.config(of: environment),
-      algorithm: Algorithm.openAIES.rawValue, strategy: preset.strategy, run: preset.run)
+      algorithm: algorithm.rawValue, strategy: preset.strategy, run: preset.run)
   }
 
   /// These settings with a config file's values laid over them. Unknown keys are errors naming
   /// the key and the valid ones.
   public func overlaid(withFile url: URL) throws -> TrainingConfig {
+    try overlaid(with: try Self.readOverlay(url), source: url.path)
+  }
+
+  /// A config file's JSON tree; a one-line error naming the file when it cannot be read or parsed.
+  public static func readOverlay(_ url: URL) throws -> JSONValue {
     let data: Data
     do {
       data = try Data(contentsOf: url)
     } catch {
       throw RolloutError("cannot read config file \(url.path): no such file or not readable")
     }
-    let overlay: JSONValue
     do {
-      overlay = try JSONDecoder().decode(JSONValue.self, from: data)
+      return try JSONDecoder().decode(JSONValue.self, from: data)
     } catch {
       throw RolloutError("\(url.path): not valid JSON")
     }
+  }
+
+  /// These settings with `overlay` laid over them; errors name `source`.
+  public func overlaid(with overlay: JSONValue, source: String) throws -> TrainingConfig {
     do {
       let merged = try JSONValue(encoding: self).merging(overlay, path: "")
       return try merged.decode(as: TrainingConfig.self)
     } catch let error as RolloutError {
-      throw RolloutError("\(url.path): \(error.message)")
+      throw RolloutError("\(source): \(error.message)")
     } catch {
-      throw RolloutError("\(url.path): \(describe(error))")
+      throw RolloutError("\(source): \(describe(error))")
     }
   }
 

@@ -14,6 +14,8 @@ public enum RandomPurpose: UInt64, Sendable, CaseIterable {
   case userEvaluation = 6
   /// Stochastic action choice inside an episode.
   case actionSampling = 7
+  /// Choices a strategy makes between candidates (NS-ES's agent, the GA's parents).
+  case selection = 8
 }
 
 /// The documented seed derivation: (run seed, purpose, iteration, member, episode) → 64-bit seed.

@@ -83,7 +83,7 @@ struct Bench: ParsableCommand {
 
   private func benchEvaluator() throws {
     // A policy that balances the pole, so episodes run their full 500 steps.
-    var preset = EvolutionPreset.openAIES(env: "cartpole")
+    var preset = Presets.openAIES(env: "cartpole")
     preset.run.threads = threads
     let trained = try trainEvolution(
       environment: CartPole(), strategy: OpenAIES(config: preset.strategy), config: preset.run)

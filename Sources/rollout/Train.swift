@@ -51,16 +51,16 @@ struct Train: ParsableCommand {
   @Option(name: .customLong("max-steps"), help: "Stop once training has taken this many env steps.")
   var maxSteps: Int?
 
-  @Option(help: "Members evaluated per generation (even; default: the preset's).")
+  @Option(help: "Members evaluated per generation (default: the preset's; even for the mirrored ES).")
   var population: Int?
 
-  @Option(help: "σ, the noise standard deviation (default: the preset's).")
+  @Option(help: "σ: the noise, mutation or initial step size (default: the preset's).")
   var sigma: Float?
 
-  @Option(name: .customLong("learning-rate"), help: "α, Adam's step size (default: the preset's).")
+  @Option(name: .customLong("learning-rate"), help: "α: Adam's step size, or ARS's (default: the preset's).")
   var learningRate: Float?
 
-  @Option(help: "λ, the L2 coefficient (weight decay) of OpenAI-ES (default: the preset's).")
+  @Option(help: "λ, the L2 coefficient (weight decay) of OpenAI-ES and NS-ES (default: the preset's).")
   var l2: Float?
 
   @Option(
@@ -108,8 +108,8 @@ struct Train: ParsableCommand {
     if let maxSteps, maxSteps <= 0 {
       throw ValidationError("--max-steps must be positive, got \(maxSteps)")
     }
-    if let population, population < 2 || population % 2 != 0 {
-      throw ValidationError("--population must be an even number of at least 2, got \(population)")
+    if let population, population < 1 {
+      throw ValidationError("--population must be positive, got \(population)")
     }
     if let sigma, !(sigma > 0 && sigma.isFinite) {
       throw ValidationError("--sigma must be a positive number, got \(sigma)")
@@ -155,40 +155,42 @@ struct Train: ParsableCommand {
     let environment = try EnvironmentSetup.make(entry, config: settings.envConfig)
     let directory = try outputDirectory(name: environment.spec.name, algorithm: settings.algorithm, seed: settings.run.seed)
     try AtomicFile.write(Data((try settings.json() + "\n").utf8), to: directory.appendingPathComponent("config.json"))
-    try train(settings, environment: environment, directory: directory, resume: nil)
+    try launch(settings, environment: environment, directory: directory, resuming: false)
   }
 
   // MARK: Settings
 
   /// Preset → config file → flags.
   func resolvedConfig() throws -> TrainingConfig {
-    var fileEnv: String?
+    var overlay: [String: JSONValue] = [:]
     if let config {
-      // The file may name the env; the preset to lay it over is that env's.
-      let data = FileManager.default.contents(atPath: config)
-      if let data, case .object(let top)? = try? JSONDecoder().decode(JSONValue.self, from: data),
-        case .string(let name)? = top["env"]
-      {
-        fileEnv = name
-      }
+      let tree = try TrainingConfig.readOverlay(URL(fileURLWithPath: config))
+      guard case .object(let top) = tree else { throw RolloutError("\(config): 'the file' must be a JSON object") }
+      overlay = top
     }
+    // The file may name the env and algorithm; the preset to lay it over is theirs, unless the
+    // command line names others (then the file's settings for that env or algorithm are dropped).
+    var fileEnv: String?, fileAlgorithm: String?
+    if case .string(let name)? = overlay["env"] { fileEnv = name }
+    if case .string(let name)? = overlay["algorithm"] { fileAlgorithm = name }
     guard let envName = env ?? fileEnv else {
       throw RolloutError("the config file names no env; add \"env\" to it or name one on the command line")
     }
-    var settings = try TrainingConfig.preset(env: envName)
-    if let config {
-      let fromFile = try settings.overlaid(withFile: URL(fileURLWithPath: config))
-      if env != nil && fromFile.env != settings.env {
-        // The command line's env wins; keep the file's other settings.
-        settings = TrainingConfig(
-          env: settings.env, envConfig: settings.envConfig, algorithm: fromFile.algorithm,
-          strategy: fromFile.strategy, run: fromFile.run)
-      } else {
-        settings = fromFile
-      }
+    let algorithm = try (algo ?? fileAlgorithm).map(Algorithm.named)
+    if let fileEnv, env != nil, try EnvironmentSetup.entry(named: fileEnv).name != EnvironmentSetup.entry(named: envName).name {
+      overlay["env"] = nil
+      overlay["env_config"] = nil
     }
-    _ = try Algorithm.named(algo ?? settings.algorithm)
-    settings.algorithm = try Algorithm.named(algo ?? settings.algorithm).rawValue
+    if let fileAlgorithm, let algorithm, try Algorithm.named(fileAlgorithm) != algorithm {
+      overlay["algorithm"] = nil
+      overlay["strategy"] = nil
+    }
+    var settings = try TrainingConfig.preset(env: envName, algorithm: algorithm)
+    if let config {
+      settings = try settings.overlaid(with: .object(overlay), source: config)
+    }
+    let chosen = try Algorithm.named(settings.algorithm)
+    settings.algorithm = chosen.rawValue
     if maze != nil || reward != nil {
       let entry = try EnvironmentSetup.entry(named: settings.env)
       let base = try EnvironmentSetup.make(entry, config: settings.envConfig)
@@ -198,7 +200,6 @@ struct Train: ParsableCommand {
       settings.envConfig = try EnvironmentSetup.config(of: environment)
     }
     var run = settings.run
-    var strategy = settings.strategy
     if let seed { run.seed = seed }
     run.threads = threads ?? (config == nil ? ProcessInfo.processInfo.activeProcessorCount : run.threads)
     if let generations { run.maxGenerations = generations }
@@ -207,34 +208,68 @@ struct Train: ParsableCommand {
       if generations == nil { run.maxGenerations = .max }
     }
     if noEarlyStop { run.stopAtThreshold = false }
-    if let population { strategy.populationSize = population }
-    if let sigma { strategy.noiseStd = sigma }
-    if let learningRate { strategy.learningRate = learningRate }
-    if let l2 { strategy.l2Coefficient = l2 }
+    let strategyFlags: [(Algorithm.CommonSetting, JSONValue?)] = [
+      (.population, population.map { chosen == .ars ? .number(Double($0 / 2)) : .number(Double($0)) }),
+      (.sigma, sigma.map { .number(Double($0)) }),
+      (.learningRate, learningRate.map { .number(Double($0)) }),
+      (.l2, l2.map { .number(Double($0)) }),
+    ]
+    for case (let setting, let value?) in strategyFlags {
+      guard let key = chosen.configKey(for: setting), case .object(var fields) = settings.strategy else {
+        throw RolloutError("--\(setting.rawValue) does not apply to \(chosen.rawValue)")
+      }
+      fields[key] = value
+      settings.strategy = .object(fields)
+    }
     if let initScale { run.outputInitScale = initScale }
     if let observationScaling { run.observationNormalization = ObservationScaling(rawValue: observationScaling)! }
     if let hidden { run.hidden = parseHidden(hidden)! }
     if let episodesPerMember { run.episodesPerMember = episodesPerMember }
     if let checkpointEvery { run.checkpointEveryGenerations = checkpointEvery }
     if let checkpointSeconds { run.checkpointEverySeconds = checkpointSeconds }
-    guard strategy.populationSize >= 2, strategy.populationSize % 2 == 0 else {
-      throw RolloutError("the population must be an even number of at least 2, got \(strategy.populationSize)")
-    }
     guard run.threads > 0, run.hidden.allSatisfy({ $0 > 0 }), run.maxGenerations > 0,
       run.episodesPerMember > 0, run.evaluationEpisodes > 0, run.confirmationEpisodes > 0
     else {
       throw RolloutError("threads, hidden sizes, generations and episode counts must be positive")
     }
     settings.run = run
-    settings.strategy = strategy
+    // Checks the strategy's settings now, with a one-line error, rather than mid-run.
+    _ = try chosen.open(config: settings.strategy, with: Checked())
     return settings
+  }
+
+  private struct Checked: StrategyVisitor {
+    func visit<S: EvolutionStrategy>(_ strategy: S) throws {}
   }
 
   // MARK: Training
 
-  private func train(
-    _ settings: TrainingConfig, environment: any ConfigurableEnvironment, directory: URL,
-    resume: EvolutionProgress<OpenAIES.State>?
+  /// Runs `train` with the strategy the settings name (and, when resuming, its checkpoint).
+  private struct Launch: StrategyVisitor {
+    let command: Train
+    let settings: TrainingConfig
+    let environment: any ConfigurableEnvironment
+    let directory: URL
+    let resuming: Bool
+
+    func visit<S: EvolutionStrategy>(_ strategy: S) throws {
+      let resume = resuming
+        ? try CheckpointFile<S.State>.read(from: directory.appendingPathComponent(CheckpointFormat.fileName)).progress
+        : nil
+      try command.train(strategy, settings, environment: environment, directory: directory, resume: resume)
+    }
+  }
+
+  private func launch(_ settings: TrainingConfig, environment: any ConfigurableEnvironment, directory: URL, resuming: Bool) throws {
+    let algorithm = try Algorithm.named(settings.algorithm)
+    try algorithm.open(
+      config: settings.strategy,
+      with: Launch(command: self, settings: settings, environment: environment, directory: directory, resuming: resuming))
+  }
+
+  fileprivate func train<S: EvolutionStrategy>(
+    _ strategy: S, _ settings: TrainingConfig, environment: any ConfigurableEnvironment, directory: URL,
+    resume: EvolutionProgress<S.State>?
   ) throws {
     let algorithm = try Algorithm.named(settings.algorithm)
     // A run killed mid-write may have left a temporary file; it never replaced a real one.
@@ -265,7 +300,8 @@ struct Train: ParsableCommand {
 
     Interrupts.install()
     var latest = resume
-    let hooks = TrainingHooks<OpenAIES.State>(
+    let checkpointURL = directory.appendingPathComponent(CheckpointFormat.fileName)
+    let hooks = TrainingHooks<S.State>(
       onGeneration: { report in
         try log.append(report)
         progressPrinter.show(report)
@@ -275,15 +311,14 @@ struct Train: ParsableCommand {
         try CheckpointFile(
           env: envRecord, algorithm: algorithm.rawValue, strategy: settings.strategy, run: settings.run,
           progress: progress
-        ).write(to: directory.appendingPathComponent(CheckpointFile.fileName))
+        ).write(to: checkpointURL)
       },
       shouldStop: { Interrupts.requested })
 
     let outcome: TrainingOutcome
     do {
       outcome = try trainEvolution(
-        environment: environment, strategy: OpenAIES(config: settings.strategy), config: settings.run,
-        resume: resume, hooks: hooks)
+        environment: environment, strategy: strategy, config: settings.run, resume: resume, hooks: hooks)
     } catch let stop as TrainingInterrupted {
       progressPrinter.finish()
       if let policy = stop.policy, let progress = latest {
@@ -299,7 +334,7 @@ struct Train: ParsableCommand {
       Foundation.exit(Interrupts.exitCode)
     } catch let error as RolloutError {
       progressPrinter.finish()
-      let kept = FileManager.default.fileExists(atPath: directory.appendingPathComponent(CheckpointFile.fileName).path)
+      let kept = FileManager.default.fileExists(atPath: checkpointURL.path)
       throw RolloutError(error.message + (kept ? "; the last good checkpoint is in \(directory.path)" : ""))
     }
     progressPrinter.finish()
@@ -319,22 +354,25 @@ struct Train: ParsableCommand {
       String(
         format: "evaluation over %d episodes: return %.2f ± %.2f", evaluation.episodes,
         evaluation.return.mean, evaluation.return.std))
+    if let behavior = evaluation.finalBehavior, !behavior.isEmpty, environment.spec.name.hasSuffix("maze") {
+      say(String(format: "final position: (%.1f, %.1f)", behavior[0], behavior[1]))
+    }
     say("policy: \(policyURL.path)")
   }
 
   private func resumeRun(_ directory: URL) throws {
-    let checkpoint = try CheckpointFile.read(from: directory.appendingPathComponent(CheckpointFile.fileName))
-    let entry = try EnvironmentSetup.entry(named: checkpoint.env.name)
-    let environment = try EnvironmentSetup.make(entry, config: checkpoint.env.config)
-    var run = checkpoint.run
+    let header = try CheckpointHeader.read(from: directory.appendingPathComponent(CheckpointFormat.fileName))
+    let entry = try EnvironmentSetup.entry(named: header.env.name)
+    let environment = try EnvironmentSetup.make(entry, config: header.env.config)
+    var run = header.run
     if let threads { run.threads = threads }  // results do not depend on it
     // A resumed run may be given a new budget (the result then differs from the original plan).
     if let generations { run.maxGenerations = generations }
     if let maxSteps { run.maxEnvSteps = maxSteps }
     let settings = TrainingConfig(
-      env: checkpoint.env.name, envConfig: checkpoint.env.config, algorithm: checkpoint.algorithm,
-      strategy: checkpoint.strategy, run: run)
-    try train(settings, environment: environment, directory: directory, resume: checkpoint.progress)
+      env: header.env.name, envConfig: header.env.config, algorithm: header.algorithm,
+      strategy: header.strategy, run: run)
+    try launch(settings, environment: environment, directory: directory, resuming: true)
   }
 
   private func outputDirectory(name: String, algorithm: String, seed: UInt64) throws -> URL {
@@ -371,7 +409,7 @@ func parseHidden(_ text: String) -> [Int]? {
 
 /// The algorithm settings recorded in a policy file.
 struct AlgorithmSettings: Codable {
-  var strategy: OpenAIES.Config
+  var strategy: JSONValue
   var run: EvolutionRunConfig
 }
 

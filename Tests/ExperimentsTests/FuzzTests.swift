@@ -75,14 +75,14 @@ struct FuzzTests {
       env: .init(
         id: env.spec.id, name: "cartpole", config: try EnvironmentSetup.config(of: env), observationSize: 4,
         actionSpace: env.spec.actionSpace),
-      algorithm: "openai-es", strategy: es.config, run: EvolutionRunConfig(),
+      algorithm: "openai-es", strategy: try JSONValue(encoding: es.config), run: EvolutionRunConfig(),
       progress: EvolutionProgress(
         strategyState: state, statistics: RunningStatistics(dimension: 4), generation: 3, envSteps: 10,
         evaluationSteps: 5, elapsedSeconds: 0.1, best: nil))
     try checkpoint.write(to: url)
-    #expect(try CheckpointFile.read(from: url) == {
+    #expect(try CheckpointFile<OpenAIES.State>.read(from: url) == {
       var c = checkpoint
-      c.checksum = (try? CheckpointFile.read(from: url).checksum) ?? ""
+      c.checksum = (try? CheckpointFile<OpenAIES.State>.read(from: url).checksum) ?? ""
       return c
     }())
     let good = Array(try Data(contentsOf: url))
@@ -92,7 +92,7 @@ struct FuzzTests {
       let mutated = mutator.mutate(good)
       try (i % 2 == 0 ? Data(mutated) : resigned(mutated)).write(to: url)
       do {
-        _ = try CheckpointFile.read(from: url)
+        _ = try CheckpointFile<OpenAIES.State>.read(from: url)
       } catch let error as RolloutError {
         rejected += 1
         #expect(!error.message.contains("\n"))

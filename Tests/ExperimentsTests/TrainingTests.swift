@@ -9,7 +9,7 @@ import Testing
 @Suite("Evolution training")
 struct TrainingTests {
   func train(seed: UInt64, threads: Int, generations: Int? = nil) throws -> TrainingOutcome {
-    var preset = EvolutionPreset.openAIES(env: "cartpole")
+    var preset = Presets.openAIES(env: "cartpole")
     preset.run.seed = seed
     preset.run.threads = threads
     if let generations {
@@ -35,7 +35,7 @@ struct TrainingTests {
   func classicControlPresets(env: String, seed: UInt64) throws {
     // Pendulum's preset needs ~15 s of release-build training per seed: Benchmarks/presets.sh
     // checks it (and all of these) on seeds 1–3.
-    var preset = EvolutionPreset.openAIES(env: env)
+    var preset = Presets.openAIES(env: env)
     preset.run.seed = seed
     preset.run.threads = 2
     let environment = try EnvironmentSetup.make(EnvironmentSetup.entry(named: env))
@@ -47,7 +47,7 @@ struct TrainingTests {
 
   @Test("bounds scaling maps each observation bound to ±1 and refuses unbounded spaces")
   func boundsScaling() throws {
-    var preset = EvolutionPreset.openAIES(env: "mountaincar")
+    var preset = Presets.openAIES(env: "mountaincar")
     preset.run.observationNormalization = .bounds
     preset.run.maxGenerations = 1
     preset.run.stopAtThreshold = false
@@ -66,7 +66,7 @@ struct TrainingTests {
     var reports: [[GenerationReport]] = [[], []]
     var outcomes: [TrainingOutcome] = []
     for (i, threads) in [1, 2].enumerated() {
-      var preset = EvolutionPreset.openAIES(env: "cartpole")
+      var preset = Presets.openAIES(env: "cartpole")
       preset.run.seed = 11
       preset.run.threads = threads
       preset.run.maxGenerations = 8
@@ -90,7 +90,7 @@ struct TrainingTests {
     let a = try train(seed: 1, threads: 1, generations: 3)
     let b = try train(seed: 2, threads: 1, generations: 3)
     #expect(a.policy.parameters != b.policy.parameters)
-    var preset = EvolutionPreset.openAIES(env: "cartpole")
+    var preset = Presets.openAIES(env: "cartpole")
     preset.run.maxEnvSteps = 3000
     preset.run.maxGenerations = .max
     let outcome = try trainEvolution(

@@ -1,0 +1,125 @@
+import RLCore
+
+/// CMA-ES with a full covariance matrix (Hansen & Ostermeier 2001; the update as in Hansen's
+/// tutorial, arXiv 1604.00772, with its default parameters: `CMAParameters`).
+///
+/// Each generation:
+/// 1. **Sample** λ points xₖ = m + σ·B·D·zₖ (zₖ regenerated from seed k wherever it is needed).
+/// 2. **Select** the μ best and recombine: y_w = Σ wᵢ yᵢ, m ← m + σ·y_w.
+/// 3. **Paths**: p_σ ← (1 − c_σ)p_σ + √(c_σ(2 − c_σ)μ_eff)·C^{−½}y_w;
+///    p_c ← (1 − c_c)p_c + h_σ√(c_c(2 − c_c)μ_eff)·y_w.
+/// 4. **Covariance**: C ← (1 − c₁ − c_μ + (1 − h_σ)c₁c_c(2 − c_c))·C + c₁p_cp_cᵀ + c_μ Σ wᵢyᵢyᵢᵀ.
+/// 5. **Step size**: σ ← σ·exp((c_σ/d_σ)(‖p_σ‖/E‖N(0, I)‖ − 1)).
+/// 6. **Lazy eigendecomposition** of C (Jacobi, `SymmetricEigen`) once λ/(c₁ + c_μ)/n/10
+///    evaluations have passed since the last one, as the tutorial suggests.
+///
+/// Costs O(n²) per sample and O(n³) per decomposition: for linear policies and small networks. For
+/// thousands of parameters use sep-CMA-ES.
+public struct CMAES: EvolutionStrategy {
+  public typealias Config = CMAConfig
+
+  public struct State: Sendable, Equatable, Codable {
+    public var mean: [Double]
+    public var sigma: Double
+    /// C, row-major n × n.
+    public var covariance: [Double]
+    public var pathSigma: [Double]
+    public var pathC: [Double]
+    /// B (eigenvectors as columns, row-major) and D (√eigenvalues) of C at the last decomposition.
+    public var eigenvectors: [Double]
+    public var scales: [Double]
+    public var evaluations: Int
+    public var evaluationsAtDecomposition: Int
+    public var generation: Int
+    public var seed: UInt64
+  }
+
+  public let config: Config
+
+  public init(config: Config = Config()) {
+    precondition(config.initialSigma > 0, "CMA-ES needs σ₀ > 0")
+    self.config = config
+  }
+
+  func parameters(_ n: Int) -> CMAParameters {
+    CMAParameters(n: n, lambda: config.lambda(dimension: n), separable: false)
+  }
+
+  public func initialState(initialize: (Int) -> [Float], seed: UInt64) -> State {
+    let mean = initialize(0).map(Double.init)
+    let n = mean.count
+    var identity = [Double](repeating: 0, count: n * n)
+    for i in 0..<n { identity[i * n + i] = 1 }
+    return State(
+      mean: mean, sigma: config.initialSigma, covariance: identity,
+      pathSigma: [Double](repeating: 0, count: n), pathC: [Double](repeating: 0, count: n),
+      eigenvectors: identity, scales: [Double](repeating: 1, count: n), evaluations: 0,
+      evaluationsAtDecomposition: 0, generation: 0, seed: seed)
+  }
+
+  // MARK: Sample
+
+  public func ask(_ state: State) -> CMAPopulation {
+    let n = state.mean.count
+    var transform = state.eigenvectors
+    for i in 0..<n { for j in 0..<n { transform[i * n + j] *= state.scales[j] } }
+    return CMAPopulation(
+      mean: state.mean, sigma: state.sigma, transform: transform, scales: state.scales,
+      seeds: CMAPopulation.seeds(run: state.seed, generation: state.generation, count: config.lambda(dimension: n)))
+  }
+
+  // MARK: Update
+
+  public func tell(_ state: State, population: CMAPopulation, evaluations: MemberEvaluations) -> State {
+    precondition(evaluations.fitness.count == population.count, "one fitness value per member")
+    let n = state.mean.count
+    let p = parameters(n)
+    let selected = CMAPopulation.ranking(evaluations.fitness).prefix(p.mu).map(population.step(of:))
+    var yw = [Double](repeating: 0, count: n)
+    for (w, y) in zip(p.weights, selected) { for i in 0..<n { yw[i] += w * y[i] } }
+
+    var next = state
+    for i in 0..<n { next.mean[i] += state.sigma * yw[i] }
+
+    // C^{−½}·y_w = B·D⁻¹·Bᵀ·y_w, with the B and D the samples were drawn with.
+    let b = state.eigenvectors
+    let projected = (0..<n).map { j in (0..<n).reduce(0.0) { $0 + b[$1 * n + j] * yw[$1] } / state.scales[j] }
+    let whitened = (0..<n).map { i in (0..<n).reduce(0.0) { $0 + b[i * n + $1] * projected[$1] } }
+    let sigmaRate = (p.cSigma * (2 - p.cSigma) * p.muEff).squareRoot()
+    for i in 0..<n { next.pathSigma[i] = (1 - p.cSigma) * state.pathSigma[i] + sigmaRate * whitened[i] }
+    let h = p.hSigma(pathSigma: next.pathSigma, generation: state.generation)
+    let cRate = h * (p.cc * (2 - p.cc) * p.muEff).squareRoot()
+    for i in 0..<n { next.pathC[i] = (1 - p.cc) * state.pathC[i] + cRate * yw[i] }
+
+    let decay = 1 - p.c1 - p.cMu + (1 - h) * p.c1 * p.cc * (2 - p.cc)
+    for i in 0..<n {
+      for j in 0...i {
+        var rankMu = 0.0
+        for (w, y) in zip(p.weights, selected) { rankMu += w * y[i] * y[j] }
+        let value = decay * state.covariance[i * n + j] + p.c1 * next.pathC[i] * next.pathC[j] + p.cMu * rankMu
+        next.covariance[i * n + j] = value
+        next.covariance[j * n + i] = value
+      }
+    }
+    next.sigma = p.nextSigma(state.sigma, pathSigma: next.pathSigma)
+    next.evaluations += population.count
+    next.generation += 1
+
+    let gap = Double(p.lambda) / (p.c1 + p.cMu) / Double(n) / 10
+    if Double(next.evaluations - state.evaluationsAtDecomposition) > gap {
+      let (values, vectors) = SymmetricEigen.decompose(next.covariance, n: n)
+      next.eigenvectors = vectors
+      next.scales = values.map { max($0, 1e-300).squareRoot() }
+      next.evaluationsAtDecomposition = next.evaluations
+    }
+    return next
+  }
+
+  public func solution(_ state: State) -> [Float] { state.mean.map(Float.init) }
+
+  public func isConsistent(_ state: State) -> Bool {
+    let n = state.mean.count
+    return state.covariance.count == n * n && state.eigenvectors.count == n * n && state.scales.count == n
+      && state.pathSigma.count == n && state.pathC.count == n && state.sigma > 0
+  }
+}

@@ -1,0 +1,246 @@
+import Foundation
+import RLCore
+import Testing
+
+@testable import Evolution
+
+@Suite("Novelty archive and NS-ES")
+struct NoveltyTests {
+  @Test("k nearest neighbours match a brute-force sort, including ties and small archives")
+  func nearestNeighbours() {
+    var random = SplitMix64(seed: 9)
+    for dimension in [1, 2, 5] {
+      var archive = NoveltyArchive(dimension: dimension)
+      var points: [[Float]] = []
+      for i in 0..<300 {
+        // Every tenth point repeats an earlier one, so ties occur.
+        let point = i % 10 == 9 ? points[i / 2] : (0..<dimension).map { _ in Float(random.nextUnit() * 100) }
+        points.append(point)
+        archive.add(point)
+      }
+      #expect(archive.count == 300)
+      for _ in 0..<50 {
+        let query = (0..<dimension).map { _ in Float(random.nextUnit() * 100) }
+        let brute = points.map { p in zip(p, query).reduce(0.0) { $0 + (Double($1.0) - Double($1.1)) * (Double($1.0) - Double($1.1)) } }.sorted()
+        for k in [1, 10, 15] {
+          #expect(archive.nearestSquaredDistances(to: query, k: k) == Array(brute.prefix(k)))
+        }
+        let expected = brute.prefix(10).reduce(0) { $0 + $1.squareRoot() } / 10
+        #expect(abs(archive.novelty(of: query, k: 10) - expected) < 1e-9)
+      }
+    }
+    var small = NoveltyArchive(dimension: 2)
+    #expect(small.novelty(of: [0, 0], k: 10) == 0)
+    small.add([3, 4])
+    #expect(small.nearestSquaredDistances(to: [0, 0], k: 10) == [25])
+    #expect(small.novelty(of: [0, 0], k: 10) == 5)
+  }
+
+  @Test("agents are chosen in proportion to novelty, uniformly when all novelties are zero")
+  func selection() {
+    #expect(NoveltySearchES.choose(weights: [1, 3], uniform: 0.2) == 0)
+    #expect(NoveltySearchES.choose(weights: [1, 3], uniform: 0.3) == 1)
+    #expect(NoveltySearchES.choose(weights: [0, 0, 0, 0], uniform: 0.6) == 2)
+    var counts = [0, 0, 0]
+    var random = SplitMix64(seed: 1)
+    for _ in 0..<30_000 { counts[NoveltySearchES.choose(weights: [1, 2, 7], uniform: random.nextUnit())] += 1 }
+    #expect(abs(Double(counts[2]) / 30_000 - 0.7) < 0.01)
+    #expect(abs(Double(counts[0]) / 30_000 - 0.1) < 0.01)
+  }
+
+  @Test("the first generation seeds the archive with the agents; each observe adds one behaviour")
+  func archiveGrowth() {
+    let es = NoveltySearchES(config: .init(variant: .ns, populationSize: 4, metaPopulation: 3))
+    var state = es.initialState(initialize: { i in [Float(i), 0] }, seed: 1)
+    let first = es.ask(state)
+    #expect(first.count == 3)
+    state = es.tell(state, population: first, evaluations: .init(fitness: [1, 2, 3], behaviors: [[0, 0], [1, 0], [2, 0]]))
+    #expect(state.archive?.count == 3)
+    #expect(state.agents.map(\.reward) == [1, 2, 3])
+    #expect(es.solution(state) == [2, 0], "before any update the solution is the best-rewarded agent")
+    let second = es.ask(state)
+    guard case .perturbations(let m, let mirrored) = second else {
+      Issue.record("expected perturbations")
+      return
+    }
+    #expect(mirrored.count == 4)
+    state = es.tell(state, population: second, evaluations: .init(fitness: [0, 0, 0, 0], behaviors: [[5, 5], [0, 0], [9, 9], [1, 1]]))
+    #expect(state.updatedAgent == m)
+    #expect(state.agents[m].parameters != [Float(m), 0], "the chosen agent moved")
+    state = es.observe(state, solutionReturn: 7, behavior: [4, 4])
+    #expect(state.archive?.count == 4)
+    #expect(state.agents[m].behavior == [4, 4])
+    #expect(state.updatedAgent == nil)
+  }
+
+  @Test("NSRA lowers w after `stallGenerations` without a better reward and raises it on improvement")
+  func nsraWeight() {
+    var config = NoveltySearchES.Config(variant: .nsra, populationSize: 2, metaPopulation: 1)
+    config.stallGenerations = 3
+    config.weightDelta = 0.25
+    let es = NoveltySearchES(config: config)
+    var state = es.initialState(initialize: { _ in [0] }, seed: 1)
+    state = es.tell(state, population: es.ask(state), evaluations: .init(fitness: [10], behaviors: [[0]]))
+    func generation(reward: Double) {
+      state = es.tell(state, population: es.ask(state), evaluations: .init(fitness: [1, 2], behaviors: [[1], [2]]))
+      state = es.observe(state, solutionReturn: reward, behavior: [Float(reward)])
+    }
+    for _ in 0..<3 { generation(reward: 5) }
+    #expect(state.weight == 0.75)
+    for _ in 0..<6 { generation(reward: 5) }
+    #expect(state.weight == 0.25)
+    generation(reward: 11)
+    #expect(state.weight == 0.5)
+    #expect(state.bestReward == 11)
+  }
+}
+
+@Suite("Deep GA")
+struct DeepGATests {
+  func run(cache: Bool, generations: Int) -> (states: [DeepGA.State], fitness: [[Double]]) {
+    let ga = DeepGA(config: .init(populationSize: 30, parents: 5, mutationStd: 0.1, eliteCandidates: 3, eliteEpisodes: 2, cacheDecodedParents: cache))
+    var state = ga.initialState(parameters: [1, -2, 0.5, 3], seed: 4)
+    var states: [DeepGA.State] = [], history: [[Double]] = []
+    var buffer = [Float](repeating: 0, count: 4)
+    for _ in 0..<generations {
+      let population = ga.ask(state)
+      let fitness = (0..<population.count).map { m -> Double in
+        buffer.withUnsafeMutableBufferPointer { population.write(member: m, into: $0) }
+        return -buffer.reduce(0) { $0 + Double($1 * $1) } + Double(m % 3) * 0.01  // a little "episode noise"
+      }
+      history.append(fitness)
+      state = ga.tell(state, population: population, fitness: fitness)
+      states.append(state)
+    }
+    return (states, history)
+  }
+
+  @Test("decoding a seed chain reproduces the cached parameters byte for byte")
+  func decoding() {
+    let (states, _) = run(cache: true, generations: 12)
+    let final = states.last!
+    #expect(final.parents.allSatisfy { (1...12).contains($0.chain.count) })
+    #expect(final.parents.contains { $0.chain.count == 12 })
+    for individual in final.parents + final.candidates {
+      let decoded = DeepGA.decode(base: final.base, chain: individual.chain, mutationStd: 0.1)
+      #expect(decoded.map(\.bitPattern) == individual.parameters.map(\.bitPattern))
+    }
+  }
+
+  @Test("the parent cache does not change results")
+  func cacheIsTransparent() {
+    let cached = run(cache: true, generations: 10)
+    let replayed = run(cache: false, generations: 10)
+    #expect(cached.fitness == replayed.fitness)
+    let ga = DeepGA(config: .init(mutationStd: 0.1))
+    for (a, b) in zip(cached.states, replayed.states) {
+      #expect(a.parents.map(\.chain) == b.parents.map(\.chain))
+      #expect(a.elite?.chain == b.elite?.chain)
+      #expect(ga.solution(a).map(\.bitPattern) == ga.solution(b).map(\.bitPattern))
+    }
+    #expect(replayed.states.last!.parents.allSatisfy { $0.parameters.isEmpty })
+  }
+
+  @Test("the elite is the candidate with the best re-evaluation mean and stays among the parents")
+  func elite() {
+    let (states, _) = run(cache: true, generations: 5)
+    for state in states.dropFirst() {
+      let elite = try! #require(state.elite)
+      #expect(state.parents.contains { $0.chain == elite.chain })
+      #expect(state.candidates.contains { $0.chain == elite.chain })
+    }
+    #expect(states[0].elite == nil, "the first elite needs the next generation's re-evaluations")
+  }
+}
+
+@Suite("CMA-ES")
+struct CMAESTests {
+  static func ellipsoid(_ x: [Float]) -> Double {
+    let n = Double(x.count)
+    return x.enumerated().reduce(0) { $0 + pow(10, 6 * Double($1.offset) / (n - 1)) * Double($1.element) * Double($1.element) }
+  }
+
+  /// Evaluations until the 10-D ellipsoid is below 1e-8, from x = 1 with σ₀ = 1.
+  func evaluationsToSolve<S: EvolutionStrategy>(_ strategy: S, seed: UInt64) -> Int {
+    var state = strategy.initialState(parameters: [Float](repeating: 1, count: 10), seed: seed)
+    var evaluations = 0
+    var buffer = [Float](repeating: 0, count: 10)
+    while evaluations < 100_000 {
+      let population = strategy.ask(state)
+      let fitness = (0..<population.count).map { m -> Double in
+        buffer.withUnsafeMutableBufferPointer { population.write(member: m, into: $0) }
+        return -Self.ellipsoid(buffer)
+      }
+      evaluations += population.count
+      if fitness.max()! > -1e-8 { return evaluations }
+      state = strategy.tell(state, population: population, fitness: fitness)
+    }
+    return evaluations
+  }
+
+  /// pycma 4.5.0 on this machine (`cma.CMAEvolutionStrategy(10 * [1.0], 1.0, {'ftarget': 1e-8,
+  /// 'seed': s}).optimize(elli)`, seeds 1–20): median 4,020 evaluations (3,590–4,330) with its
+  /// defaults, which include active CMA (negative weights); 5,465 (4,990–5,890) with
+  /// `CMA_active: False`, the tutorial's update that `CMAES` implements (ours: median 5,540 over
+  /// seeds 1–5); 2,110 (1,890–2,330) with `CMA_diagonal: True` (ours, sep-CMA-ES: 2,510). The tests
+  /// allow ±50 % of the matching pycma setting, and full CMA-ES stays within +50 % of the default.
+  @Test("full CMA-ES reaches 1e-8 on the 10-D ellipsoid within pycma's evaluations ± 50 %")
+  func fullEllipsoid() {
+    let counts = (1...5).map { evaluationsToSolve(CMAES(config: .init(initialSigma: 1)), seed: UInt64($0)) }.sorted()
+    print("CMA-ES ellipsoid evaluations: \(counts)")
+    #expect((2733...6030).contains(counts[2]), "median \(counts[2])")
+  }
+
+  @Test("sep-CMA-ES reaches 1e-8 on the 10-D ellipsoid within pycma's diagonal evaluations ± 50 %")
+  func separableEllipsoid() {
+    let counts = (1...5).map { evaluationsToSolve(SepCMAES(config: .init(initialSigma: 1)), seed: UInt64($0)) }.sorted()
+    print("sep-CMA-ES ellipsoid evaluations: \(counts)")
+    #expect((1055...3165).contains(counts[2]), "median \(counts[2])")
+  }
+
+  @Test("the Jacobi eigensolver reconstructs a symmetric matrix")
+  func eigen() {
+    var random = SplitMix64(seed: 3)
+    let n = 7
+    var a = [Double](repeating: 0, count: n * n)
+    for i in 0..<n { for j in 0...i { let v = random.nextUnit() - 0.5; a[i * n + j] = v; a[j * n + i] = v } }
+    let (values, vectors) = SymmetricEigen.decompose(a, n: n)
+    for i in 0..<n {
+      for j in 0..<n {
+        let rebuilt = (0..<n).reduce(0.0) { $0 + vectors[i * n + $1] * values[$1] * vectors[j * n + $1] }
+        #expect(abs(rebuilt - a[i * n + j]) < 1e-12)
+        let dot = (0..<n).reduce(0.0) { $0 + vectors[$1 * n + i] * vectors[$1 * n + j] }
+        #expect(abs(dot - (i == j ? 1 : 0)) < 1e-12)
+      }
+    }
+  }
+
+  @Test("Hansen's default parameters for n = 10")
+  func defaults() {
+    let p = CMAParameters(n: 10, lambda: CMAConfig().lambda(dimension: 10), separable: false)
+    #expect(p.lambda == 10 && p.mu == 5)
+    #expect(abs(p.weights.reduce(0, +) - 1) < 1e-12)
+    #expect(abs(p.muEff - 3.1672) < 1e-3)
+    #expect(abs(p.c1 - 2 / (11.3 * 11.3 + p.muEff)) < 1e-15)
+  }
+}
+
+@Suite("ARS")
+struct ARSTests {
+  @Test("the step follows the top-b directions scaled by their returns' standard deviation")
+  func step() {
+    let ars = ARS(config: .init(directions: 3, topDirections: 2, stepSize: 0.5, noiseStd: 0.1))
+    let state = ars.initialState(parameters: [0, 0, 0, 0], seed: 2)
+    let population = ars.ask(state)
+    // Pair 1 has the lowest max(r⁺, r⁻) and is dropped.
+    let returns: [Double] = [3, 1, 0, 0.5, 2, 4]
+    let next = ars.tell(state, population: population, fitness: returns)
+    let used = [3.0, 1, 2, 4]
+    let mean = used.reduce(0, +) / 4
+    let std = (used.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / 4).squareRoot()
+    let expected = population.weightedNoiseSum([2, 0, -2]).map { $0 * 0.5 / (2 * Float(std)) }
+    for j in 0..<4 { #expect(abs(next.parameters[j] - expected[j]) < 1e-6) }
+    let flat = ars.tell(state, population: population, fitness: [1, 1, 1, 1, 1, 1])
+    #expect(flat.parameters == state.parameters, "equal returns carry no direction")
+  }
+}

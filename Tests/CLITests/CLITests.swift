@@ -112,7 +112,8 @@ struct CLITests {
       "--out", out.path, "--quiet",
     ])
     #expect(train.status == 0, "\(train.stderr)")
-    let policy = out.appendingPathComponent("maze-openai-es.policy")
+    // The mazes default to NS-ES, the method that solves them.
+    let policy = out.appendingPathComponent("maze-ns-es.policy")
     let object = try JSONSerialization.jsonObject(with: Data(contentsOf: policy)) as! [String: Any]
     let env = object["env"] as! [String: Any]
     #expect(env["id"] as? String == "Maze-v0")
@@ -210,7 +211,9 @@ struct CLITests {
       (["train", "cartpole", "--threads", "-2"], "--threads"),
       (["train", "cartpole", "--generations", "0"], "--generations must be positive"),
       (["train", "cartpole", "--max-steps", "-5"], "--max-steps"),
-      (["train", "cartpole", "--population", "7"], "--population must be an even number"),
+      (["train", "cartpole", "--population", "7"], "invalid openai-es settings: population_size must be even"),
+      (["train", "cartpole", "--algo", "ga", "--l2", "0.1"], "--l2 does not apply to ga"),
+      (["train", "cartpole", "--algo", "simulated-annealing"], "unknown algorithm 'simulated-annealing'; valid names: openai-es, ns-es, nsr-es, nsra-es, ga, cma-es, sep-cma-es, ars"),
       (["train", "cartpole", "--sigma", "0"], "--sigma must be a positive number"),
       (["train", "cartpole", "--seed", "abc"], "abc"),
       (["eval", "random"], "needs --env"),

@@ -23,7 +23,11 @@ struct RunSurvivalTests {
     return process
   }
 
-  let trainArguments = ["train", "cartpole", "--seed", "4", "--threads", "2", "--checkpoint-every", "1", "--quiet"]
+  // A fixed 10 generations (~2 s in a debug build): long enough to be killed mid-run.
+  let trainArguments = [
+    "train", "cartpole", "--seed", "4", "--threads", "2", "--checkpoint-every", "1", "--quiet", "--generations", "10",
+    "--no-early-stop",
+  ]
 
   @Test("SIGKILL at random moments (10 runs, checkpoint writes included), then resume: identical weights")
   func killAndResume() throws {
@@ -62,6 +66,26 @@ struct RunSurvivalTests {
       #expect(generations == Array(1...generations.count))
     }
     #expect(resumedRuns >= 5, "most runs should have been resumed from a checkpoint")
+  }
+
+  @Test(
+    "every strategy resumes from its checkpoint to the weights of an uninterrupted run",
+    arguments: ["ns-es", "nsra-es", "ga", "cma-es", "sep-cma-es", "ars"])
+  func resumeEveryStrategy(algorithm: String) throws {
+    let base = [
+      "train", "cartpole", "--algo", algorithm, "--seed", "2", "--threads", "2", "--no-early-stop", "--quiet",
+    ]
+    let reference = work.appendingPathComponent("\(algorithm)-reference")
+    let full = try Rollout.run(base + ["--generations", "6", "--out", reference.path])
+    #expect(full.status == 0, "\(full.stderr)")
+    let split = work.appendingPathComponent("\(algorithm)-split")
+    #expect(try Rollout.run(base + ["--generations", "3", "--out", split.path]).status == 0)
+    let resumed = try Rollout.run(["train", "--resume", split.path, "--generations", "6", "--quiet"])
+    #expect(resumed.status == 0, "\(resumed.stderr)")
+    let policy = "cartpole-\(algorithm).policy"
+    #expect(try weights(split.appendingPathComponent(policy)) == weights(reference.appendingPathComponent(policy)))
+    let checkpoint = try String(contentsOf: split.appendingPathComponent("checkpoint.json"), encoding: .utf8)
+    #expect(checkpoint.contains("\"algorithm\" : \"\(algorithm)\""))
   }
 
   @Test("Ctrl-C: exit 130 with a checkpoint and a policy; resuming gives the uninterrupted weights")

@@ -32,6 +32,7 @@ let package = Package(
     .target(name: "Networks", dependencies: ["RLCore"]),
     .target(name: "Evolution", dependencies: ["RLCore", "Networks"]),
     .target(name: "Evaluation", dependencies: ["RLCore", "Networks"]),
+    .target(name: "PolicyGradient", dependencies: ["RLCore", "Networks"], swiftSettings: environmentFlags),
     .target(
       name: "Rendering",
       dependencies: [
@@ -41,12 +42,12 @@ let package = Package(
       ]),
     .target(
       name: "Experiments",
-      dependencies: ["RLCore", "Environments", "Networks", "Evolution", "Evaluation"],
+      dependencies: ["RLCore", "Environments", "Networks", "Evolution", "Evaluation", "PolicyGradient"],
       swiftSettings: environmentFlags),
     .executableTarget(
       name: "rollout",
       dependencies: [
-        "RLCore", "Environments", "Networks", "Evolution", "Evaluation", "Experiments", "Rendering",
+        "RLCore", "Environments", "Networks", "Evolution", "Evaluation", "PolicyGradient", "Experiments", "Rendering",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ], swiftSettings: environmentFlags),
 
@@ -68,6 +69,8 @@ let package = Package(
     .testTarget(
       name: "ExperimentsTests",
       dependencies: ["Experiments", "Environments", "Evolution", "Networks", "RLCore", "TestSupport"]),
+    .testTarget(
+      name: "PolicyGradientTests", dependencies: ["PolicyGradient", "Networks", "Environments", "RLCore"]),
     .testTarget(name: "CLITests", dependencies: ["rollout", "TestSupport"]),
     .testTarget(
       name: "RenderingTests",

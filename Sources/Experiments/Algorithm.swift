@@ -1,4 +1,6 @@
 import Evolution
+import Networks
+import PolicyGradient
 import Foundation
 
 /// The training algorithms `rollout train --algo` accepts.
@@ -11,6 +13,9 @@ public enum Algorithm: String, Sendable, CaseIterable, Codable {
   case cmaES = "cma-es"
   case sepCMAES = "sep-cma-es"
   case ars = "ars"
+  case ppo = "ppo"
+  case a2c = "a2c"
+  case reinforce = "reinforce"
 
   /// The algorithm for a command-line name, or an error listing the valid names.
   public static func named(_ name: String) throws -> Algorithm {
@@ -33,8 +38,14 @@ public enum Algorithm: String, Sendable, CaseIterable, Codable {
     case .cmaES: "CMA-ES (Hansen): full covariance; for linear policies and small networks"
     case .sepCMAES: "sep-CMA-ES (Ros & Hansen 2008): diagonal covariance, O(n) per sample"
     case .ars: "ARS (Mania et al. 2018): random search over linear policies, top-b directions"
+    case .ppo: "PPO (Schulman et al. 2017): clipped surrogate, GAE, minibatch epochs (SB3 defaults)"
+    case .a2c: "A2C (Mnih et al. 2016): n-step advantage actor-critic, RMSprop (SB3 defaults)"
+    case .reinforce: "REINFORCE with a value baseline (Williams 1992): Monte-Carlo returns"
     }
   }
+
+  /// Whether the algorithm is a policy-gradient method (trained by `runPolicyGradient`).
+  public var isPolicyGradient: Bool { [.ppo, .a2c, .reinforce].contains(self) }
 
   /// Whether the algorithm uses the env's behaviour descriptors.
   public var usesNovelty: Bool { [.nsES, .nsrES, .nsraES].contains(self) }
@@ -52,6 +63,7 @@ public enum Algorithm: String, Sendable, CaseIterable, Codable {
     case (.openAIES, .learningRate), (.nsES, .learningRate), (.nsrES, .learningRate), (.nsraES, .learningRate):
       "learning_rate"
     case (.ars, .learningRate): "step_size"
+    case (.ppo, .learningRate), (.a2c, .learningRate), (.reinforce, .learningRate): "learning_rate"
     case (.openAIES, .l2), (.nsES, .l2), (.nsrES, .l2), (.nsraES, .l2): "l2_coefficient"
     default: nil
     }
@@ -99,7 +111,43 @@ public enum Algorithm: String, Sendable, CaseIterable, Codable {
         "directions must be at least 1 and top_directions between 1 and directions")
       try require(c.stepSize > 0 && c.noiseStd > 0, "step_size and noise_std must be positive")
       return try visitor.visit(ARS(config: c))
+    case .ppo, .a2c, .reinforce:
+      throw RolloutError("\(rawValue) is a policy-gradient method, not an evolution strategy")
     }
+  }
+
+  /// Builds the policy-gradient method from its config (JSON) and hands it to `visitor`.
+  public func openPolicyGradient<V: PolicyGradientVisitor>(config: JSONValue, with visitor: V) throws -> V.Result {
+    switch self {
+    case .ppo:
+      let c = try decode(PPO.Config(), config)
+      try requireCommon(envs: c.envs, steps: c.steps, gamma: c.gamma, lambda: c.gaeLambda, learningRate: c.learningRate)
+      try require(c.batchSize >= 1 && c.epochs >= 1, "batch_size and epochs must be at least 1")
+      try require(c.clipRange.start > 0 && c.clipRange.end >= 0, "clip_range must be positive")
+      try require(c.maxGradientNorm > 0 && c.valueCoefficient >= 0 && c.entropyCoefficient >= 0,
+        "max_gradient_norm must be positive; value and entropy coefficients >= 0")
+      try require(c.targetKL.map { $0 > 0 } ?? true, "target_kl must be positive (or null)")
+      return try visitor.visit(PPO(config: c))
+    case .a2c:
+      let c = try decode(A2C.Config(), config)
+      try requireCommon(envs: c.envs, steps: c.steps, gamma: c.gamma, lambda: c.gaeLambda, learningRate: c.learningRate)
+      try require(c.maxGradientNorm > 0 && c.valueCoefficient >= 0 && c.entropyCoefficient >= 0,
+        "max_gradient_norm must be positive; value and entropy coefficients >= 0")
+      return try visitor.visit(A2C(config: c))
+    case .reinforce:
+      let c = try decode(REINFORCE.Config(), config)
+      try requireCommon(envs: c.envs, steps: c.steps, gamma: c.gamma, lambda: 1, learningRate: c.learningRate)
+      try require(c.maxGradientNorm > 0 && c.valueCoefficient >= 0, "max_gradient_norm must be positive; value_coefficient >= 0")
+      return try visitor.visit(REINFORCE(config: c))
+    default:
+      throw RolloutError("\(rawValue) is an evolution strategy, not a policy-gradient method")
+    }
+  }
+
+  private func requireCommon(envs: Int, steps: Int, gamma: Double, lambda: Double, learningRate: LinearSchedule) throws {
+    try require(envs >= 1 && envs <= 4096 && steps >= 1, "envs and steps must be at least 1")
+    try require((0...1).contains(gamma) && (0...1).contains(lambda), "gamma and gae_lambda must be in [0, 1]")
+    try require(learningRate.start > 0 && learningRate.end >= 0, "learning_rate must be positive")
   }
 
   /// The config laid over the type's defaults (so a partial config is complete, and an unknown
@@ -117,6 +165,12 @@ public enum Algorithm: String, Sendable, CaseIterable, Codable {
   private func require(_ condition: Bool, _ message: String) throws {
     if !condition { throw RolloutError("invalid \(rawValue) settings: \(message)") }
   }
+}
+
+/// Something to do with a policy-gradient method whose type is known only at run time.
+public protocol PolicyGradientVisitor {
+  associatedtype Result
+  func visit<M: PolicyGradientMethod>(_ method: M) throws -> Result
 }
 
 /// Something to do with an evolution strategy whose type is known only at run time (the same

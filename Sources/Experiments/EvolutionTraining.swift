@@ -4,6 +4,7 @@ import Evaluation
 import Evolution
 import Foundation
 import Networks
+import PolicyGradient
 import RLCore
 
 /// Settings of an evolution-strategy training run, apart from the strategy's own config.
@@ -41,6 +42,9 @@ public struct EvolutionRunConfig: Sendable, Equatable, Codable {
   public var checkpointEveryGenerations: Int = 100
   /// …and whenever this many seconds have passed since the last one (at most ~30 s of work lost).
   public var checkpointEverySeconds: Double = 30
+  /// Policy-gradient runs: evaluate the policy every this many env steps (ES evaluates every
+  /// generation).
+  public var evaluateEverySteps: Int = 5000
 
   public init() {}
 }
@@ -72,6 +76,8 @@ public struct GenerationReport: Sendable, Equatable, Codable {
   /// Seconds since the run began, and training steps per second over the whole run.
   public var elapsedSeconds: Double
   public var stepsPerSecond: Double
+  /// Policy-gradient runs: the update's losses, entropy, approx-KL and clip fraction.
+  public var update: UpdateStatistics? = nil
 }
 
 /// The outcome of a training run.
@@ -158,6 +164,10 @@ public struct TrainingInterrupted: Error {
   /// The best policy so far, if any generation finished.
   public let policy: Policy?
   public let generation: Int
+  /// Training and evaluation steps so far, and the run's time.
+  public var envSteps: Int = 0
+  public var evaluationSteps: Int = 0
+  public var elapsedSeconds: Double = 0
 }
 
 /// Trains a policy with an evolution strategy: ask → evaluate on the worker pool → tell, once per
@@ -348,7 +358,9 @@ public func runEvolution<E: Environment, S: EvolutionStrategy>(
       lastCheckpoint = DispatchTime.now().uptimeNanoseconds
     }
     if stopping {
-      throw TrainingInterrupted(policy: progress.best.map(policy), generation: progress.generation)
+      throw TrainingInterrupted(
+        policy: progress.best.map(policy), generation: progress.generation, envSteps: progress.envSteps,
+        evaluationSteps: progress.evaluationSteps, elapsedSeconds: progress.elapsedSeconds)
     }
   }
   if stopReason == "generations", let confirmed = progress.best?.confirmed, config.stopAtThreshold,

@@ -9,7 +9,8 @@ public final class MetricsLog {
   public let url: URL
 
   static let csvHeader =
-    "generation,mean_return,max_return,evaluation_return,env_steps,evaluation_steps,elapsed_seconds,steps_per_second\n"
+    "generation,mean_return,max_return,evaluation_return,env_steps,evaluation_steps,elapsed_seconds,steps_per_second,"
+    + "policy_loss,value_loss,entropy,approx_kl,clip_fraction,learning_rate\n"
 
   /// Opens the logs. With `keepThrough`, a resumed run keeps the lines of generations up to that
   /// one (those after the checkpoint will be run again) and appends after them; otherwise the
@@ -51,7 +52,10 @@ public final class MetricsLog {
   }
 
   static func csvRow(_ r: GenerationReport) -> String {
-    "\(r.generation),\(r.meanReturn),\(r.maxReturn),\(r.evaluationReturn),\(r.envSteps),\(r.evaluationSteps),\(r.elapsedSeconds),\(r.stepsPerSecond)\n"
+    let losses = r.update.map { u in
+      "\(u.policyLoss),\(u.valueLoss),\(u.entropy),\(u.approxKL),\(u.clipFraction),\(u.learningRate)"
+    } ?? ",,,,,"
+    return "\(r.generation),\(r.meanReturn),\(r.maxReturn),\(r.evaluationReturn),\(r.envSteps),\(r.evaluationSteps),\(r.elapsedSeconds),\(r.stepsPerSecond),\(losses)\n"
   }
 
   deinit {

@@ -1,7 +1,9 @@
 import Evolution
+import Networks
+import PolicyGradient
 
 /// Typed training defaults for one (env, algorithm) pair: the strategy's config and the run's.
-public struct EvolutionPreset<StrategyConfig: Sendable & Equatable & Codable>: Sendable, Equatable {
+public struct TrainingPreset<StrategyConfig: Sendable & Equatable & Codable>: Sendable, Equatable {
   public var strategy: StrategyConfig
   public var run: EvolutionRunConfig
 
@@ -37,7 +39,7 @@ public enum Presets {
     return run
   }
 
-  public static func openAIES(env: String) -> EvolutionPreset<OpenAIES.Config> {
+  public static func openAIES(env: String) -> TrainingPreset<OpenAIES.Config> {
     var run = EvolutionRunConfig()
     var strategy = OpenAIES.Config()
     switch env {
@@ -80,12 +82,12 @@ public enum Presets {
     default:
       break
     }
-    return EvolutionPreset(strategy: strategy, run: run)
+    return TrainingPreset(strategy: strategy, run: run)
   }
 
   /// NS-ES, NSR-ES and NSRA-ES. On the mazes: the calibration's settings (5 mirrored pairs,
   /// σ 0.1, Adam 0.05, L2 0.005, M = 5, k = 10), which solved the hard maze on 6/10 seeds.
-  public static func noveltySearch(env: String, variant: NoveltySearchES.Variant) -> EvolutionPreset<NoveltySearchES.Config> {
+  public static func noveltySearch(env: String, variant: NoveltySearchES.Variant) -> TrainingPreset<NoveltySearchES.Config> {
     var strategy = NoveltySearchES.Config(variant: variant)
     var run = openAIES(env: env).run
     if isMaze(env) {
@@ -99,10 +101,10 @@ public enum Presets {
       strategy.l2Coefficient = es.l2Coefficient
       run.maxGenerations *= 2
     }
-    return EvolutionPreset(strategy: strategy, run: run)
+    return TrainingPreset(strategy: strategy, run: run)
   }
 
-  public static func ga(env: String) -> EvolutionPreset<DeepGA.Config> {
+  public static func ga(env: String) -> TrainingPreset<DeepGA.Config> {
     var strategy = DeepGA.Config()
     var run = openAIES(env: env).run
     if isMaze(env) {
@@ -114,11 +116,11 @@ public enum Presets {
       strategy = DeepGA.Config(populationSize: 256, parents: 20, mutationStd: 0.05, eliteCandidates: 10, eliteEpisodes: 5)
       run.evaluationEpisodes = 20
     }
-    return EvolutionPreset(strategy: strategy, run: run)
+    return TrainingPreset(strategy: strategy, run: run)
   }
 
   /// CMA-ES and sep-CMA-ES: λ from Hansen's rule unless set.
-  public static func cma(env: String) -> EvolutionPreset<CMAConfig> {
+  public static func cma(env: String) -> TrainingPreset<CMAConfig> {
     var run = openAIES(env: env).run
     var strategy = CMAConfig(populationSize: 0, initialSigma: 0.5)
     if isMaze(env) {
@@ -129,11 +131,11 @@ public enum Presets {
       run.hidden = []
       run.outputInitScale = 1
     }
-    return EvolutionPreset(strategy: strategy, run: run)
+    return TrainingPreset(strategy: strategy, run: run)
   }
 
   /// ARS V2-t: linear policy on whitened states (every state counted).
-  public static func ars(env: String) -> EvolutionPreset<ARS.Config> {
+  public static func ars(env: String) -> TrainingPreset<ARS.Config> {
     var run = openAIES(env: env).run
     run.hidden = []
     run.statisticsProbability = 1
@@ -147,7 +149,96 @@ public enum Presets {
     } else if env == "cartpole" || env == "acrobot" {
       strategy = ARS.Config(directions: 8, topDirections: 4, stepSize: 0.02, noiseStd: 0.03)
     }
-    return EvolutionPreset(strategy: strategy, run: run)
+    return TrainingPreset(strategy: strategy, run: run)
+  }
+
+  /// The run settings policy-gradient presets share: SB3's [64, 64] tanh networks, evaluation of
+  /// 20 greedy episodes every 5,000 steps (the protocol), raw observations.
+  static func policyGradientRun(budget: Int) -> EvolutionRunConfig {
+    var run = EvolutionRunConfig()
+    run.hidden = [64, 64]
+    run.observationNormalization = .off
+    run.maxEnvSteps = budget
+    run.maxGenerations = .max
+    run.evaluateEverySteps = 5000
+    run.evaluationEpisodes = 20
+    return run
+  }
+
+  /// PPO. CartPole: the rl-baselines3-zoo config (8 envs × 32 steps, batch 256, 20 epochs, γ 0.98,
+  /// λ 0.8, learning rate and clip range linearly decayed from 1e-3 and 0.2, 100 k steps).
+  public static func ppo(env: String) -> TrainingPreset<PPO.Config> {
+    var c = PPO.Config()
+    var run = policyGradientRun(budget: 1_000_000)
+    switch env {
+    case "cartpole":
+      c.envs = 8
+      c.steps = 32
+      c.batchSize = 256
+      c.epochs = 20
+      c.gamma = 0.98
+      c.gaeLambda = 0.8
+      c.learningRate = LinearSchedule(start: 1e-3, end: 0)
+      c.clipRange = LinearSchedule(start: 0.2, end: 0)
+      run.maxEnvSteps = 100_000
+    case "pendulum":
+      // The zoo's tuned Pendulum settings without gSDE (rollout has none): 4 envs × 1024 steps,
+      // γ 0.9, lr 1e-3; observations scaled by their bounds.
+      c.envs = 4
+      c.steps = 1024
+      c.gamma = 0.9
+      c.gaeLambda = 0.95
+      c.learningRate = .constant(1e-3)
+      run.observationNormalization = .bounds
+      run.targetReturn = -200
+      run.maxEnvSteps = 300_000
+    case _ where isMaze(env):
+      c.envs = 8
+      c.steps = 400
+      run = mazeRun()
+      run.hidden = [64, 64]
+      run.maxEnvSteps = 10_000_000
+      run.evaluateEverySteps = 50_000
+    default:
+      c.envs = 8
+      c.steps = 256
+    }
+    return TrainingPreset(strategy: c, run: run)
+  }
+
+  /// A2C. CartPole: the zoo config (8 envs, SB3's defaults otherwise), 500 k steps.
+  public static func a2c(env: String) -> TrainingPreset<A2C.Config> {
+    var c = A2C.Config()
+    c.envs = 8
+    var run = policyGradientRun(budget: env == "cartpole" ? 500_000 : 1_000_000)
+    if env == "pendulum" {
+      run.observationNormalization = .bounds
+      run.targetReturn = -200
+    } else if isMaze(env) {
+      run = mazeRun()
+      run.hidden = [64, 64]
+      run.maxEnvSteps = 10_000_000
+      run.evaluateEverySteps = 50_000
+    }
+    return TrainingPreset(strategy: c, run: run)
+  }
+
+  /// REINFORCE with baseline: 8 envs × one CartPole episode's worth of steps per update.
+  public static func reinforce(env: String) -> TrainingPreset<REINFORCE.Config> {
+    var c = REINFORCE.Config()
+    var run = policyGradientRun(budget: env == "cartpole" ? 500_000 : 1_000_000)
+    if env == "pendulum" {
+      c.steps = 200
+      run.observationNormalization = .bounds
+      run.targetReturn = -200
+    } else if isMaze(env) {
+      c.steps = 400
+      run = mazeRun()
+      run.hidden = [64, 64]
+      run.maxEnvSteps = 10_000_000
+      run.evaluateEverySteps = 50_000
+    }
+    return TrainingPreset(strategy: c, run: run)
   }
 
   /// The preset of any algorithm, its strategy config as JSON (the form config files use).
@@ -168,6 +259,15 @@ public enum Presets {
       return (try JSONValue(encoding: p.strategy), p.run)
     case .ars:
       let p = ars(env: env)
+      return (try JSONValue(encoding: p.strategy), p.run)
+    case .ppo:
+      let p = ppo(env: env)
+      return (try JSONValue(encoding: p.strategy), p.run)
+    case .a2c:
+      let p = a2c(env: env)
+      return (try JSONValue(encoding: p.strategy), p.run)
+    case .reinforce:
+      let p = reinforce(env: env)
       return (try JSONValue(encoding: p.strategy), p.run)
     }
   }

@@ -19,15 +19,17 @@ struct Bench: ParsableCommand {
       allocations  heap allocations per env step and per policy forward; needs the counting
                    malloc of Benchmarks/run.sh (LD_PRELOAD)
       render       software-rendered frames per second per env at its default size (drawing only)
+      strategies   generations/s of every evolution strategy on CartPole at population 256
+                   (4→16→2 tanh policy, 10 generations from the initial policy, --threads threads)
       Figures are medians of --repeats runs. Machines are shared and noisy: compare runs made
       back to back, never one figure against a remembered one.
       """)
 
   enum Kind: String, ExpressibleByArgument, CaseIterable {
-    case envs, policy, evaluator, allocations, render
+    case envs, policy, evaluator, allocations, render, strategies
   }
 
-  @Argument(help: "What to measure: envs, policy, evaluator, allocations or render.")
+  @Argument(help: "What to measure: envs, policy, evaluator, allocations, render or strategies.")
   var kind: Kind = .envs
 
   @Option(help: "Seconds per measurement.")
@@ -62,6 +64,8 @@ struct Bench: ParsableCommand {
       try benchEvaluator()
     case .allocations:
       try benchAllocations()
+    case .strategies:
+      try benchStrategies()
     case .render:
       for entry in EnvironmentRegistry.entries {
         let rate = try median {
@@ -77,6 +81,41 @@ struct Bench: ParsableCommand {
   private func median(_ measure: () throws -> Double) rethrows -> Double {
     let values = try (0..<repeats).map { _ in try measure() }.sorted()
     return values[values.count / 2]
+  }
+
+  // MARK: Strategies
+
+  private func benchStrategies() throws {
+    for algorithm in Algorithm.allCases {
+      let preset = try Presets.evolution(algorithm, env: "cartpole")
+      guard case .object(var fields) = preset.strategy, let key = algorithm.configKey(for: .population) else { continue }
+      fields[key] = .number(algorithm == .ars ? 128 : 256)
+      var run = preset.run
+      run.hidden = [16]
+      run.threads = threads
+      run.maxGenerations = 10
+      run.stopAtThreshold = false
+      run.checkpointEverySeconds = .infinity
+      run.checkpointEveryGenerations = .max
+      let measured = try median {
+        try algorithm.open(config: .object(fields), with: GenerationTiming(run: run))
+      }
+      print(
+        algorithm.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)
+          + String(format: "%8.1f generations/s  (%d threads)", measured, threads))
+    }
+  }
+
+  private struct GenerationTiming: StrategyVisitor {
+    let run: EvolutionRunConfig
+    func visit<S: EvolutionStrategy>(_ strategy: S) throws -> Double {
+      // Timed to the end of the last generation (the final 100-episode evaluation is not counted).
+      var last: GenerationReport?
+      _ = try runEvolution(
+        environment: CartPole(), strategy: strategy, config: run,
+        hooks: TrainingHooks(onGeneration: { last = $0 }))
+      return Double(last!.generation) / last!.elapsedSeconds
+    }
   }
 
   // MARK: Evaluator scaling

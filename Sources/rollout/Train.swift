@@ -4,6 +4,7 @@ import Evolution
 import Experiments
 import Foundation
 import Networks
+import PolicyGradient
 import RLCore
 
 struct Train: ParsableCommand {
@@ -234,12 +235,20 @@ struct Train: ParsableCommand {
     }
     settings.run = run
     // Checks the strategy's settings now, with a one-line error, rather than mid-run.
-    _ = try chosen.open(config: settings.strategy, with: Checked())
+    if chosen.isPolicyGradient {
+      _ = try chosen.openPolicyGradient(config: settings.strategy, with: Checked())
+      guard settings.run.maxEnvSteps != nil else {
+        throw RolloutError("\(chosen.rawValue) needs a step budget: give --max-steps")
+      }
+    } else {
+      _ = try chosen.open(config: settings.strategy, with: Checked())
+    }
     return settings
   }
 
-  private struct Checked: StrategyVisitor {
+  private struct Checked: StrategyVisitor, PolicyGradientVisitor {
     func visit<S: EvolutionStrategy>(_ strategy: S) throws {}
+    func visit<M: PolicyGradientMethod>(_ method: M) throws {}
   }
 
   // MARK: Training
@@ -260,8 +269,33 @@ struct Train: ParsableCommand {
     }
   }
 
+  /// Runs `train` with the policy-gradient method the settings name.
+  private struct LaunchPolicyGradient: PolicyGradientVisitor {
+    let command: Train
+    let settings: TrainingConfig
+    let environment: any ConfigurableEnvironment
+    let directory: URL
+
+    func visit<M: PolicyGradientMethod>(_ method: M) throws {
+      try command.train(settings, environment: environment, directory: directory, resumeGeneration: nil) { hooks in
+        try trainPolicyGradient(
+          environment: environment, method: method, config: settings.run,
+          hooks: TrainingHooks(onGeneration: hooks.onGeneration, shouldStop: hooks.shouldStop))
+      }
+    }
+  }
+
   private func launch(_ settings: TrainingConfig, environment: any ConfigurableEnvironment, directory: URL, resuming: Bool) throws {
     let algorithm = try Algorithm.named(settings.algorithm)
+    if algorithm.isPolicyGradient {
+      guard !resuming else {
+        throw RolloutError("\(algorithm.rawValue) runs cannot be resumed yet (their checkpoints would need every env's state); start a new run")
+      }
+      try algorithm.openPolicyGradient(
+        config: settings.strategy,
+        with: LaunchPolicyGradient(command: self, settings: settings, environment: environment, directory: directory))
+      return
+    }
     try algorithm.open(
       config: settings.strategy,
       with: Launch(command: self, settings: settings, environment: environment, directory: directory, resuming: resuming))
@@ -271,19 +305,46 @@ struct Train: ParsableCommand {
     _ strategy: S, _ settings: TrainingConfig, environment: any ConfigurableEnvironment, directory: URL,
     resume: EvolutionProgress<S.State>?
   ) throws {
+    let checkpointURL = directory.appendingPathComponent(CheckpointFormat.fileName)
+    let envRecord = try environmentRecord(environment)
+    try train(settings, environment: environment, directory: directory, resumeGeneration: resume?.generation) { hooks in
+      try trainEvolution(
+        environment: environment, strategy: strategy, config: settings.run, resume: resume,
+        hooks: TrainingHooks<S.State>(
+          onGeneration: hooks.onGeneration,
+          onCheckpoint: { progress in
+            try CheckpointFile(
+              env: envRecord, algorithm: settings.algorithm, strategy: settings.strategy, run: settings.run,
+              progress: progress
+            ).write(to: checkpointURL)
+          },
+          shouldStop: hooks.shouldStop))
+    }
+  }
+
+  private func environmentRecord(_ environment: any ConfigurableEnvironment) throws -> PolicyFile.EnvironmentRecord {
+    PolicyFile.EnvironmentRecord(
+      id: environment.spec.id, name: environment.spec.name,
+      config: try EnvironmentSetup.config(of: environment),
+      observationSize: environment.spec.observationSpace.count, actionSpace: environment.spec.actionSpace)
+  }
+
+  /// What every training run shares: the run directory's logs, the progress line, interrupts, the
+  /// policy file and the summary. `body` runs the algorithm with the hooks it is given.
+  fileprivate func train(
+    _ settings: TrainingConfig, environment: any ConfigurableEnvironment, directory: URL, resumeGeneration: Int?,
+    body: (TrainingHooks<Int>) throws -> TrainingOutcome
+  ) throws {
     let algorithm = try Algorithm.named(settings.algorithm)
     // A run killed mid-write may have left a temporary file; it never replaced a real one.
     AtomicFile.removeStaleTemporaries(in: directory)
     let metricsURL = directory.appendingPathComponent("metrics.jsonl")
     let csvURL = directory.appendingPathComponent("metrics.csv")
-    let log = try MetricsLog(url: metricsURL, csv: csvURL, keepThrough: resume?.generation)
+    let log = try MetricsLog(url: metricsURL, csv: csvURL, keepThrough: resumeGeneration)
     let progressPrinter = ProgressPrinter(enabled: !quiet)
-    let envRecord = PolicyFile.EnvironmentRecord(
-      id: environment.spec.id, name: environment.spec.name,
-      config: try EnvironmentSetup.config(of: environment),
-      observationSize: environment.spec.observationSpace.count, actionSpace: environment.spec.actionSpace)
+    let envRecord = try environmentRecord(environment)
     if !quiet {
-      say("\(resume == nil ? "training" : "resuming") \(environment.spec.id) with \(algorithm.rawValue) in \(directory.path)")
+      say("\(resumeGeneration == nil ? "training" : "resuming") \(environment.spec.id) with \(algorithm.rawValue) in \(directory.path)")
     }
     func writePolicy(_ policy: Policy, _ training: PolicyFile.TrainingRecord) throws -> URL {
       let file = PolicyFile(
@@ -299,38 +360,32 @@ struct Train: ParsableCommand {
     }
 
     Interrupts.install()
-    var latest = resume
     let checkpointURL = directory.appendingPathComponent(CheckpointFormat.fileName)
-    let hooks = TrainingHooks<S.State>(
+    let hooks = TrainingHooks<Int>(
       onGeneration: { report in
         try log.append(report)
         progressPrinter.show(report)
-      },
-      onCheckpoint: { progress in
-        latest = progress
-        try CheckpointFile(
-          env: envRecord, algorithm: algorithm.rawValue, strategy: settings.strategy, run: settings.run,
-          progress: progress
-        ).write(to: checkpointURL)
       },
       shouldStop: { Interrupts.requested })
 
     let outcome: TrainingOutcome
     do {
-      outcome = try trainEvolution(
-        environment: environment, strategy: strategy, config: settings.run, resume: resume, hooks: hooks)
+      outcome = try body(hooks)
     } catch let stop as TrainingInterrupted {
       progressPrinter.finish()
-      if let policy = stop.policy, let progress = latest {
+      if let policy = stop.policy {
         _ = try writePolicy(
           policy,
           PolicyFile.TrainingRecord(
-            iterations: progress.generation, envSteps: progress.envSteps,
-            evaluationSteps: progress.evaluationSteps, wallTimeSeconds: progress.elapsedSeconds,
-            threads: settings.run.threads, finalEvaluation: nil))
+            iterations: stop.generation, envSteps: stop.envSteps, evaluationSteps: stop.evaluationSteps,
+            wallTimeSeconds: stop.elapsedSeconds, threads: settings.run.threads, finalEvaluation: nil))
       }
+      let resumable = !algorithm.isPolicyGradient
       FileHandle.standardError.write(Data(
-        "rollout: interrupted after generation \(stop.generation); checkpoint and best policy saved. Resume with: rollout train --resume \(directory.path)\n".utf8))
+        ("rollout: interrupted after \(resumable ? "generation" : "update") \(stop.generation); "
+          + (resumable
+            ? "checkpoint and best policy saved. Resume with: rollout train --resume \(directory.path)\n"
+            : "best policy saved in \(directory.path)\n")).utf8))
       Foundation.exit(Interrupts.exitCode)
     } catch let error as RolloutError {
       progressPrinter.finish()
@@ -346,9 +401,10 @@ struct Train: ParsableCommand {
         evaluationSteps: outcome.evaluationSteps, wallTimeSeconds: outcome.wallTimeSeconds,
         threads: settings.run.threads, finalEvaluation: outcome.finalEvaluation))
     let evaluation = outcome.finalEvaluation
+    let unit = algorithm.isPolicyGradient ? "updates" : "generations"
     say(
       "\(outcome.stopReason == "threshold" ? "solved" : "stopped (\(outcome.stopReason))") after "
-        + "\(outcome.generations) generations, \(outcome.envSteps) env steps, "
+        + "\(outcome.generations) \(unit), \(outcome.envSteps) env steps, "
         + String(format: "%.2f s", outcome.wallTimeSeconds))
     say(
       String(

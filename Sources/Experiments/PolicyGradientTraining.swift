@@ -1,0 +1,170 @@
+import Dispatch
+import Environments
+import Evaluation
+import Foundation
+import Networks
+import PolicyGradient
+import RLCore
+
+/// Trains an actor-critic with a policy-gradient method: collect a rollout on the worker threads,
+/// compute GAE advantages, update, repeat until the step budget (`config.maxEnvSteps`, which also
+/// drives the linear schedules) or the update limit (`config.maxGenerations`) is reached.
+///
+/// Every `config.evaluateEverySteps` env steps the actor is evaluated greedily over
+/// `evaluationEpisodes` episodes; the best evaluation is kept, and when it reaches the target a
+/// `confirmationEpisodes` evaluation confirms it and (with `stopAtThreshold`) ends the run.
+/// Observation scaling is frozen within a rollout (`running` updates it from every observation of
+/// the rollout afterwards). The result is the same for any `config.threads`.
+public func runPolicyGradient<E: Environment, M: PolicyGradientMethod>(
+  environment: E, method: M, config: EvolutionRunConfig, hooks: TrainingHooks<Int> = TrainingHooks()
+) throws -> TrainingOutcome {
+  let start = DispatchTime.now().uptimeNanoseconds
+  func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+  let spec = environment.spec
+  let target = config.targetReturn ?? spec.rewardThreshold
+  guard let budget = config.maxEnvSteps, budget > 0 else {
+    throw RolloutError("policy-gradient runs need a step budget (max_env_steps): it sets the schedules")
+  }
+  guard method.envs > 0, method.rolloutSteps > 0 else { throw RolloutError("envs and steps must be positive") }
+  let space = spec.observationSpace
+  if config.observationNormalization == .bounds,
+    !(space.low + space.high).allSatisfy(\.isFinite) || zip(space.low, space.high).contains(where: { $0 >= $1 })
+  {
+    throw RolloutError("bounds scaling needs finite observation bounds, and \(spec.id) has \(space); use running scaling")
+  }
+  let model = ActorCritic(
+    observationCount: space.count, actionSpace: spec.actionSpace, hidden: config.hidden, activation: config.activation)
+  var parameters = model.initialParameters(seed: config.seed)
+  var optimizerState = GradientOptimizer.State(count: model.parameterCount)
+  var statistics = RunningStatistics(dimension: space.count)
+  let collector = RolloutCollector(
+    environment: environment, model: model, envs: method.envs, threads: config.threads, gamma: method.gamma,
+    seed: config.seed)
+  let learner = ActorCriticLearner(model: model, threads: config.threads)
+  let buffer = RolloutBuffer(
+    envs: method.envs, steps: method.rolloutSteps, observationCount: space.count, actionWidth: model.actionWidth)
+  let evaluator = Evaluator(environment: environment, network: model.actor, threads: config.threads)
+
+  func normalizer() -> ObservationNormalizer {
+    switch config.observationNormalization {
+    case .running: ObservationNormalizer(statistics: statistics)
+    case .off: .identity(dimension: space.count)
+    case .bounds:
+      ObservationNormalizer(
+        mean: zip(space.low, space.high).map { ($0 + $1) / 2 }, std: zip(space.low, space.high).map { ($1 - $0) / 2 })
+    }
+  }
+  func evaluate(_ actor: [Float], _ normalizer: ObservationNormalizer, episodes: Int, tag: Int, round: Int) -> EvaluationResults {
+    let seed = config.seed
+    let plan = EvaluationPlan(
+      members: episodes, episodesPerMember: 1, mode: .greedy, normalizer: normalizer,
+      episodeSeed: { m, _ in
+        SeedDerivation.seed(run: seed, purpose: .evaluationEpisode, iteration: round, member: tag, episode: m)
+      })
+    return evaluator.evaluate(plan) { _, buffer in _ = buffer.update(fromContentsOf: actor) }
+  }
+  func summary(_ results: EvaluationResults) -> EvaluationSummary {
+    EvaluationSummary(
+      env: spec.id, seed: config.seed, returns: results.episodeReturns, lengths: results.episodeLengths,
+      threshold: target, finalBehavior: results.meanBehaviorOverAll)
+  }
+
+  var envSteps = 0, evaluationSteps = 0, updates = 0, evaluations = 0
+  var nextEvaluation = 0
+  var best: BestPolicy?
+  var lastEvaluation = -Double.infinity
+  var recentReturns: [Double] = []
+  var stopReason = "env-steps"
+  while envSteps < budget {
+    if updates >= config.maxGenerations {
+      stopReason = "generations"
+      break
+    }
+    // MARK: Rollout
+    let frozen = normalizer()
+    let collected = collector.collect(
+      parameters: parameters, normalizer: frozen, into: buffer, collectStatistics: config.observationNormalization == .running)
+    if config.observationNormalization == .running, collected.statistics.count > 0 {
+      statistics.add(sum: collected.statistics.sum, sumOfSquares: collected.statistics.sumOfSquares, count: collected.statistics.count)
+    }
+    envSteps += buffer.count
+    buffer.computeAdvantages(gamma: method.gamma, lambda: method.gaeLambda)
+
+    // MARK: Update
+    let progress = Double(envSteps) / Double(budget)
+    let update = method.update(
+      learner: learner, buffer: buffer, parameters: &parameters, optimizerState: &optimizerState,
+      progress: progress, seed: config.seed, iteration: updates)
+    updates += 1
+    if let bad = parameters.firstIndex(where: { !$0.isFinite }) {
+      throw RolloutError("training diverged: parameter \(bad) became \(parameters[bad]) in update \(updates)")
+    }
+    recentReturns = (recentReturns + collected.episodes.map(\.totalReward)).suffix(100)
+
+    // MARK: Evaluate
+    if envSteps >= nextEvaluation {
+      nextEvaluation = envSteps + max(config.evaluateEverySteps, 1)
+      let current = normalizer()
+      let actor = model.actorParameters(parameters)
+      let quick = evaluate(actor, current, episodes: config.evaluationEpisodes, tag: 0, round: evaluations)
+      evaluations += 1
+      evaluationSteps += quick.totalSteps
+      lastEvaluation = quick.meanReturns.reduce(0, +) / Double(config.evaluationEpisodes)
+      if best == nil || lastEvaluation > best!.evaluation {
+        best = BestPolicy(parameters: actor, normalizer: current, evaluation: lastEvaluation, confirmed: nil)
+      }
+      if let threshold = target, lastEvaluation >= threshold, best?.confirmed == nil || config.stopAtThreshold {
+        let confirm = evaluate(actor, current, episodes: config.confirmationEpisodes, tag: 1, round: evaluations)
+        evaluationSteps += confirm.totalSteps
+        let confirmed = summary(confirm)
+        if confirmed.return.mean >= threshold {
+          best = BestPolicy(parameters: actor, normalizer: current, evaluation: lastEvaluation, confirmed: confirmed)
+        }
+      }
+    }
+    let now = elapsed()
+    try hooks.onGeneration(
+      GenerationReport(
+        generation: updates,
+        meanReturn: recentReturns.isEmpty ? .nan : recentReturns.reduce(0, +) / Double(recentReturns.count),
+        maxReturn: recentReturns.max() ?? .nan, evaluationReturn: lastEvaluation, envSteps: envSteps,
+        evaluationSteps: evaluationSteps, elapsedSeconds: now, stepsPerSecond: now > 0 ? Double(envSteps) / now : 0,
+        update: update))
+    if config.stopAtThreshold, let threshold = target, let confirmed = best?.confirmed, confirmed.return.mean >= threshold {
+      stopReason = "threshold"
+      break
+    }
+    if hooks.shouldStop() {
+      throw TrainingInterrupted(
+        policy: best.map { Policy(network: model.actor, parameters: $0.parameters, normalizer: $0.normalizer, head: evaluator.head) },
+        generation: updates, envSteps: envSteps, evaluationSteps: evaluationSteps, elapsedSeconds: elapsed())
+    }
+  }
+  guard var chosen = best else { throw RolloutError("no update ran (the budget is smaller than one rollout)") }
+  if chosen.confirmed == nil {
+    let final = evaluate(chosen.parameters, chosen.normalizer, episodes: config.confirmationEpisodes, tag: 2, round: evaluations)
+    evaluationSteps += final.totalSteps
+    chosen.confirmed = summary(final)
+  }
+  return TrainingOutcome(
+    policy: Policy(network: model.actor, parameters: chosen.parameters, normalizer: chosen.normalizer, head: evaluator.head),
+    generations: updates, envSteps: envSteps, evaluationSteps: evaluationSteps, wallTimeSeconds: elapsed(),
+    finalEvaluation: chosen.confirmed!, stopReason: stopReason)
+}
+
+/// `runPolicyGradient` for an env known only at run time (opened as its concrete type).
+public func trainPolicyGradient<M: PolicyGradientMethod>(
+  environment: any ConfigurableEnvironment, method: M, config: EvolutionRunConfig,
+  hooks: TrainingHooks<Int> = TrainingHooks()
+) throws -> TrainingOutcome {
+  try EnvironmentRegistry.open(environment, with: PolicyGradientEnvironmentVisitor(method: method, config: config, hooks: hooks))
+}
+
+private struct PolicyGradientEnvironmentVisitor<M: PolicyGradientMethod>: EnvironmentVisitor {
+  let method: M
+  let config: EvolutionRunConfig
+  let hooks: TrainingHooks<Int>
+  func visit<E: ConfigurableEnvironment>(_ environment: E) throws -> TrainingOutcome {
+    try runPolicyGradient(environment: environment, method: method, config: config, hooks: hooks)
+  }
+}

@@ -1,0 +1,79 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The optimisers policy-gradient training uses, in PyTorch's form (what SB3 runs).
+public enum GradientOptimizer: Sendable, Equatable, Codable {
+  /// Adam: m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ), θ ← θ − α·m̂/(√v̂ + ε). SB3 uses ε = 1e-5.
+  case adam(beta1: Float, beta2: Float, epsilon: Float)
+  /// RMSprop (PyTorch, not centred): v ← αv + (1 − α)g², θ ← θ − lr·g/(√v + ε). SB3's A2C: α 0.99, ε 1e-5.
+  case rmsprop(alpha: Float, epsilon: Float)
+
+  public static let sb3Adam = GradientOptimizer.adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-5)
+  public static let sb3RMSprop = GradientOptimizer.rmsprop(alpha: 0.99, epsilon: 1e-5)
+
+  /// Moments and step count.
+  public struct State: Sendable, Equatable, Codable {
+    public var m: [Float]
+    public var v: [Float]
+    public var t: Int
+    public init(count: Int) {
+      m = [Float](repeating: 0, count: count)
+      v = [Float](repeating: 0, count: count)
+      t = 0
+    }
+  }
+
+  /// One step on `parameters` along the gradient of the loss (it minimises).
+  public func step(_ parameters: inout [Float], gradient: [Float], learningRate: Float, state: inout State) {
+    precondition(parameters.count == gradient.count && state.v.count == gradient.count)
+    state.t += 1
+    switch self {
+    case .adam(let beta1, let beta2, let epsilon):
+      let t = Double(state.t)
+      let c1 = Float(1 - pow(Double(beta1), t)), c2 = Float(1 - pow(Double(beta2), t)).squareRoot()
+      for i in 0..<parameters.count {
+        let g = gradient[i]
+        state.m[i] = beta1 * state.m[i] + (1 - beta1) * g
+        state.v[i] = beta2 * state.v[i] + (1 - beta2) * g * g
+        parameters[i] -= learningRate * (state.m[i] / c1) / (state.v[i].squareRoot() / c2 + epsilon)
+      }
+    case .rmsprop(let alpha, let epsilon):
+      for i in 0..<parameters.count {
+        let g = gradient[i]
+        state.v[i] = alpha * state.v[i] + (1 - alpha) * g * g
+        parameters[i] -= learningRate * g / (state.v[i].squareRoot() + epsilon)
+      }
+    }
+  }
+}
+
+/// Scales `gradient` so its global L2 norm is at most `maxNorm` (PyTorch's `clip_grad_norm_`:
+/// factor maxNorm / (norm + 1e-6) when the norm exceeds it). Returns the norm before clipping.
+@discardableResult
+public func clipGradientNorm(_ gradient: inout [Float], maxNorm: Float) -> Float {
+  var sum = 0.0
+  for g in gradient { sum += Double(g) * Double(g) }
+  let norm = Float(sum.squareRoot())
+  let factor = maxNorm / (norm + 1e-6)
+  if factor < 1 {
+    for i in gradient.indices { gradient[i] *= factor }
+  }
+  return norm
+}
+
+/// A value that moves linearly from `start` (progress 0) to `end` (progress 1); SB3's
+/// `get_linear_fn` and the zoo's `lin_<x>` schedules (which end at 0).
+public struct LinearSchedule: Sendable, Equatable, Codable {
+  public var start: Double
+  public var end: Double
+  public init(start: Double, end: Double) {
+    self.start = start
+    self.end = end
+  }
+  public static func constant(_ value: Double) -> LinearSchedule { LinearSchedule(start: value, end: value) }
+  /// The value at `progress` ∈ [0, 1] (the fraction of the budget used).
+  public func value(at progress: Double) -> Double { start + (end - start) * min(max(progress, 0), 1) }
+}

@@ -1,0 +1,209 @@
+import Dispatch
+import Networks
+import RLCore
+import Synchronization
+
+/// Forward and backward passes of an `ActorCritic` over minibatches, on worker threads.
+///
+/// A minibatch is cut into fixed chunks of `chunkSize` rows; each chunk's forward pass, its
+/// per-row distribution terms and its gradient are computed on whichever thread takes it, and the
+/// chunk gradients are summed in chunk order. The result therefore depends on the chunk size,
+/// never on the thread count. Nothing is allocated per step once the chunks exist.
+public final class ActorCriticLearner: @unchecked Sendable {
+  public let model: ActorCritic
+  public let threads: Int
+  public let chunkSize: Int
+
+  final class Chunk: @unchecked Sendable {
+    let actorTape: MLPTape
+    let criticTape: MLPTape
+    var inputs: [Float]
+    var actions: [Float]
+    var rows = 0
+    /// Per row: ∂log π/∂(actor outputs), ∂H/∂(actor outputs), and the same for log σ.
+    var logProbOutputGradient: [Double]
+    var entropyOutputGradient: [Double]
+    var logProbLogStdGradient: [Double]
+    var entropyLogStdGradient: [Double]
+    var actorOutputGradient: [Float]
+    var criticOutputGradient: [Float]
+    var gradient: [Float]
+    var logProbs: [Double]
+    var entropies: [Double]
+    var values: [Double]
+
+    init(model: ActorCritic, rows n: Int, observationCount d: Int) {
+      actorTape = MLPTape(network: model.actor, capacity: n)
+      criticTape = MLPTape(network: model.critic, capacity: n)
+      let outputs = model.actor.outputCount, width = model.actionWidth
+      inputs = [Float](repeating: 0, count: n * d)
+      actions = [Float](repeating: 0, count: n * width)
+      logProbOutputGradient = [Double](repeating: 0, count: n * outputs)
+      entropyOutputGradient = logProbOutputGradient
+      logProbLogStdGradient = [Double](repeating: 0, count: n * max(model.logStdCount, 1))
+      entropyLogStdGradient = logProbLogStdGradient
+      actorOutputGradient = [Float](repeating: 0, count: n * outputs)
+      criticOutputGradient = [Float](repeating: 0, count: n)
+      gradient = [Float](repeating: 0, count: model.parameterCount)
+      logProbs = [Double](repeating: 0, count: n)
+      entropies = logProbs
+      values = logProbs
+    }
+  }
+
+  var chunks: [Chunk] = []
+
+  public init(model: ActorCritic, threads: Int, chunkSize: Int = 64) {
+    precondition(threads > 0 && chunkSize > 0)
+    self.model = model
+    self.threads = threads
+    self.chunkSize = chunkSize
+  }
+
+  /// Runs `body(chunkIndex)` for every chunk on the worker threads.
+  private func parallel(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    if threads == 1 || count == 1 {
+      for c in 0..<count { body(c) }
+      return
+    }
+    let next = Atomic<Int>(0)
+    DispatchQueue.concurrentPerform(iterations: min(threads, count)) { _ in
+      while true {
+        let c = next.add(1, ordering: .relaxed).oldValue
+        if c >= count { break }
+        body(c)
+      }
+    }
+  }
+
+  /// log π(aᵢ|sᵢ), the entropy and V(sᵢ) for the samples `indices` of `buffer`, under `parameters`.
+  public func forward(buffer: RolloutBuffer, indices: ArraySlice<Int>, parameters: [Float])
+    -> (logProbs: [Double], entropies: [Double], values: [Double])
+  {
+    let d = buffer.observationCount, width = model.actionWidth
+    let chunkCount = (indices.count + chunkSize - 1) / chunkSize
+    while chunks.count < chunkCount { chunks.append(Chunk(model: model, rows: chunkSize, observationCount: d)) }
+    let start = indices.startIndex
+    let model = self.model, chunkSize = self.chunkSize, chunks = self.chunks
+    let outputCount = model.actor.outputCount
+    parameters.withUnsafeBufferPointer { p in
+      let pointer = UnsafeSendable(p.baseAddress!)
+      buffer.observations.withUnsafeBufferPointer { observations in
+        buffer.actions.withUnsafeBufferPointer { actions in
+          let obs = UnsafeSendable(observations.baseAddress!), acts = UnsafeSendable(actions.baseAddress!)
+          parallel(chunkCount) { c in
+            let chunk = chunks[c]
+            let first = start + c * chunkSize
+            let rows = min(chunkSize, indices.endIndex - first)
+            chunk.rows = rows
+            for r in 0..<rows {
+              let s = indices[first + r]
+              for i in 0..<d { chunk.inputs[r * d + i] = obs.pointer[s * d + i] }
+              for i in 0..<width { chunk.actions[r * width + i] = acts.pointer[s * width + i] }
+            }
+            let parameters = pointer.pointer
+            chunk.inputs.withUnsafeBufferPointer { x in
+              let logits = model.actor.forward(batch: x.baseAddress!, count: rows, parameters: parameters, tape: chunk.actorTape)
+              let v = model.critic.forward(
+                batch: x.baseAddress!, count: rows, parameters: parameters + model.criticOffset, tape: chunk.criticTape)
+              for r in 0..<rows {
+                chunk.values[r] = Double(v[r])
+                let out = logits + r * outputCount
+                chunk.logProbOutputGradient.withUnsafeMutableBufferPointer { lg in
+                  chunk.entropyOutputGradient.withUnsafeMutableBufferPointer { eg in
+                    if model.isContinuous {
+                      chunk.logProbLogStdGradient.withUnsafeMutableBufferPointer { ls in
+                        chunk.actions.withUnsafeBufferPointer { a in
+                          let (lp, h) = DiagonalGaussian.evaluate(
+                            mean: out, logStd: parameters + model.logStdOffset, sample: a.baseAddress! + r * width,
+                            count: width, meanGradient: lg.baseAddress! + r * outputCount,
+                            logStdGradient: ls.baseAddress! + r * width)
+                          chunk.logProbs[r] = lp
+                          chunk.entropies[r] = h
+                          for i in 0..<outputCount { eg[r * outputCount + i] = 0 }
+                          for i in 0..<width { chunk.entropyLogStdGradient[r * width + i] = 1 }
+                        }
+                      }
+                    } else {
+                      let (lp, h) = Categorical.evaluate(
+                        logits: out, count: outputCount, action: Int(chunk.actions[r]),
+                        logProbGradient: lg.baseAddress! + r * outputCount,
+                        entropyGradient: eg.baseAddress! + r * outputCount)
+                      chunk.logProbs[r] = lp
+                      chunk.entropies[r] = h
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    var logProbs: [Double] = [], entropies: [Double] = [], values: [Double] = []
+    for c in 0..<chunkCount {
+      let rows = chunks[c].rows
+      logProbs += chunks[c].logProbs[0..<rows]
+      entropies += chunks[c].entropies[0..<rows]
+      values += chunks[c].values[0..<rows]
+    }
+    return (logProbs, entropies, values)
+  }
+
+  /// ∂L/∂θ for the rows of the last `forward`, given each row's ∂L/∂log π, ∂L/∂H and ∂L/∂V.
+  public func gradient(
+    parameters: [Float], logProbWeights: [Double], entropyWeights: [Double], valueWeights: [Double]
+  ) -> [Float] {
+    let total = logProbWeights.count
+    let chunkCount = (total + chunkSize - 1) / chunkSize
+    let model = self.model, chunkSize = self.chunkSize, chunks = self.chunks
+    let outputCount = model.actor.outputCount, width = model.actionWidth
+    parameters.withUnsafeBufferPointer { p in
+      let pointer = UnsafeSendable(p.baseAddress!)
+      parallel(chunkCount) { c in
+        let chunk = chunks[c]
+        let rows = chunk.rows
+        for i in chunk.gradient.indices { chunk.gradient[i] = 0 }
+        var logStdGradient = [Double](repeating: 0, count: model.logStdCount)
+        for r in 0..<rows {
+          let row = c * chunkSize + r
+          let wl = logProbWeights[row], we = entropyWeights[row]
+          for k in 0..<outputCount {
+            chunk.actorOutputGradient[r * outputCount + k] = Float(
+              wl * chunk.logProbOutputGradient[r * outputCount + k] + we * chunk.entropyOutputGradient[r * outputCount + k])
+          }
+          for i in 0..<model.logStdCount {
+            logStdGradient[i] += wl * chunk.logProbLogStdGradient[r * width + i] + we * chunk.entropyLogStdGradient[r * width + i]
+          }
+          chunk.criticOutputGradient[r] = Float(valueWeights[row])
+        }
+        let parameters = pointer.pointer
+        chunk.inputs.withUnsafeBufferPointer { x in
+          chunk.gradient.withUnsafeMutableBufferPointer { g in
+            chunk.actorOutputGradient.withUnsafeBufferPointer { dy in
+              model.actor.backward(
+                batch: x.baseAddress!, count: rows, parameters: parameters, tape: chunk.actorTape,
+                outputGradients: dy.baseAddress!, gradient: g.baseAddress!)
+            }
+            chunk.criticOutputGradient.withUnsafeBufferPointer { dv in
+              model.critic.backward(
+                batch: x.baseAddress!, count: rows, parameters: parameters + model.criticOffset, tape: chunk.criticTape,
+                outputGradients: dv.baseAddress!, gradient: g.baseAddress! + model.criticOffset)
+            }
+          }
+        }
+        for i in 0..<model.logStdCount { chunk.gradient[model.logStdOffset + i] = Float(logStdGradient[i]) }
+      }
+    }
+    var gradient = [Float](repeating: 0, count: model.parameterCount)
+    for c in 0..<chunkCount {
+      for i in gradient.indices { gradient[i] += chunks[c].gradient[i] }
+    }
+    return gradient
+  }
+}
+
+struct UnsafeSendable<T>: @unchecked Sendable {
+  let pointer: UnsafePointer<T>
+  init(_ pointer: UnsafePointer<T>) { self.pointer = pointer }
+}

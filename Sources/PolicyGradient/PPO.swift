@@ -1,0 +1,117 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+import Networks
+import RLCore
+
+/// Proximal Policy Optimization with the clipped surrogate (Schulman, Wolski, Dhariwal, Radford &
+/// Klimov 2017, arXiv 1707.06347), as stable-baselines3 implements it; defaults are SB3's.
+///
+/// Each update, on a rollout of `envs × steps` samples with GAE advantages:
+/// for each of `epochs` epochs, shuffle the samples and for each minibatch of `batchSize`:
+/// 1. ρ = exp(log π_θ(a|s) − log π_old(a|s)); A normalised within the minibatch.
+/// 2. L_clip = −mean(min(ρA, clip(ρ, 1 − ε, 1 + ε)A)); L_V = mean((R − V)²); L_H = −mean(H).
+/// 3. L = L_clip + c_v·L_V + c_e·L_H; one Adam step after clipping the gradient's global norm.
+/// With `targetKL` set, the epochs stop once approx_kl = mean((ρ − 1) − log ρ) exceeds
+/// 1.5·targetKL, checked before each step (SB3's rule). ε and the step size follow linear
+/// schedules over the step budget.
+public struct PPO: PolicyGradientMethod {
+  public struct Config: Sendable, Equatable, Codable {
+    /// Parallel envs (SB3: however many the VecEnv has; 1 by default).
+    public var envs: Int = 1
+    /// n_steps, per env per rollout.
+    public var steps: Int = 2048
+    /// Minibatch size.
+    public var batchSize: Int = 64
+    /// n_epochs.
+    public var epochs: Int = 10
+    /// γ and GAE's λ.
+    public var gamma: Double = 0.99
+    public var gaeLambda: Double = 0.95
+    /// ε, the clip range, over the budget.
+    public var clipRange: LinearSchedule = .constant(0.2)
+    /// Adam's step size over the budget.
+    public var learningRate: LinearSchedule = .constant(3e-4)
+    /// c_e and c_v.
+    public var entropyCoefficient: Double = 0
+    public var valueCoefficient: Double = 0.5
+    /// Global gradient-norm clip.
+    public var maxGradientNorm: Double = 0.5
+    /// Stop the epochs early when approx_kl exceeds 1.5 × this (nil: never).
+    public var targetKL: Double? = nil
+    /// Normalise advantages per minibatch.
+    public var normalizeAdvantage: Bool = true
+
+    public init() {}
+  }
+
+  public let config: Config
+  public init(config: Config = Config()) { self.config = config }
+
+  public var envs: Int { config.envs }
+  public var rolloutSteps: Int { config.steps }
+  public var gamma: Double { config.gamma }
+  public var gaeLambda: Double { config.gaeLambda }
+  public var optimizer: GradientOptimizer { .sb3Adam }
+
+  public func update(
+    learner: ActorCriticLearner, buffer: RolloutBuffer, parameters: inout [Float],
+    optimizerState: inout GradientOptimizer.State, progress: Double, seed: UInt64, iteration: Int
+  ) -> UpdateStatistics {
+    let epsilon = config.clipRange.value(at: progress)
+    let learningRate = config.learningRate.value(at: progress)
+    var statistics = UpdateStatistics()
+    statistics.learningRate = learningRate
+    var policyLosses: [Double] = [], valueLosses: [Double] = [], entropies: [Double] = [], kls: [Double] = []
+    var clipped = 0, seen = 0
+    epochs: for epoch in 0..<config.epochs {
+      let order = permutation(
+        buffer.count, seed: SeedDerivation.seed(run: seed, purpose: .selection, iteration: iteration, member: epoch))
+      for start in stride(from: 0, to: order.count, by: config.batchSize) {
+        let indices = order[start..<min(start + config.batchSize, order.count)]
+        let n = Double(indices.count)
+        let (logProbs, entropy, values) = learner.forward(buffer: buffer, indices: indices, parameters: parameters)
+        let raw = indices.map { buffer.advantages[$0] }
+        let advantages = config.normalizeAdvantage ? normalized(raw) : raw
+        let returns = indices.map { buffer.returns[$0] }
+        var weights = [Double](repeating: 0, count: indices.count)
+        var surrogate = 0.0, kl = 0.0
+        for (r, s) in indices.enumerated() {
+          let logRatio = logProbs[r] - buffer.logProbs[s]
+          let ratio = exp(logRatio)
+          let a = advantages[r]
+          let clippedRatio = min(max(ratio, 1 - epsilon), 1 + epsilon)
+          let inside = ratio >= 1 - epsilon && ratio <= 1 + epsilon
+          surrogate += min(ratio * a, clippedRatio * a)
+          // The gradient flows through whichever term the min picks; through the clipped one
+          // only while the ratio is inside the clip range.
+          if ratio * a <= clippedRatio * a || inside { weights[r] = a * ratio / n }
+          if !inside { clipped += 1 }
+          kl += (ratio - 1) - logRatio
+        }
+        seen += indices.count
+        kl /= n
+        kls.append(kl)
+        if let target = config.targetKL, kl > 1.5 * target { break epochs }
+        policyLosses.append(-surrogate / n)
+        valueLosses.append(zip(values, returns).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / n)
+        entropies.append(entropy.reduce(0, +) / n)
+        step(
+          learner: learner, parameters: &parameters, optimizerState: &optimizerState, policyWeights: weights,
+          values: values, returns: returns, valueCoefficient: config.valueCoefficient,
+          entropyCoefficient: config.entropyCoefficient, maxGradientNorm: config.maxGradientNorm,
+          learningRate: learningRate)
+        statistics.gradientSteps += 1
+      }
+    }
+    func mean(_ x: [Double]) -> Double { x.isEmpty ? 0 : x.reduce(0, +) / Double(x.count) }
+    statistics.policyLoss = mean(policyLosses)
+    statistics.valueLoss = mean(valueLosses)
+    statistics.entropy = mean(entropies)
+    statistics.approxKL = mean(kls)
+    statistics.clipFraction = seen > 0 ? Double(clipped) / Double(seen) : 0
+    return statistics
+  }
+}

@@ -1,0 +1,77 @@
+import Networks
+import RLCore
+
+/// What one update did, for the progress line and the metrics log.
+public struct UpdateStatistics: Sendable, Equatable, Codable {
+  public var policyLoss: Double = 0
+  public var valueLoss: Double = 0
+  /// Mean entropy of the policy over the samples.
+  public var entropy: Double = 0
+  /// Mean of (ρ − 1) − log ρ over the samples (SB3's approx_kl); 0 for one-step methods.
+  public var approxKL: Double = 0
+  /// Fraction of samples whose ratio left [1 − ε, 1 + ε] (PPO).
+  public var clipFraction: Double = 0
+  public var learningRate: Double = 0
+  /// Gradient steps taken (PPO may stop early on target_kl).
+  public var gradientSteps: Int = 0
+
+  public init() {}
+}
+
+/// A policy-gradient method: how many envs and steps a rollout has, which optimiser it uses,
+/// and the update it makes from a collected rollout.
+public protocol PolicyGradientMethod: Sendable {
+  associatedtype Config: Sendable & Codable & Equatable
+  var config: Config { get }
+  /// Parallel envs, and steps per env per rollout.
+  var envs: Int { get }
+  var rolloutSteps: Int { get }
+  var gamma: Double { get }
+  var gaeLambda: Double { get }
+  var optimizer: GradientOptimizer { get }
+  /// Updates `parameters` from `buffer` (advantages already computed). `progress` is the fraction
+  /// of the step budget used (for linear schedules); `seed` and `iteration` key any shuffling.
+  func update(
+    learner: ActorCriticLearner, buffer: RolloutBuffer, parameters: inout [Float],
+    optimizerState: inout GradientOptimizer.State, progress: Double, seed: UInt64, iteration: Int
+  ) -> UpdateStatistics
+}
+
+extension PolicyGradientMethod {
+  /// One optimiser step on the loss L = −Σ wᵢ·log π + c_v·Σ(V − R)²/n − c_e·Σ H/n over `indices`,
+  /// given per-sample policy weights (already divided by n): the step every method here shares.
+  func step(
+    learner: ActorCriticLearner, parameters: inout [Float], optimizerState: inout GradientOptimizer.State,
+    policyWeights: [Double], values: [Double], returns: [Double], valueCoefficient: Double,
+    entropyCoefficient: Double, maxGradientNorm: Double, learningRate: Double
+  ) {
+    let n = Double(values.count)
+    let valueWeights = (0..<values.count).map { valueCoefficient * 2 * (values[$0] - returns[$0]) / n }
+    let entropyWeights = [Double](repeating: -entropyCoefficient / n, count: values.count)
+    var gradient = learner.gradient(
+      parameters: parameters, logProbWeights: policyWeights.map { -$0 }, entropyWeights: entropyWeights,
+      valueWeights: valueWeights)
+    clipGradientNorm(&gradient, maxNorm: Float(maxGradientNorm))
+    optimizer.step(&parameters, gradient: gradient, learningRate: Float(learningRate), state: &optimizerState)
+  }
+}
+
+/// (x − mean)/(std + 1e-8) with PyTorch's unbiased std, as SB3 normalises advantages per minibatch.
+func normalized(_ x: [Double]) -> [Double] {
+  guard x.count > 1 else { return x }
+  let mean = x.reduce(0, +) / Double(x.count)
+  let variance = x.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(x.count - 1)
+  let std = variance.squareRoot()
+  return x.map { ($0 - mean) / (std + 1e-8) }
+}
+
+/// A permutation of 0..<n from a Philox stream (Fisher–Yates).
+func permutation(_ n: Int, seed: UInt64) -> [Int] {
+  var order = Array(0..<n)
+  var rng = PhiloxStream(seed: seed)
+  for i in stride(from: n - 1, to: 0, by: -1) {
+    let j = Int(rng.next(upperBound: UInt64(i + 1)))
+    order.swapAt(i, j)
+  }
+  return order
+}

@@ -1,0 +1,318 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+import Dispatch
+import Networks
+import RLCore
+import Synchronization
+
+/// One rollout: T steps of each of N envs, stored env-major (sample s = env·T + t).
+public final class RolloutBuffer: @unchecked Sendable {
+  public let envs: Int
+  public let steps: Int
+  public let observationCount: Int
+  public let actionWidth: Int
+  /// The observations the networks saw (already normalised), `N·T × observationCount`.
+  public var observations: [Float]
+  /// Discrete: the action index; continuous: the Gaussian sample u (before the squash).
+  public var actions: [Float]
+  /// Rewards, with γ·V(final observation) added on truncated steps.
+  public var rewards: [Double]
+  /// Whether the episode ended after this step (terminated or truncated).
+  public var dones: [Bool]
+  public var values: [Double]
+  public var logProbs: [Double]
+  /// V of the observation after each env's last step.
+  public var lastValues: [Double]
+  public var advantages: [Double]
+  public var returns: [Double]
+
+  public init(envs: Int, steps: Int, observationCount: Int, actionWidth: Int) {
+    self.envs = envs
+    self.steps = steps
+    self.observationCount = observationCount
+    self.actionWidth = actionWidth
+    let n = envs * steps
+    observations = [Float](repeating: 0, count: n * observationCount)
+    actions = [Float](repeating: 0, count: n * actionWidth)
+    rewards = [Double](repeating: 0, count: n)
+    dones = [Bool](repeating: false, count: n)
+    values = rewards
+    logProbs = rewards
+    lastValues = [Double](repeating: 0, count: envs)
+    advantages = rewards
+    returns = rewards
+  }
+
+  public var count: Int { envs * steps }
+
+  /// GAE over each env's steps (see `GAE`).
+  public func computeAdvantages(gamma: Double, lambda: Double) {
+    for e in 0..<envs {
+      let base = e * steps
+      rewards.withUnsafeBufferPointer { r in
+        values.withUnsafeBufferPointer { v in
+          dones.withUnsafeBufferPointer { d in
+            advantages.withUnsafeMutableBufferPointer { a in
+              returns.withUnsafeMutableBufferPointer { ret in
+                GAE.compute(
+                  rewards: r.baseAddress! + base, values: v.baseAddress! + base, dones: d.baseAddress! + base,
+                  count: steps, lastValue: lastValues[e], gamma: gamma, lambda: lambda,
+                  advantages: a.baseAddress! + base, returns: ret.baseAddress! + base)
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/// A finished training episode.
+public struct EpisodeRecord: Sendable, Equatable {
+  public var env: Int
+  public var totalReward: Double
+  public var length: Int
+}
+
+/// Steps N copies of an env with the current policy, spread over worker threads.
+///
+/// The policy is fixed during a rollout, so each env's T steps are independent of the others: a
+/// worker takes one env at a time and runs all its steps (one dispatch per rollout, not per step).
+/// Each env owns its episode seeds — `SeedDerivation(.trainingEpisode, member: env, episode: k)` —
+/// and its action-sampling stream, and every result is stored at the env's index, so the rollout
+/// is bit-identical for any thread count. Episodes reset automatically; a truncated step's reward
+/// gets γ·V(final observation) added (SB3's bootstrap).
+public final class RolloutCollector<E: Environment>: @unchecked Sendable {
+  final class Slot: @unchecked Sendable {
+    var env: E
+    var observation: [Float]
+    var rng: PhiloxStream
+    var episodes = 0
+    var episodeReward = 0.0
+    var episodeLength = 0
+    var finished: [EpisodeRecord] = []
+    var statisticsSum: [Double]
+    var statisticsSumOfSquares: [Double]
+    var statisticsCount = 0.0
+    init(env: E, observationCount: Int, seed: UInt64) {
+      self.env = env
+      observation = [Float](repeating: 0, count: observationCount)
+      rng = PhiloxStream(seed: seed)
+      statisticsSum = [Double](repeating: 0, count: observationCount)
+      statisticsSumOfSquares = statisticsSum
+    }
+  }
+
+  public let model: ActorCritic
+  public let threads: Int
+  public let gamma: Double
+  let runSeed: UInt64
+  let slots: [Slot]
+  let head: ActionHead
+
+  public init(environment: E, model: ActorCritic, envs: Int, threads: Int, gamma: Double, seed: UInt64) {
+    precondition(envs > 0 && threads > 0, "a collector needs envs and threads")
+    self.model = model
+    self.threads = threads
+    self.gamma = gamma
+    runSeed = seed
+    head = ActionHead(space: model.actionSpace)
+    let d = environment.spec.observationSpace.count
+    slots = (0..<envs).map { i in
+      Slot(env: environment, observationCount: d, seed: SeedDerivation.seed(run: seed, purpose: .actionSampling, member: i))
+    }
+    for (i, slot) in slots.enumerated() { reset(slot, index: i) }
+  }
+
+  public var envCount: Int { slots.count }
+
+  func reset(_ slot: Slot, index: Int) {
+    let seed = SeedDerivation.seed(run: runSeed, purpose: .trainingEpisode, member: index, episode: slot.episodes)
+    slot.observation.withUnsafeMutableBufferPointer { slot.env.reset(seed: seed, observation: $0) }
+    slot.episodes += 1
+    slot.episodeReward = 0
+    slot.episodeLength = 0
+  }
+
+  /// Fills `buffer` with one rollout of the policy `parameters` (actor | critic | log σ), inputs
+  /// scaled by `normalizer`. Returns the episodes that finished, in env order, and (when
+  /// `collectStatistics`) the raw observations' sums for the running normaliser.
+  public func collect(
+    parameters: [Float], normalizer: ObservationNormalizer, into buffer: RolloutBuffer, collectStatistics: Bool
+  ) -> (episodes: [EpisodeRecord], statistics: (sum: [Double], sumOfSquares: [Double], count: Double)) {
+    precondition(buffer.envs == slots.count && parameters.count == model.parameterCount)
+    let next = Atomic<Int>(0)
+    let steps = buffer.steps
+    let d = buffer.observationCount, width = buffer.actionWidth
+    let actor = model.actor, critic = model.critic
+    let continuous = model.isContinuous
+    let outputCount = actor.outputCount
+    let out = UnsafeOutputs(buffer)
+    parameters.withUnsafeBufferPointer { p in
+      let actorParameters = p.baseAddress!
+      let criticParameters = p.baseAddress! + model.criticOffset
+      let logStd = p.baseAddress! + model.logStdOffset
+      let params = UnsafeParameters(actor: actorParameters, critic: criticParameters, logStd: logStd)
+      @Sendable func work(_: Int) {
+        var input = [Float](repeating: 0, count: d)
+        var actorWorkspace = [Float](repeating: 0, count: actor.workspaceCount)
+        var criticWorkspace = [Float](repeating: 0, count: critic.workspaceCount)
+        var u = [Float](repeating: 0, count: max(width, 1))
+        func value(of observation: [Float]) -> Double {
+          normalizer.apply(observation, into: &input)
+          return input.withUnsafeBufferPointer { x in
+            criticWorkspace.withUnsafeMutableBufferPointer { w in
+              Double(critic.forward(parameters: params.critic, input: x.baseAddress!, workspace: w.baseAddress!)[0])
+            }
+          }
+        }
+        while true {
+          let e = next.add(1, ordering: .relaxed).oldValue
+          if e >= slots.count { break }
+          let slot = slots[e]
+          slot.finished.removeAll(keepingCapacity: true)
+          if collectStatistics {
+            for i in 0..<d {
+              slot.statisticsSum[i] = 0
+              slot.statisticsSumOfSquares[i] = 0
+            }
+          }
+          slot.statisticsCount = 0
+          for t in 0..<steps {
+            let s = e * steps + t
+            if collectStatistics {
+              for i in 0..<d {
+                let x = Double(slot.observation[i])
+                slot.statisticsSum[i] += x
+                slot.statisticsSumOfSquares[i] += x * x
+              }
+              slot.statisticsCount += 1
+            }
+            normalizer.apply(slot.observation, into: &input)
+            for i in 0..<d { out.observations[s * d + i] = input[i] }
+            let action: Action
+            let logProb: Double
+            let v: Double = input.withUnsafeBufferPointer { x in
+              criticWorkspace.withUnsafeMutableBufferPointer { w in
+                Double(critic.forward(parameters: params.critic, input: x.baseAddress!, workspace: w.baseAddress!)[0])
+              }
+            }
+            (action, logProb) = input.withUnsafeBufferPointer { x in
+              actorWorkspace.withUnsafeMutableBufferPointer { w in
+                let outputs = actor.forward(parameters: params.actor, input: x.baseAddress!, workspace: w.baseAddress!)
+                if continuous {
+                  for i in 0..<width { u[i] = outputs[i] + expf(params.logStd[i]) * slot.rng.nextGaussian() }
+                  let lp = u.withUnsafeBufferPointer {
+                    DiagonalGaussian.logProb(mean: outputs, logStd: params.logStd, sample: $0.baseAddress!, count: width)
+                  }
+                  return (u.withUnsafeBufferPointer { head.action(outputs: $0.baseAddress!, mode: .greedy, rng: &slot.rng) }, lp)
+                }
+                let a = Categorical.sample(logits: outputs, count: outputCount, rng: &slot.rng)
+                u[0] = Float(a)
+                return (Action(index: a), Categorical.logProb(logits: outputs, count: outputCount, action: a))
+              }
+            }
+            for i in 0..<width { out.actions[s * width + i] = u[i] }
+            out.values[s] = v
+            out.logProbs[s] = logProb
+            let step = slot.observation.withUnsafeMutableBufferPointer { slot.env.step(action, observation: $0) }
+            slot.episodeReward += step.reward
+            slot.episodeLength += 1
+            var reward = step.reward
+            if step.truncated && !step.terminated {
+              reward += gamma * value(of: slot.observation)
+            }
+            out.rewards[s] = reward
+            out.dones[s] = step.isDone
+            if step.isDone {
+              slot.finished.append(EpisodeRecord(env: e, totalReward: slot.episodeReward, length: slot.episodeLength))
+              reset(slot, index: e)
+            }
+          }
+          out.lastValues[e] = value(of: slot.observation)
+        }
+      }
+      if threads == 1 {
+        work(0)
+      } else {
+        DispatchQueue.concurrentPerform(iterations: min(threads, slots.count), execute: work)
+      }
+    }
+    out.finish(into: buffer)
+    var sum = [Double](repeating: 0, count: d), squares = sum, count = 0.0
+    if collectStatistics {
+      for slot in slots {
+        count += slot.statisticsCount
+        for i in 0..<d {
+          sum[i] += slot.statisticsSum[i]
+          squares[i] += slot.statisticsSumOfSquares[i]
+        }
+      }
+    }
+    return (slots.flatMap(\.finished), (sum, squares, count))
+  }
+}
+
+/// Raw pointers into the buffer's arrays for the workers (each writes only its env's rows).
+private final class UnsafeOutputs: @unchecked Sendable {
+  let observations: UnsafeMutablePointer<Float>
+  let actions: UnsafeMutablePointer<Float>
+  let rewards: UnsafeMutablePointer<Double>
+  let dones: UnsafeMutablePointer<Bool>
+  let values: UnsafeMutablePointer<Double>
+  let logProbs: UnsafeMutablePointer<Double>
+  let lastValues: UnsafeMutablePointer<Double>
+  let n: Int, d: Int, width: Int, envs: Int
+
+  init(_ buffer: RolloutBuffer) {
+    n = buffer.count
+    d = buffer.observationCount
+    width = buffer.actionWidth
+    envs = buffer.envs
+    observations = .allocate(capacity: n * d)
+    actions = .allocate(capacity: n * width)
+    rewards = .allocate(capacity: n)
+    dones = .allocate(capacity: n)
+    values = .allocate(capacity: n)
+    logProbs = .allocate(capacity: n)
+    lastValues = .allocate(capacity: envs)
+  }
+
+  func finish(into buffer: RolloutBuffer) {
+    buffer.observations = Array(UnsafeBufferPointer(start: observations, count: n * d))
+    buffer.actions = Array(UnsafeBufferPointer(start: actions, count: n * width))
+    buffer.rewards = Array(UnsafeBufferPointer(start: rewards, count: n))
+    buffer.dones = Array(UnsafeBufferPointer(start: dones, count: n))
+    buffer.values = Array(UnsafeBufferPointer(start: values, count: n))
+    buffer.logProbs = Array(UnsafeBufferPointer(start: logProbs, count: n))
+    buffer.lastValues = Array(UnsafeBufferPointer(start: lastValues, count: envs))
+  }
+
+  deinit {
+    observations.deallocate()
+    actions.deallocate()
+    rewards.deallocate()
+    dones.deallocate()
+    values.deallocate()
+    logProbs.deallocate()
+    lastValues.deallocate()
+  }
+}
+
+private struct UnsafeParameters: @unchecked Sendable {
+  let actor: UnsafePointer<Float>
+  let critic: UnsafePointer<Float>
+  let logStd: UnsafePointer<Float>
+}
+
+extension ObservationNormalizer {
+  /// Scales one observation into `input` (allocation-free when `input` has the right size).
+  func apply(_ observation: [Float], into input: inout [Float]) {
+    observation.withUnsafeBufferPointer { o in
+      input.withUnsafeMutableBufferPointer { i in apply(o.baseAddress!, into: i.baseAddress!) }
+    }
+  }
+}

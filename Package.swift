@@ -8,6 +8,11 @@ import PackageDescription
 // keeps the vectorizer: its kernels use explicit SIMD types and are measured with it.
 let environmentFlags: [SwiftSetting] = [.unsafeFlags(["-Xllvm", "-slp-threshold=1000"])]
 
+// Default release builds target baseline x86-64 (SSE2): SIMD8<Float> runs as two 4-wide halves.
+// The AVX2 trait compiles the kernels for Haswell-class CPUs (8-wide); Swift never fuses a·b + c,
+// so the results are the same bit for bit (checked by the determinism tests under --enable-all-traits).
+let kernelFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"], .when(platforms: [.linux], traits: ["AVX2"]))]
+
 let package = Package(
   name: "rollout",
   platforms: [.macOS(.v15)],
@@ -18,6 +23,9 @@ let package = Package(
     .trait(name: "SDL", description: "SDL2 window for `rollout replay` (needs libsdl2-dev)."),
     .trait(name: "GIF", description: "Animated GIF recording through giflib (needs libgif-dev)."),
     .trait(name: "MPI", description: "Multi-process runs under Open MPI (needs libopenmpi-dev)."),
+    .trait(
+      name: "AVX2",
+      description: "Compile the network kernels for x86-64 CPUs with AVX2 and FMA (Haswell and later): wider SIMD for training; same results."),
     .default(enabledTraits: []),
   ],
   dependencies: [
@@ -29,7 +37,7 @@ let package = Package(
     .target(
       name: "Environments", dependencies: ["RLCore"], path: "Environments",
       swiftSettings: environmentFlags),
-    .target(name: "Networks", dependencies: ["RLCore"]),
+    .target(name: "Networks", dependencies: ["RLCore"], swiftSettings: kernelFlags),
     .target(name: "Evolution", dependencies: ["RLCore", "Networks"]),
     .target(name: "Evaluation", dependencies: ["RLCore", "Networks"]),
     .target(name: "PolicyGradient", dependencies: ["RLCore", "Networks"], swiftSettings: environmentFlags),

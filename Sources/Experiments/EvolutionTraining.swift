@@ -47,6 +47,9 @@ public struct EvolutionRunConfig: Sendable, Equatable, Codable {
   public var evaluateEverySteps: Int = 5000
 
   public init() {}
+
+  /// A generation limit that never binds (finite, so config files round-trip it exactly).
+  public static let unlimited = 1_000_000_000
 }
 
 /// How a training run scales observations.

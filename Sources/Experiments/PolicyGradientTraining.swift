@@ -126,8 +126,9 @@ public func runPolicyGradient<E: Environment, M: PolicyGradientMethod>(
     try hooks.onGeneration(
       GenerationReport(
         generation: updates,
-        meanReturn: recentReturns.isEmpty ? .nan : recentReturns.reduce(0, +) / Double(recentReturns.count),
-        maxReturn: recentReturns.max() ?? .nan, evaluationReturn: lastEvaluation, envSteps: envSteps,
+        // Over the last 100 finished training episodes (0 until one finishes).
+        meanReturn: recentReturns.isEmpty ? 0 : recentReturns.reduce(0, +) / Double(recentReturns.count),
+        maxReturn: recentReturns.max() ?? 0, evaluationReturn: lastEvaluation, envSteps: envSteps,
         evaluationSteps: evaluationSteps, elapsedSeconds: now, stepsPerSecond: now > 0 ? Double(envSteps) / now : 0,
         update: update))
     if config.stopAtThreshold, let threshold = target, let confirmed = best?.confirmed, confirmed.return.mean >= threshold {

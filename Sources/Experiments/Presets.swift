@@ -34,7 +34,7 @@ public enum Presets {
     run.outputInitScale = 1
     run.evaluationEpisodes = 1
     run.confirmationEpisodes = 1
-    run.maxGenerations = .max
+    run.maxGenerations = EvolutionRunConfig.unlimited
     run.maxEnvSteps = 50_000_000
     return run
   }
@@ -159,7 +159,7 @@ public enum Presets {
     run.hidden = [64, 64]
     run.observationNormalization = .off
     run.maxEnvSteps = budget
-    run.maxGenerations = .max
+    run.maxGenerations = EvolutionRunConfig.unlimited
     run.evaluateEverySteps = 5000
     run.evaluationEpisodes = 20
     return run

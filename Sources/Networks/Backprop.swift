@@ -11,6 +11,8 @@ public final class MLPTape: @unchecked Sendable {
   /// Two scratch buffers for the gradients flowing backwards, `capacity × widest layer`.
   @usableFromInline let deltaA: UnsafeMutablePointer<Float>
   @usableFromInline let deltaB: UnsafeMutablePointer<Float>
+  /// Room for one layer's transposed weights.
+  @usableFromInline let transposed: UnsafeMutablePointer<Float>
 
   public init(network: MLP, capacity: Int) {
     precondition(capacity > 0, "a tape needs room for at least one row")
@@ -26,12 +28,16 @@ public final class MLPTape: @unchecked Sendable {
     deltaA.initialize(repeating: 0, count: capacity * widest)
     deltaB = .allocate(capacity: capacity * widest)
     deltaB.initialize(repeating: 0, count: capacity * widest)
+    let largest = (0..<network.layerCount).map { network.layerSizes[$0] * network.layerSizes[$0 + 1] }.max()!
+    transposed = .allocate(capacity: largest)
+    transposed.initialize(repeating: 0, count: largest)
   }
 
   deinit {
     for p in outputs { p.deallocate() }
     deltaA.deallocate()
     deltaB.deallocate()
+    transposed.deallocate()
   }
 
   /// The network's outputs for the last batch, row-major `count × outputCount`.
@@ -53,10 +59,18 @@ extension MLP {
       let inCount = layerSizes[l], outCount = layerSizes[l + 1]
       let x: UnsafePointer<Float> = l == 0 ? inputs : UnsafePointer(tape.outputs[l - 1])
       let y = tape.outputs[l]
-      for r in 0..<count {
+      var r = 0
+      while r + 4 <= count {
+        denseLayer4(
+          input: x + r * inCount, inCount: inCount, weights: p, bias: p + inCount * outCount,
+          outCount: outCount, output: y + r * outCount)
+        r += 4
+      }
+      while r < count {
         denseLayer(
           input: x + r * inCount, inCount: inCount, weights: p, bias: p + inCount * outCount,
           outCount: outCount, output: y + r * outCount)
+        r += 1
       }
       if l != last { activate(y, count * outCount, activation) }
       p += inCount * outCount + outCount
@@ -82,32 +96,209 @@ extension MLP {
       let w = parameters + offset
       let dW = gradient + offset, dB = dW + inCount * outCount
       let x: UnsafePointer<Float> = l == 0 ? inputs : UnsafePointer(tape.outputs[l - 1])
-      for r in 0..<count {
-        let d = delta + r * outCount
-        addRow(d, into: dB, count: outCount, scale: 1)
-        let xr = x + r * inCount
-        for i in 0..<inCount where xr[i] != 0 {
-          addRow(d, into: dW + i * outCount, count: outCount, scale: xr[i])
-        }
-      }
+      for r in 0..<count { addRow(delta + r * outCount, into: dB, count: outCount, scale: 1) }
+      accumulateOuterProducts(x: x, delta: delta, rows: count, inCount: inCount, outCount: outCount, into: dW)
       guard l > 0 else { break }
+      // δ_below = δ·Wᵀ, with Wᵀ laid out once so each row is a run of SIMD multiply-adds.
+      let wt = tape.transposed
+      for i in 0..<inCount { for j in 0..<outCount { wt[j * inCount + i] = w[i * outCount + j] } }
       let below = spare.0
+      propagateDown(delta: delta, rows: count, transposed: wt, inCount: inCount, outCount: outCount, into: below)
       for r in 0..<count {
-        let d = delta + r * outCount
-        let xr = x + r * inCount
         let out = below + r * inCount
-        for i in 0..<inCount {
-          let s = dot(w + i * outCount, d, outCount)
-          let y = xr[i]
-          switch activation {
-          case .tanh: out[i] = s * (1 - y * y)
-          case .relu: out[i] = y > 0 ? s : 0
-          }
+        let xr = x + r * inCount
+        switch activation {
+        case .tanh: for i in 0..<inCount { out[i] *= 1 - xr[i] * xr[i] }
+        case .relu: for i in 0..<inCount where xr[i] <= 0 { out[i] = 0 }
         }
       }
       delta = UnsafePointer(below)
       spare = (spare.1, spare.0)
     }
+  }
+}
+
+/// `denseLayer` for four consecutive rows at once: each weight load feeds four rows. Every row's
+/// sums are formed in exactly `denseLayer`'s order, so the outputs are bit-identical to four calls.
+@inlinable
+func denseLayer4(
+  input x: UnsafePointer<Float>, inCount: Int, weights w: UnsafePointer<Float>,
+  bias b: UnsafePointer<Float>, outCount: Int, output y: UnsafeMutablePointer<Float>
+) {
+  var j = 0
+  while j + 8 <= outCount {
+    let bias = load8(b + j)
+    var a0 = bias, a1 = bias, a2 = bias, a3 = bias
+    var row = w + j
+    for i in 0..<inCount {
+      let wi = load8(row)
+      a0 += SIMD8<Float>(repeating: x[i]) * wi
+      a1 += SIMD8<Float>(repeating: x[inCount + i]) * wi
+      a2 += SIMD8<Float>(repeating: x[2 * inCount + i]) * wi
+      a3 += SIMD8<Float>(repeating: x[3 * inCount + i]) * wi
+      row += outCount
+    }
+    store8(a0, y + j)
+    store8(a1, y + outCount + j)
+    store8(a2, y + 2 * outCount + j)
+    store8(a3, y + 3 * outCount + j)
+    j += 8
+  }
+  if j < outCount {
+    // The last `outCount % 8` units, row by row, exactly as `denseLayer` does them.
+    for r in 0..<4 {
+      denseTail(
+        input: x + r * inCount, inCount: inCount, weights: w, bias: b, from: j, outCount: outCount,
+        output: y + r * outCount)
+    }
+  }
+}
+
+/// ∂W += xᵀ·δ over `rows` rows: W is `inCount × outCount`, input-major. Four inputs × eight units
+/// are accumulated in registers across all rows before touching ∂W, so ∂W is read and written
+/// once per call instead of once per row.
+@inlinable
+func accumulateOuterProducts(
+  x: UnsafePointer<Float>, delta: UnsafePointer<Float>, rows: Int, inCount: Int, outCount: Int,
+  into dW: UnsafeMutablePointer<Float>
+) {
+  var i = 0
+  while i < inCount {
+    let group = min(4, inCount - i)
+    var j = 0
+    while j + 16 <= outCount {
+      // Four inputs × sixteen units: eight accumulators, two δ loads and four broadcasts per row.
+      var a0 = SIMD8<Float>.zero, a1 = SIMD8<Float>.zero, a2 = SIMD8<Float>.zero, a3 = SIMD8<Float>.zero
+      var c0 = SIMD8<Float>.zero, c1 = SIMD8<Float>.zero, c2 = SIMD8<Float>.zero, c3 = SIMD8<Float>.zero
+      if group == 4 {
+        for r in 0..<rows {
+          let d = delta + r * outCount + j
+          let dl = load8(d), dh = load8(d + 8)
+          let xr = x + r * inCount + i
+          let x0 = SIMD8<Float>(repeating: xr[0]), x1 = SIMD8<Float>(repeating: xr[1])
+          let x2 = SIMD8<Float>(repeating: xr[2]), x3 = SIMD8<Float>(repeating: xr[3])
+          a0 += x0 * dl
+          c0 += x0 * dh
+          a1 += x1 * dl
+          c1 += x1 * dh
+          a2 += x2 * dl
+          c2 += x2 * dh
+          a3 += x3 * dl
+          c3 += x3 * dh
+        }
+      } else {
+        for r in 0..<rows {
+          let d = delta + r * outCount + j
+          let dl = load8(d), dh = load8(d + 8)
+          let xr = x + r * inCount + i
+          let x0 = SIMD8<Float>(repeating: xr[0])
+          a0 += x0 * dl
+          c0 += x0 * dh
+          if group > 1 {
+            let x1 = SIMD8<Float>(repeating: xr[1])
+            a1 += x1 * dl
+            c1 += x1 * dh
+          }
+          if group > 2 {
+            let x2 = SIMD8<Float>(repeating: xr[2])
+            a2 += x2 * dl
+            c2 += x2 * dh
+          }
+        }
+      }
+      @inline(__always) func add(_ k: Int, _ low: SIMD8<Float>, _ high: SIMD8<Float>) {
+        let p = dW + (i + k) * outCount + j
+        store8(load8(p) + low, p)
+        store8(load8(p + 8) + high, p + 8)
+      }
+      add(0, a0, c0)
+      if group > 1 { add(1, a1, c1) }
+      if group > 2 { add(2, a2, c2) }
+      if group > 3 { add(3, a3, c3) }
+      j += 16
+    }
+    while j + 8 <= outCount {
+      var a0 = SIMD8<Float>.zero, a1 = SIMD8<Float>.zero, a2 = SIMD8<Float>.zero, a3 = SIMD8<Float>.zero
+      for r in 0..<rows {
+        let d = load8(delta + r * outCount + j)
+        let xr = x + r * inCount + i
+        a0 += SIMD8(repeating: xr[0]) * d
+        if group > 1 { a1 += SIMD8(repeating: xr[1]) * d }
+        if group > 2 { a2 += SIMD8(repeating: xr[2]) * d }
+        if group > 3 { a3 += SIMD8(repeating: xr[3]) * d }
+      }
+      store8(load8(dW + i * outCount + j) + a0, dW + i * outCount + j)
+      if group > 1 { store8(load8(dW + (i + 1) * outCount + j) + a1, dW + (i + 1) * outCount + j) }
+      if group > 2 { store8(load8(dW + (i + 2) * outCount + j) + a2, dW + (i + 2) * outCount + j) }
+      if group > 3 { store8(load8(dW + (i + 3) * outCount + j) + a3, dW + (i + 3) * outCount + j) }
+      j += 8
+    }
+    while j < outCount {
+      for k in 0..<group {
+        var a: Float = 0
+        for r in 0..<rows { a += x[r * inCount + i + k] * delta[r * outCount + j] }
+        dW[(i + k) * outCount + j] += a
+      }
+      j += 1
+    }
+    i += group
+  }
+}
+
+/// below[r, :] = δ[r, :]·Wᵀ for every row, with Wᵀ (`outCount × inCount`) laid out row by row.
+/// Two rows × 32 inputs stay in eight SIMD8 registers while the units stream past, so each Wᵀ
+/// load feeds two rows and nothing is stored until a block is done.
+@inlinable
+func propagateDown(
+  delta: UnsafePointer<Float>, rows: Int, transposed wt: UnsafePointer<Float>, inCount: Int, outCount: Int,
+  into below: UnsafeMutablePointer<Float>
+) {
+  var r = 0
+  while r < rows {
+    let pair = r + 1 < rows
+    let d0 = delta + r * outCount, d1 = delta + (pair ? r + 1 : r) * outCount
+    var i = 0
+    while i + 32 <= inCount {
+      var a0 = SIMD8<Float>.zero, a1 = SIMD8<Float>.zero, a2 = SIMD8<Float>.zero, a3 = SIMD8<Float>.zero
+      var b0 = SIMD8<Float>.zero, b1 = SIMD8<Float>.zero, b2 = SIMD8<Float>.zero, b3 = SIMD8<Float>.zero
+      for j in 0..<outCount {
+        let w = wt + j * inCount + i
+        let w0 = load8(w), w1 = load8(w + 8), w2 = load8(w + 16), w3 = load8(w + 24)
+        let x0 = SIMD8<Float>(repeating: d0[j]), x1 = SIMD8<Float>(repeating: d1[j])
+        a0 += x0 * w0
+        a1 += x0 * w1
+        a2 += x0 * w2
+        a3 += x0 * w3
+        b0 += x1 * w0
+        b1 += x1 * w1
+        b2 += x1 * w2
+        b3 += x1 * w3
+      }
+      let o0 = below + r * inCount + i
+      store8(a0, o0)
+      store8(a1, o0 + 8)
+      store8(a2, o0 + 16)
+      store8(a3, o0 + 24)
+      if pair {
+        let o1 = below + (r + 1) * inCount + i
+        store8(b0, o1)
+        store8(b1, o1 + 8)
+        store8(b2, o1 + 16)
+        store8(b3, o1 + 24)
+      }
+      i += 32
+    }
+    while i < inCount {
+      var a: Float = 0, b: Float = 0
+      for j in 0..<outCount {
+        a += d0[j] * wt[j * inCount + i]
+        b += d1[j] * wt[j * inCount + i]
+      }
+      below[r * inCount + i] = a
+      if pair { below[(r + 1) * inCount + i] = b }
+      i += 1
+    }
+    r += 2
   }
 }
 

@@ -141,8 +141,18 @@ func denseLayer(
     store8(a0, y + j)
     j += 8
   }
-  // Fewer than 8 units left (the output layer of most policies): SIMD4/SIMD2/scalar pieces over
-  // the units, each with four accumulators over the inputs, summed in a fixed order.
+  denseTail(input: x, inCount: inCount, weights: w, bias: b, from: j, outCount: outCount, output: y)
+}
+
+/// Units `j..<outCount` of `denseLayer` (fewer than 8: the output layer of most policies):
+/// SIMD4/SIMD2/scalar pieces over the units, each with four accumulators over the inputs, summed
+/// in a fixed order.
+@inlinable @inline(__always)
+func denseTail(
+  input x: UnsafePointer<Float>, inCount: Int, weights w: UnsafePointer<Float>,
+  bias b: UnsafePointer<Float>, from start: Int, outCount: Int, output y: UnsafeMutablePointer<Float>
+) {
+  var j = start
   while j + 4 <= outCount {
     let sums = narrowBlock(SIMD4<Float>.self, x, inCount, w + j, outCount)
     let z = UnsafeRawPointer(b + j).loadUnaligned(as: SIMD4<Float>.self) + sums

@@ -21,7 +21,7 @@ public struct A2C: PolicyGradientMethod {
     public var maxGradientNorm: Double = 0.5
     public var normalizeAdvantage: Bool = false
     /// RMSprop (SB3's default, α 0.99, ε 1e-5) or Adam (ε 1e-5).
-    public var useRMSprop: Bool = true
+    public var rmsprop: Bool = true
 
     public init() {}
   }
@@ -33,7 +33,7 @@ public struct A2C: PolicyGradientMethod {
   public var rolloutSteps: Int { config.steps }
   public var gamma: Double { config.gamma }
   public var gaeLambda: Double { config.gaeLambda }
-  public var optimizer: GradientOptimizer { config.useRMSprop ? .sb3RMSprop : .sb3Adam }
+  public var optimizer: GradientOptimizer { config.rmsprop ? .sb3RMSprop : .sb3Adam }
 
   public func update(
     learner: ActorCriticLearner, buffer: RolloutBuffer, parameters: inout [Float],

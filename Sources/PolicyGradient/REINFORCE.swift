@@ -12,12 +12,14 @@ import RLCore
 /// common). SB3 has no REINFORCE; the defaults are this file's own.
 public struct REINFORCE: PolicyGradientMethod {
   public struct Config: Sendable, Equatable, Codable {
-    public var envs: Int = 8
+    /// Few envs, many updates: measured on CartPole, 2 envs at 3e-3 solved seeds 1–3 in
+    /// 61–81 k steps; 8 envs at 1e-3 had not solved seed 1 by 500 k.
+    public var envs: Int = 2
     /// Steps per env per rollout; 500 covers a CartPole episode.
     public var steps: Int = 500
     public var gamma: Double = 0.99
     /// Adam's step size over the budget.
-    public var learningRate: LinearSchedule = .constant(1e-3)
+    public var learningRate: LinearSchedule = .constant(3e-3)
     public var valueCoefficient: Double = 0.5
     public var entropyCoefficient: Double = 0
     public var maxGradientNorm: Double = 0.5

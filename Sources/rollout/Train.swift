@@ -206,7 +206,7 @@ struct Train: ParsableCommand {
     if let generations { run.maxGenerations = generations }
     if let maxSteps {
       run.maxEnvSteps = maxSteps
-      if generations == nil { run.maxGenerations = .max }
+      if generations == nil { run.maxGenerations = EvolutionRunConfig.unlimited }
     }
     if noEarlyStop { run.stopAtThreshold = false }
     let strategyFlags: [(Algorithm.CommonSetting, JSONValue?)] = [

@@ -92,7 +92,7 @@ struct TrainingTests {
     #expect(a.policy.parameters != b.policy.parameters)
     var preset = Presets.openAIES(env: "cartpole")
     preset.run.maxEnvSteps = 3000
-    preset.run.maxGenerations = .max
+    preset.run.maxGenerations = EvolutionRunConfig.unlimited
     let outcome = try trainEvolution(
       environment: CartPole(), strategy: OpenAIES(config: preset.strategy), config: preset.run)
     #expect(outcome.stopReason == "env-steps" || outcome.stopReason == "threshold")

@@ -11,7 +11,12 @@ let environmentFlags: [SwiftSetting] = [.unsafeFlags(["-Xllvm", "-slp-threshold=
 // Default release builds target baseline x86-64 (SSE2): SIMD8<Float> runs as two 4-wide halves.
 // The AVX2 trait compiles the kernels for Haswell-class CPUs (8-wide); Swift never fuses a·b + c,
 // so the results are the same bit for bit (checked by the determinism tests under --enable-all-traits).
-let kernelFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"], .when(platforms: [.linux], traits: ["AVX2"]))]
+let kernelFlags: [SwiftSetting] = [
+  .unsafeFlags(["-target-cpu", "haswell"], .when(platforms: [.linux], traits: ["AVX2"])),
+  // Training loops in the test suite run through these kernels: unoptimised they are ~30× slower,
+  // so debug builds optimise them too (the rest of a debug build stays debuggable).
+  .unsafeFlags(["-O"], .when(configuration: .debug)),
+]
 
 let package = Package(
   name: "rollout",
@@ -40,7 +45,7 @@ let package = Package(
     .target(name: "Networks", dependencies: ["RLCore"], swiftSettings: kernelFlags),
     .target(name: "Evolution", dependencies: ["RLCore", "Networks"]),
     .target(name: "Evaluation", dependencies: ["RLCore", "Networks"]),
-    .target(name: "PolicyGradient", dependencies: ["RLCore", "Networks"], swiftSettings: environmentFlags),
+    .target(name: "PolicyGradient", dependencies: ["RLCore", "Networks"], swiftSettings: environmentFlags + kernelFlags),
     .target(
       name: "Rendering",
       dependencies: [

@@ -44,6 +44,9 @@ public enum Algorithm: String, Sendable, CaseIterable, Codable {
     }
   }
 
+  public static var evolutionStrategies: [Algorithm] { allCases.filter { !$0.isPolicyGradient } }
+  public static var policyGradientMethods: [Algorithm] { allCases.filter(\.isPolicyGradient) }
+
   /// Whether the algorithm is a policy-gradient method (trained by `runPolicyGradient`).
   public var isPolicyGradient: Bool { [.ppo, .a2c, .reinforce].contains(self) }
 

@@ -70,9 +70,20 @@ public func runPolicyGradient<E: Environment, M: PolicyGradientMethod>(
   }
 
   var envSteps = 0, evaluationSteps = 0, updates = 0, evaluations = 0
-  var nextEvaluation = 0
+  // Evaluations at the first update past every multiple of `evaluateEverySteps` (SB3's
+  // EvalCallback cadence), so "steps to reach the threshold" reads the same across methods.
+  let every = max(config.evaluateEverySteps, 1)
+  var nextEvaluation = every
   var best: BestPolicy?
-  var lastEvaluation = -Double.infinity
+  // The initial policy's evaluation: the curve's first point and the value reported until the
+  // next evaluation.
+  var lastEvaluation: Double = {
+    let initial = evaluate(
+      model.actorParameters(parameters), normalizer(), episodes: config.evaluationEpisodes, tag: 0, round: 0)
+    evaluationSteps += initial.totalSteps
+    return initial.meanReturns.reduce(0, +) / Double(config.evaluationEpisodes)
+  }()
+  evaluations = 1
   var recentReturns: [Double] = []
   var stopReason = "env-steps"
   while envSteps < budget {
@@ -102,8 +113,8 @@ public func runPolicyGradient<E: Environment, M: PolicyGradientMethod>(
     recentReturns = (recentReturns + collected.episodes.map(\.totalReward)).suffix(100)
 
     // MARK: Evaluate
-    if envSteps >= nextEvaluation {
-      nextEvaluation = envSteps + max(config.evaluateEverySteps, 1)
+    if envSteps >= nextEvaluation || envSteps >= budget {
+      nextEvaluation = (envSteps / every + 1) * every
       let current = normalizer()
       let actor = model.actorParameters(parameters)
       let quick = evaluate(actor, current, episodes: config.evaluationEpisodes, tag: 0, round: evaluations)

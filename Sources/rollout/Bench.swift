@@ -86,7 +86,7 @@ struct Bench: ParsableCommand {
   // MARK: Strategies
 
   private func benchStrategies() throws {
-    for algorithm in Algorithm.allCases {
+    for algorithm in Algorithm.evolutionStrategies {
       let preset = try Presets.evolution(algorithm, env: "cartpole")
       guard case .object(var fields) = preset.strategy, let key = algorithm.configKey(for: .population) else { continue }
       fields[key] = .number(algorithm == .ars ? 128 : 256)

@@ -417,6 +417,14 @@ struct Train: ParsableCommand {
   }
 
   private func resumeRun(_ directory: URL) throws {
+    let checkpoint = directory.appendingPathComponent(CheckpointFormat.fileName)
+    if !FileManager.default.fileExists(atPath: checkpoint.path),
+      let data = FileManager.default.contents(atPath: directory.appendingPathComponent("config.json").path),
+      let config = try? JSONDecoder.snakeCaseDecoder.decode(TrainingConfig.self, from: data),
+      let algorithm = try? Algorithm.named(config.algorithm), algorithm.isPolicyGradient
+    {
+      throw RolloutError("\(algorithm.rawValue) runs cannot be resumed yet (their checkpoints would need every env's state); start a new run")
+    }
     let header = try CheckpointHeader.read(from: directory.appendingPathComponent(CheckpointFormat.fileName))
     let entry = try EnvironmentSetup.entry(named: header.env.name)
     let environment = try EnvironmentSetup.make(entry, config: header.env.config)
@@ -463,6 +471,14 @@ func parseHidden(_ text: String) -> [Int]? {
   return sizes.map { $0! }
 }
 
+extension JSONDecoder {
+  static var snakeCaseDecoder: JSONDecoder {
+    let decoder = JSONDecoder()
+    decoder.keyDecodingStrategy = .convertFromSnakeCase
+    return decoder
+  }
+}
+
 /// The algorithm settings recorded in a policy file.
 struct AlgorithmSettings: Codable {
   var strategy: JSONValue
@@ -481,10 +497,15 @@ final class ProgressPrinter {
 
   func show(_ r: GenerationReport) {
     guard enabled else { return }
-    let line = String(
-      format: "gen %4d  mean %8.2f  max %8.2f  eval %8.2f  steps %9d  %6.2fM steps/s  %6.2fs",
-      r.generation, r.meanReturn, r.maxReturn, r.evaluationReturn, r.envSteps,
+    var line = String(
+      format: "%@ %4d  mean %8.2f  max %8.2f  eval %8.2f  steps %9d  %6.2fM steps/s  %6.2fs",
+      r.update == nil ? "gen" : "upd", r.generation, r.meanReturn, r.maxReturn, r.evaluationReturn, r.envSteps,
       r.stepsPerSecond / 1e6, r.elapsedSeconds)
+    if let u = r.update {
+      line += String(
+        format: "  pg %7.4f  vf %8.3f  ent %6.3f  kl %7.5f  clip %5.3f", u.policyLoss, u.valueLoss, u.entropy,
+        u.approxKL, u.clipFraction)
+    }
     if isTerminal {
       FileHandle.standardOutput.write(Data("\r\u{1B}[K\(line)".utf8))
       wroteLine = true

@@ -93,6 +93,29 @@ struct CLITests {
     expectOneLineError(mismatch, containing: "was trained on Pendulum-v1, not CartPole-v1")
   }
 
+  @Test("policy gradient from the CLI: ppo trains, logs losses, saves a policy that eval and replay use")
+  func policyGradient() throws {
+    let out = work.appendingPathComponent("ppo-run")
+    let train = try Rollout.run([
+      "train", "cartpole", "--algo", "ppo", "--max-steps", "3000", "--no-early-stop", "--out", out.path,
+    ])
+    #expect(train.status == 0, "\(train.stderr)")
+    #expect(train.stdout.contains("upd   11") && train.stdout.contains("  kl "))
+    let policy = out.appendingPathComponent("cartpole-ppo.policy")
+    let object = try JSONSerialization.jsonObject(with: Data(contentsOf: policy)) as! [String: Any]
+    #expect((object["algorithm"] as! [String: Any])["name"] as? String == "ppo")
+    #expect((object["network"] as! [String: Any])["layer_sizes"] as? [Int] == [4, 64, 64, 2])
+    let csv = try String(contentsOf: out.appendingPathComponent("metrics.csv"), encoding: .utf8).split(separator: "\n")
+    #expect(csv[0].hasSuffix("policy_loss,value_loss,entropy,approx_kl,clip_fraction,learning_rate"))
+    #expect(csv.count == 13 && !csv[1].hasSuffix(",,,,,"), "12 updates of 256 steps")
+    let eval = try Rollout.run(["eval", policy.path, "--episodes", "3", "--json"])
+    #expect(eval.status == 0, "\(eval.stderr)")
+    let replay = try Rollout.run(["replay", policy.path, "--png", out.appendingPathComponent("frames").path, "--max-steps", "3"])
+    #expect(replay.status == 0, "\(replay.stderr)")
+    let resume = try Rollout.run(["train", "--resume", out.path])
+    expectOneLineError(resume, containing: "ppo runs cannot be resumed yet")
+  }
+
   @Test("mazes: train on a maze file, the policy records the maze, eval reports the final position")
   func mazes() throws {
     let maze = work.appendingPathComponent("box.maze")
@@ -213,7 +236,9 @@ struct CLITests {
       (["train", "cartpole", "--max-steps", "-5"], "--max-steps"),
       (["train", "cartpole", "--population", "7"], "invalid openai-es settings: population_size must be even"),
       (["train", "cartpole", "--algo", "ga", "--l2", "0.1"], "--l2 does not apply to ga"),
-      (["train", "cartpole", "--algo", "simulated-annealing"], "unknown algorithm 'simulated-annealing'; valid names: openai-es, ns-es, nsr-es, nsra-es, ga, cma-es, sep-cma-es, ars"),
+      (["train", "cartpole", "--algo", "ppo", "--sigma", "0.1"], "--sigma does not apply to ppo"),
+      (["train", "cartpole", "--algo", "a2c", "--hidden", "8", "--max-steps", "0"], "--max-steps must be positive"),
+      (["train", "cartpole", "--algo", "simulated-annealing"], "unknown algorithm 'simulated-annealing'; valid names: openai-es, ns-es, nsr-es, nsra-es, ga, cma-es, sep-cma-es, ars, ppo, a2c, reinforce"),
       (["train", "cartpole", "--sigma", "0"], "--sigma must be a positive number"),
       (["train", "cartpole", "--seed", "abc"], "abc"),
       (["eval", "random"], "needs --env"),

@@ -32,7 +32,7 @@ if [[ $what == all || $what == train ]]; then
   dir=$(mktemp -d)
   for seed in 1 2 3 4 5; do
     start=$(date +%s.%N)
-    "$rollout" train cartpole --seed "$seed" --out "$dir/$seed" --quiet | head -1
+    "$rollout" train cartpole --seed "$seed" --out "$dir/$seed" --quiet | sed -n 1p
     end=$(date +%s.%N)
     echo "  seed $seed: whole process $(echo "$end - $start" | bc) s"
   done

@@ -14,17 +14,8 @@ public enum GradientOptimizer: Sendable, Equatable, Codable {
   public static let sb3Adam = GradientOptimizer.adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-5)
   public static let sb3RMSprop = GradientOptimizer.rmsprop(alpha: 0.99, epsilon: 1e-5)
 
-  /// Moments and step count.
-  public struct State: Sendable, Equatable, Codable {
-    public var m: [Float]
-    public var v: [Float]
-    public var t: Int
-    public init(count: Int) {
-      m = [Float](repeating: 0, count: count)
-      v = [Float](repeating: 0, count: count)
-      t = 0
-    }
-  }
+  /// Moments and step count (RMSprop uses only v): the same value Adam keeps.
+  public typealias State = Adam.State
 
   /// One step on `parameters` along the gradient of the loss (it minimises).
   public func step(_ parameters: inout [Float], gradient: [Float], learningRate: Float, state: inout State) {

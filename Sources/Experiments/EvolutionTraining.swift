@@ -73,6 +73,8 @@ public struct GenerationReport: Sendable, Equatable, Codable {
   public var maxReturn: Double
   /// Mean greedy return of the current mean policy over `evaluationEpisodes`.
   public var evaluationReturn: Double
+  /// The best evaluation so far (of any policy the run kept as its best).
+  public var bestEvaluation: Double? = nil
   /// Training env steps so far (cumulative) and evaluation steps so far.
   public var envSteps: Int
   public var evaluationSteps: Int
@@ -150,15 +152,20 @@ public struct TrainingHooks<State: Sendable & Codable & Equatable> {
   public var onCheckpoint: (EvolutionProgress<State>) throws -> Void = { _ in }
   /// Polled after every generation; true stops the run cleanly (`TrainingInterrupted`).
   public var shouldStop: () -> Bool = { false }
+  /// The behaviour descriptors training produced since the last call (every member's, or every
+  /// finished training episode's): what `rollout compare` draws as a heat map.
+  public var onBehaviors: ([[Float]]) -> Void = { _ in }
 
   public init(
     onGeneration: @escaping (GenerationReport) throws -> Void = { _ in },
     onCheckpoint: @escaping (EvolutionProgress<State>) throws -> Void = { _ in },
-    shouldStop: @escaping () -> Bool = { false }
+    shouldStop: @escaping () -> Bool = { false },
+    onBehaviors: @escaping ([[Float]]) -> Void = { _ in }
   ) {
     self.onGeneration = onGeneration
     self.onCheckpoint = onCheckpoint
     self.shouldStop = shouldStop
+    self.onBehaviors = onBehaviors
   }
 }
 
@@ -292,6 +299,7 @@ public func runEvolution<E: Environment, S: EvolutionStrategy>(
     // MARK: Tell
     let evaluations = MemberEvaluations(
       fitness: fitness, behaviors: (0..<population.count).map { results.meanBehavior(of: $0) })
+    hooks.onBehaviors(evaluations.behaviors)
     let nextState = strategy.tell(progress.strategyState, population: population, evaluations: evaluations)
     let parameters = strategy.solution(nextState)
     if let bad = parameters.firstIndex(where: { !$0.isFinite }) {
@@ -346,7 +354,8 @@ public func runEvolution<E: Environment, S: EvolutionStrategy>(
     try hooks.onGeneration(
       GenerationReport(
         generation: progress.generation, meanReturn: fitness.reduce(0, +) / Double(fitness.count),
-        maxReturn: fitness.max()!, evaluationReturn: quickMean, envSteps: progress.envSteps,
+        maxReturn: fitness.max()!, evaluationReturn: quickMean, bestEvaluation: progress.best?.evaluation,
+        envSteps: progress.envSteps,
         evaluationSteps: progress.evaluationSteps, elapsedSeconds: now,
         stepsPerSecond: now > 0 ? Double(progress.envSteps) / now : 0))
 

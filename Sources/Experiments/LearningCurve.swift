@@ -66,18 +66,18 @@ public struct LearningCurve {
     var svg = """
       <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" font-family="sans-serif" font-size="12">
       <rect width="100%" height="100%" fill="white"/>
-      <text x="\(Int(left))" y="24" font-size="15">\(escape(title))</text>
+      <text x="\(Int(left))" y="24" font-size="15">\(xmlEscape(title))</text>
 
       """
     for tick in niceTicks(yMin, yMax) {
       let y = py(tick)
       svg += String(format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e5e5e5\"/>", left, y, left + plotWidth, y)
-      svg += String(format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%@</text>\n", left - 6, y + 4, label(tick))
+      svg += String(format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%@</text>\n", left - 6, y + 4, tickLabel(tick))
     }
     for tick in niceTicks(0, xMax) where tick <= xMax {
       let x = px(tick)
       svg += String(format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e5e5e5\"/>", x, top, x, top + plotHeight)
-      svg += String(format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%@</text>\n", x, top + plotHeight + 18, label(tick))
+      svg += String(format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%@</text>\n", x, top + plotHeight + 18, tickLabel(tick))
     }
     svg += String(format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#333\"/>\n", left, top, plotWidth, plotHeight)
     if let target {
@@ -119,13 +119,13 @@ func niceTicks(_ low: Double, _ high: Double) -> [Double] {
   return ticks
 }
 
-private func label(_ value: Double) -> String {
+func tickLabel(_ value: Double) -> String {
   if abs(value) >= 1_000_000 { return String(format: "%gM", value / 1_000_000) }
   if abs(value) >= 10_000 { return String(format: "%gk", value / 1000) }
   return String(format: "%g", value)
 }
 
-private func escape(_ text: String) -> String {
+func xmlEscape(_ text: String) -> String {
   text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
     .replacingOccurrences(of: ">", with: "&gt;")
 }

@@ -111,6 +111,7 @@ public func runPolicyGradient<E: Environment, M: PolicyGradientMethod>(
       throw RolloutError("training diverged: parameter \(bad) became \(parameters[bad]) in update \(updates)")
     }
     recentReturns = (recentReturns + collected.episodes.map(\.totalReward)).suffix(100)
+    hooks.onBehaviors(collected.episodes.map(\.finalBehavior))
 
     // MARK: Evaluate
     if envSteps >= nextEvaluation || envSteps >= budget {
@@ -139,7 +140,8 @@ public func runPolicyGradient<E: Environment, M: PolicyGradientMethod>(
         generation: updates,
         // Over the last 100 finished training episodes (0 until one finishes).
         meanReturn: recentReturns.isEmpty ? 0 : recentReturns.reduce(0, +) / Double(recentReturns.count),
-        maxReturn: recentReturns.max() ?? 0, evaluationReturn: lastEvaluation, envSteps: envSteps,
+        maxReturn: recentReturns.max() ?? 0, evaluationReturn: lastEvaluation, bestEvaluation: best?.evaluation,
+        envSteps: envSteps,
         evaluationSteps: evaluationSteps, elapsedSeconds: now, stepsPerSecond: now > 0 ? Double(envSteps) / now : 0,
         update: update))
     if config.stopAtThreshold, let threshold = target, let confirmed = best?.confirmed, confirmed.return.mean >= threshold {

@@ -195,8 +195,9 @@ public enum Presets {
     case _ where isMaze(env):
       c.envs = 8
       c.steps = 400
+      // The ES policies' network, so both families search the same policy class (and PPO's
+      // updates stay cheap enough for ten-seed comparisons).
       run = mazeRun()
-      run.hidden = [64, 64]
       run.maxEnvSteps = 10_000_000
       run.evaluateEverySteps = 50_000
     default:
@@ -215,8 +216,9 @@ public enum Presets {
       run.observationNormalization = .bounds
       run.targetReturn = -200
     } else if isMaze(env) {
+      // The ES policies' network, so both families search the same policy class (and PPO's
+      // updates stay cheap enough for ten-seed comparisons).
       run = mazeRun()
-      run.hidden = [64, 64]
       run.maxEnvSteps = 10_000_000
       run.evaluateEverySteps = 50_000
     }
@@ -233,8 +235,9 @@ public enum Presets {
       run.targetReturn = -200
     } else if isMaze(env) {
       c.steps = 400
+      // The ES policies' network, so both families search the same policy class (and PPO's
+      // updates stay cheap enough for ten-seed comparisons).
       run = mazeRun()
-      run.hidden = [64, 64]
       run.maxEnvSteps = 10_000_000
       run.evaluateEverySteps = 50_000
     }

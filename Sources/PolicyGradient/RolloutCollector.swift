@@ -75,6 +75,8 @@ public struct EpisodeRecord: Sendable, Equatable {
   public var env: Int
   public var totalReward: Double
   public var length: Int
+  /// The env's behaviour descriptor at the episode's end (a maze's final position).
+  public var finalBehavior: [Float]
 }
 
 /// Steps N copies of an env with the current policy, spread over worker threads.
@@ -228,7 +230,12 @@ public final class RolloutCollector<E: Environment>: @unchecked Sendable {
             out.rewards[s] = reward
             out.dones[s] = step.isDone
             if step.isDone {
-              slot.finished.append(EpisodeRecord(env: e, totalReward: slot.episodeReward, length: slot.episodeLength))
+              var behavior = [Float](repeating: 0, count: slot.env.behaviorCount)
+              behavior.withUnsafeMutableBufferPointer { b in
+                slot.observation.withUnsafeBufferPointer { slot.env.writeBehavior(into: b, finalObservation: $0) }
+              }
+              slot.finished.append(
+                EpisodeRecord(env: e, totalReward: slot.episodeReward, length: slot.episodeLength, finalBehavior: behavior))
               reset(slot, index: e)
             }
           }

@@ -8,7 +8,7 @@ struct Rollout: ParsableCommand {
     commandName: "rollout",
     abstract: "Train, evaluate and compare reinforcement-learning agents.",
     version: rolloutVersion,
-    subcommands: [Envs.self, Train.self, Eval.self, Replay.self, Plot.self, Bench.self])
+    subcommands: [Envs.self, Train.self, Eval.self, Replay.self, Compare.self, Plot.self, Bench.self])
 
   /// Runs a command; every failure ends in one line on stderr and a non-zero exit code.
   static func main() {

@@ -4,6 +4,7 @@ import Experiments
 import Foundation
 import RLCore
 import Testing
+import TestSupport
 
 /// Runs any strategy through ask/tell on a test function and reports the best value it saw.
 private struct FunctionRun: StrategyVisitor {
@@ -153,6 +154,23 @@ struct StrategyFamilyTests {
       } catch {
         Issue.record("unexpected \(error)")
       }
+    }
+  }
+}
+
+@Suite("Experiment definitions")
+struct ExperimentDefinitionTests {
+  @Test("the built-in experiments are the files in experiments/, and they load")
+  func builtins() throws {
+    for (name, text) in BuiltinExperiments.all {
+      let file = TestPaths.packageRoot.appendingPathComponent("experiments/\(name).json")
+      let onDisk = try String(contentsOf: file, encoding: .utf8)
+      #expect(onDisk.trimmingCharacters(in: .whitespacesAndNewlines) == text.trimmingCharacters(in: .whitespacesAndNewlines))
+      let definition = try ExperimentDefinition.load(name)
+      #expect(definition.name == name)
+      #expect(definition == (try ExperimentDefinition.load(file.path)))
+      let algorithms = Set(definition.algorithms.map(\.algorithm))
+      #expect(algorithms.isSuperset(of: ["openai-es", "ns-es", "nsr-es", "ga", "ppo"]))
     }
   }
 }

@@ -1,0 +1,65 @@
+/// The shipped experiments, identical to the files in `experiments/` (a test checks that), so
+/// `rollout compare <name>` works from any directory. Edit the files, then copy them here.
+public enum BuiltinExperiments {
+  public static let all: [String: String] = [
+    "cartpole": #"""
+{
+  "name": "cartpole",
+  "description": "CartPole-v1, a task without deception: the control case, where gradient methods are expected to need fewer env steps than evolution strategies. Success: a 20-episode greedy evaluation of 475 or more.",
+  "env": "cartpole",
+  "seeds": 10,
+  "budget_steps": 500000,
+  "success_return": 475,
+  "evaluation_every_steps": 5000,
+  "evaluation_episodes": 20,
+  "algorithms": [
+    {"algorithm": "ppo", "label": "PPO"},
+    {"algorithm": "openai-es", "label": "OpenAI-ES"},
+    {"algorithm": "ns-es", "label": "NS-ES"},
+    {"algorithm": "nsr-es", "label": "NSR-ES"},
+    {"algorithm": "ga", "label": "GA"}
+  ]
+}
+"""#,
+    "hard-maze": #"""
+{
+  "name": "hard-maze",
+  "description": "Lehman & Stanley's hard maze with the literature's deceptive reward (300 minus the final distance to the goal). The direct route ends in a dead end just under the goal; only the long way round the whole maze reaches it.",
+  "env": "hard-maze",
+  "reward": "final",
+  "seeds": 10,
+  "budget_steps": 50000000,
+  "success_return": 295,
+  "evaluation_every_steps": 50000,
+  "algorithms": [
+    {"algorithm": "ns-es", "label": "NS-ES"},
+    {"algorithm": "nsr-es", "label": "NSR-ES"},
+    {"algorithm": "ga", "label": "GA"},
+    {"algorithm": "openai-es", "label": "OpenAI-ES"},
+    {"algorithm": "ppo", "label": "PPO", "budget_steps": 5000000,
+     "note": "PPO runs 5 M steps instead of 50 M to keep the whole comparison within 20 minutes on 2 cores; its best evaluation stops improving long before that."}
+  ]
+}
+"""#,
+    "medium-maze": #"""
+{
+  "name": "medium-maze",
+  "description": "Lehman & Stanley's medium maze with the literature's deceptive reward (300 minus the final distance to the goal). Fitness leads into the dead ends under the long diagonal wall; novelty search explores past them.",
+  "env": "medium-maze",
+  "reward": "final",
+  "seeds": 10,
+  "budget_steps": 10000000,
+  "success_return": 295,
+  "evaluation_every_steps": 50000,
+  "algorithms": [
+    {"algorithm": "ns-es", "label": "NS-ES"},
+    {"algorithm": "nsr-es", "label": "NSR-ES"},
+    {"algorithm": "ga", "label": "GA"},
+    {"algorithm": "openai-es", "label": "OpenAI-ES"},
+    {"algorithm": "ppo", "label": "PPO", "budget_steps": 2000000,
+     "note": "PPO runs 2 M steps instead of 10 M to keep the whole comparison within 5 minutes on 2 cores; its best evaluation stops improving long before that."}
+  ]
+}
+"""#,
+  ]
+}

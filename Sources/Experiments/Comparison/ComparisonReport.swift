@@ -1,0 +1,221 @@
+import Environments
+import Foundation
+
+/// The report of a comparison: per-algorithm outcomes, curves, maze figures, and the files.
+public struct ComparisonReport {
+  public var definition: ExperimentDefinition
+  public var records: [RunRecord]
+  public var success: Double
+  public var layout: MazeLayout?
+
+  public init(definition: ExperimentDefinition, records: [RunRecord], success: Double, layout: MazeLayout?) {
+    self.definition = definition
+    self.records = records
+    self.success = success
+    self.layout = layout
+  }
+
+  /// What one algorithm did over its seeds.
+  public struct Outcome {
+    public var label: String
+    public var color: String
+    public var runs: [RunRecord]
+    public var successes: [RunRecord] { runs.filter { $0.successSteps != nil } }
+    public var note: String?
+  }
+
+  public var outcomes: [Outcome] {
+    definition.algorithms.enumerated().map { i, entry in
+      Outcome(
+        label: entry.displayName, color: algorithmColors[i % algorithmColors.count],
+        runs: records.filter { $0.label == entry.displayName }.sorted { $0.seed < $1.seed }, note: entry.note)
+    }
+  }
+
+  // MARK: Numbers
+
+  static func quantile(_ sorted: [Double], _ q: Double) -> Double {
+    guard !sorted.isEmpty else { return .nan }
+    let position = q * Double(sorted.count - 1)
+    let low = Int(position.rounded(.down)), high = min(low + 1, sorted.count - 1)
+    return sorted[low] + (sorted[high] - sorted[low]) * (position - Double(low))
+  }
+
+  static func summary(_ values: [Double]) -> (median: Double, q1: Double, q3: Double)? {
+    guard !values.isEmpty else { return nil }
+    let sorted = values.sorted()
+    return (quantile(sorted, 0.5), quantile(sorted, 0.25), quantile(sorted, 0.75))
+  }
+
+  static func steps(_ value: Double) -> String {
+    if value >= 1e6 { return String(format: "%.2f M", value / 1e6) }
+    if value >= 1e4 { return String(format: "%.1f k", value / 1e3) }
+    return String(format: "%.0f", value)
+  }
+
+  static func seconds(_ value: Double) -> String { value >= 100 ? String(format: "%.0f s", value) : String(format: "%.2f s", value) }
+
+  /// Where runs that did not succeed ended: one place when they all ended within 10 units of
+  /// each other, else the places, most common first.
+  func endings(_ runs: [RunRecord]) -> String? {
+    let points = runs.compactMap { r -> SIMD2<Double>? in
+      guard let b = r.finalBehavior, b.count >= 2 else { return nil }
+      return SIMD2(Double(b[0]), Double(b[1]))
+    }
+    guard !points.isEmpty, layout != nil else { return nil }
+    var clusters: [(center: SIMD2<Double>, count: Int)] = []
+    for p in points {
+      if let i = clusters.firstIndex(where: { (($0.center - p) * ($0.center - p)).sum() < 100 }) {
+        clusters[i].count += 1
+      } else {
+        clusters.append((p, 1))
+      }
+    }
+    clusters.sort { $0.count > $1.count }
+    let text = clusters.map { c in
+      String(format: "(%.0f, %.0f)", c.center.x, c.center.y) + (c.count > 1 ? " ×\(c.count)" : "")
+    }
+    if clusters.count == 1 && points.count > 1 {
+      return String(format: "all at (%.0f, %.0f)", clusters[0].center.x, clusters[0].center.y)
+    }
+    return text.joined(separator: ", ")
+  }
+
+  /// The outcome in words, one sentence per algorithm.
+  public var sentences: [String] {
+    let goal = layout == nil ? "reached \(tickLabel(success))" : "reached the goal"
+    return outcomes.map { o in
+      var s = "\(o.label) \(goal) in \(o.successes.count)/\(o.runs.count) runs"
+      if let m = Self.summary(o.successes.compactMap { $0.successSteps.map(Double.init) }) {
+        let time = Self.summary(o.successes.compactMap(\.successSeconds))!
+        s += ", median \(Self.steps(m.median)) env steps (\(Self.seconds(time.median)))"
+      }
+      let failed = o.runs.filter { $0.successSteps == nil }
+      if !failed.isEmpty, let places = endings(failed) {
+        s += failed.count == o.runs.count ? "; every run ended " : "; the others ended "
+        s += places.hasPrefix("all at") ? places.replacingOccurrences(of: "all at", with: "at") : "at \(places)"
+      }
+      return s + "."
+    }
+  }
+
+  // MARK: Curves
+
+  func curveFigure(byTime: Bool) -> CurveFigure {
+    let xMax = records.map { byTime ? ($0.curve.last?.seconds ?? 0) : Double($0.budgetSteps) }.max() ?? 1
+    let xs = (0...100).map { xMax * Double($0) / 100 }
+    let series = outcomes.filter { !$0.runs.isEmpty }.map { o -> CurveFigure.Series in
+      var median: [Double] = [], lower: [Double] = [], upper: [Double] = []
+      for x in xs {
+        let values = o.runs.compactMap { run -> Double? in
+          let reached = run.curve.last { (byTime ? $0.seconds : Double($0.envSteps)) <= x }
+          return (reached ?? run.curve.first)?.bestReturn
+        }.sorted()
+        median.append(Self.quantile(values, 0.5))
+        lower.append(Self.quantile(values, 0.25))
+        upper.append(Self.quantile(values, 0.75))
+      }
+      return CurveFigure.Series(name: o.label, color: o.color, xs: xs, median: median, lower: lower, upper: upper)
+    }
+    return CurveFigure(
+      title: "\(definition.name): best evaluation return so far (\(definition.seeds) seeds)",
+      xLabel: byTime ? "wall time per run (s, one thread)" : "env steps", yLabel: "best evaluation return",
+      series: series, threshold: success.isFinite ? success : nil)
+  }
+
+  // MARK: Files
+
+  public func tableRows() -> [[String]] {
+    outcomes.map { o in
+      let s = Self.summary(o.successes.compactMap { $0.successSteps.map(Double.init) })
+      let t = Self.summary(o.successes.compactMap(\.successSeconds))
+      let finals = o.runs.map(\.finalReturn)
+      let mean = finals.reduce(0, +) / Double(max(finals.count, 1))
+      let std = (finals.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(finals.count, 1))).squareRoot()
+      let compute = o.runs.reduce(0) { $0 + $1.envSteps + $1.evaluationSteps }
+      let wall = o.runs.reduce(0) { $0 + $1.wallSeconds }
+      return [
+        o.label, "\(o.successes.count)/\(o.runs.count)",
+        s.map { "\(Self.steps($0.median)) (\(Self.steps($0.q1))–\(Self.steps($0.q3)))" } ?? "—",
+        t.map { "\(Self.seconds($0.median)) (\(Self.seconds($0.q1))–\(Self.seconds($0.q3)))" } ?? "—",
+        String(format: "%.1f ± %.1f", mean, std), Self.steps(Double(compute)), Self.seconds(wall),
+      ]
+    }
+  }
+
+  public static let tableHeader = [
+    "algorithm", "success", "env steps to success: median (IQR)", "wall time to success: median (IQR)",
+    "final return: mean ± std", "env steps used (incl. evaluation)", "wall time, all runs",
+  ]
+
+  /// Writes index.html, summary.md, runs.csv, runs.jsonl and the SVG figures into `directory`.
+  public func write(to directory: URL) throws {
+    var figures: [(file: String, svg: String, caption: String)] = [
+      ("curves-steps.svg", curveFigure(byTime: false).svg(), "Best evaluation return so far against env steps: median over seeds, inter-quartile band."),
+      ("curves-time.svg", curveFigure(byTime: true).svg(), "The same against each run's wall time (one thread per run)."),
+    ]
+    if let layout {
+      let maze = MazeFigure(
+        title: "Where each run's policy ends (one dot per run)", layout: layout,
+        points: outcomes.flatMap { o in
+          o.runs.compactMap { r in r.finalBehavior.map { (Double($0[0]), Double($0[1]), o.color) } }
+        },
+        legendItems: outcomes.map { ($0.color, $0.label) })
+      figures.append(("final-positions.svg", maze.svg(), "Final position of each run's returned policy, coloured by algorithm."))
+      let grid = HeatmapGrid(layout: layout)
+      for o in outcomes {
+        var counts = [Int](repeating: 0, count: grid.columns * grid.rows)
+        for r in o.runs { for (i, n) in (r.heatmap ?? []).enumerated() where i < counts.count { counts[i] += n } }
+        let file = "heatmap-\(o.label.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" }.map(String.init).joined()).svg"
+        let figure = MazeFigure(
+          title: "\(o.label): where training episodes ended", layout: layout,
+          heatmap: (grid, counts, o.color))
+        figures.append((file, figure.svg(scale: 1.4), "Where \(o.label)'s training episodes ended, all seeds together: darker is more often."))
+      }
+    }
+    for figure in figures { try AtomicFile.write(Data(figure.svg.utf8), to: directory.appendingPathComponent(figure.file)) }
+
+    let rows = tableRows()
+    let notes = definition.algorithms.compactMap { e in e.note.map { "\(e.displayName): \($0)" } }
+    var md = "# \(definition.name)\n\n\(definition.description)\n\n"
+    md += "Env `\(definition.env)`\(definition.reward.map { ", reward `\($0)`" } ?? ""), \(definition.seeds) seeds per algorithm, "
+    md += "budget \(Self.steps(Double(definition.budgetSteps))) env steps per run, success: best evaluation ≥ \(tickLabel(success)).\n\n"
+    md += sentences.map { "- \($0)" }.joined(separator: "\n") + "\n\n"
+    md += "| " + Self.tableHeader.joined(separator: " | ") + " |\n|" + String(repeating: "---|", count: Self.tableHeader.count) + "\n"
+    md += rows.map { "| " + $0.joined(separator: " | ") + " |" }.joined(separator: "\n") + "\n\n"
+    if !notes.isEmpty { md += notes.map { "- \($0)" }.joined(separator: "\n") + "\n\n" }
+    md += figures.map { "![\($0.caption)](\($0.file))" }.joined(separator: "\n\n") + "\n"
+    try AtomicFile.write(Data(md.utf8), to: directory.appendingPathComponent("summary.md"))
+
+    var html = """
+      <!doctype html>
+      <html lang="en"><head><meta charset="utf-8"><title>\(xmlEscape(definition.name)) — rollout compare</title>
+      <style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}
+      table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}
+      th{background:#f3f3f3}figure{margin:1.5em 0}figcaption{color:#555;font-size:0.9em}</style></head><body>
+      <h1>\(xmlEscape(definition.name))</h1><p>\(xmlEscape(definition.description))</p>
+      <ul>\(sentences.map { "<li>\(xmlEscape($0))</li>" }.joined())</ul>
+      <table><tr>\(Self.tableHeader.map { "<th>\(xmlEscape($0))</th>" }.joined())</tr>
+      \(rows.map { "<tr>" + $0.map { "<td>\(xmlEscape($0))</td>" }.joined() + "</tr>" }.joined(separator: "\n"))</table>
+      \(notes.map { "<p>\(xmlEscape($0))</p>" }.joined())
+
+      """
+    for figure in figures {
+      html += "<figure>\(figure.svg)<figcaption>\(xmlEscape(figure.caption))</figcaption></figure>\n"
+    }
+    html += "</body></html>\n"
+    try AtomicFile.write(Data(html.utf8), to: directory.appendingPathComponent("index.html"))
+
+    var csv = "label,algorithm,seed,budget_steps,success_steps,success_seconds,final_return,final_x,final_y,env_steps,evaluation_steps,iterations,wall_seconds\n"
+    var jsonl = ""
+    for r in records.sorted(by: { ($0.label, $0.seed) < ($1.label, $1.seed) }) {
+      let b = r.finalBehavior ?? []
+      csv += "\(r.label),\(r.algorithm),\(r.seed),\(r.budgetSteps),\(r.successSteps.map(String.init) ?? ""),"
+      csv += "\(r.successSeconds.map { String($0) } ?? ""),\(r.finalReturn),\(b.count >= 2 ? String(b[0]) : ""),"
+      csv += "\(b.count >= 2 ? String(b[1]) : ""),\(r.envSteps),\(r.evaluationSteps),\(r.iterations),\(r.wallSeconds)\n"
+      jsonl += String(decoding: try ComparisonRunner.encoder.encode(r), as: UTF8.self) + "\n"
+    }
+    try AtomicFile.write(Data(csv.utf8), to: directory.appendingPathComponent("runs.csv"))
+    try AtomicFile.write(Data(jsonl.utf8), to: directory.appendingPathComponent("runs.jsonl"))
+  }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import Testing
+import TestSupport
+
+#if canImport(FoundationXML)
+  import FoundationXML
+#endif
+
+/// `rollout compare`: experiments, reports, and comparisons that are interrupted and finished.
+@Suite("rollout compare", .serialized)
+struct CompareTests {
+  let work = TestPaths.temporaryDirectory("rollout-compare")
+
+  /// Small enough for a debug build: two seeds, three algorithms, 200 k maze steps.
+  static let tiny = """
+    {"name": "tiny", "description": "A small comparison for the tests.", "env": "medium-maze", "reward": "final",
+     "seeds": 2, "budget_steps": 200000, "success_return": 295, "evaluation_every_steps": 20000,
+     "algorithms": [{"algorithm": "ns-es"}, {"algorithm": "openai-es", "label": "OAI"},
+                    {"algorithm": "ppo", "budget_steps": 50000, "note": "a shorter budget"}]}
+    """
+
+  func experimentFile(_ text: String = tiny, name: String = "tiny.json") throws -> URL {
+    let url = work.appendingPathComponent(name)
+    try Data(text.utf8).write(to: url)
+    return url
+  }
+
+  /// The run records without their timing fields (they differ between any two runs).
+  func records(_ directory: URL) throws -> [String] {
+    let text = try String(contentsOf: directory.appendingPathComponent("runs.jsonl"), encoding: .utf8)
+    return try text.split(separator: "\n").map { line in
+      var object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+      object["wall_seconds"] = nil
+      object["success_seconds"] = nil
+      object["curve"] = (object["curve"] as! [[String: Any]]).map { point in
+        var p = point
+        p["seconds"] = nil
+        return p
+      }
+      return String(decoding: try JSONSerialization.data(withJSONObject: object, options: .sortedKeys), as: UTF8.self)
+    }
+  }
+
+  func start(_ arguments: [String]) throws -> Process {
+    let process = Process()
+    process.executableURL = Rollout.binary
+    process.arguments = arguments
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    return process
+  }
+
+  @Test("--list shows the shipped experiments; the files in experiments/ are the built-in ones")
+  func list() throws {
+    let result = try Rollout.run(["compare", "--list"])
+    #expect(result.status == 0)
+    for name in ["cartpole", "hard-maze", "medium-maze"] {
+      #expect(result.stdout.contains(name))
+      let file = TestPaths.packageRoot.appendingPathComponent("experiments/\(name).json")
+      let shipped = try String(contentsOf: file, encoding: .utf8)
+      let decoded = try JSONSerialization.jsonObject(with: Data(shipped.utf8)) as! [String: Any]
+      #expect(decoded["name"] as? String == name)
+    }
+    #expect(result.stdout.contains("NS-ES / NSR-ES / GA / OpenAI-ES / PPO"))
+  }
+
+  @Test("a comparison writes the report: HTML, markdown, CSV, JSONL and SVG figures that parse")
+  func report() throws {
+    let out = work.appendingPathComponent("report")
+    let result = try Rollout.run(["compare", try experimentFile().path, "--out", out.path])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.contains("[6/6]"))
+    #expect(result.stdout.contains("ns-es reached the goal in"))
+    let files = try FileManager.default.contentsOfDirectory(atPath: out.path)
+    for name in ["index.html", "summary.md", "runs.csv", "runs.jsonl", "curves-steps.svg", "curves-time.svg",
+      "final-positions.svg", "heatmap-ns-es.svg", "heatmap-OAI.svg", "heatmap-ppo.svg", "runs"]
+    {
+      #expect(files.contains(name), "\(name) missing from \(files)")
+    }
+    for svg in files where svg.hasSuffix(".svg") {
+      let parser = XMLParser(data: try Data(contentsOf: out.appendingPathComponent(svg)))
+      #expect(parser.parse(), "\(svg) is not well-formed XML")
+    }
+    let html = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
+    // Self-contained: inline SVG, no scripts, nothing fetched.
+    #expect(html.contains("<svg"))
+    #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("href="))
+    #expect(html.contains("a shorter budget"))
+    let csv = try String(contentsOf: out.appendingPathComponent("runs.csv"), encoding: .utf8).split(separator: "\n")
+    #expect(csv.count == 7)
+    let summary = try String(contentsOf: out.appendingPathComponent("summary.md"), encoding: .utf8)
+    #expect(summary.contains("| ns-es | ") && summary.contains("| OAI | "))
+    // Running it again finds every run saved and only rewrites the report.
+    let again = try Rollout.run(["compare", try experimentFile().path, "--out", out.path])
+    #expect(again.stdout.contains("6 already done"))
+    #expect(try records(out) == records(out))
+  }
+
+  @Test("SIGKILL and Ctrl-C mid-comparison, then the same command: the same report as one uninterrupted run")
+  func interrupted() throws {
+    let file = try experimentFile()
+    let reference = work.appendingPathComponent("uninterrupted")
+    #expect(try Rollout.run(["compare", file.path, "--out", reference.path, "--quiet"]).status == 0)
+    let out = work.appendingPathComponent("interrupted")
+    let killed = try start(["compare", file.path, "--out", out.path, "--quiet"])
+    Thread.sleep(forTimeInterval: 2.5)
+    kill(killed.processIdentifier, SIGKILL)
+    killed.waitUntilExit()
+    let interrupted = try start(["compare", file.path, "--out", out.path, "--quiet"])
+    Thread.sleep(forTimeInterval: 1.5)
+    kill(interrupted.processIdentifier, SIGINT)
+    interrupted.waitUntilExit()
+    #expect([130, 0].contains(interrupted.terminationStatus))
+    let finished = try Rollout.run(["compare", file.path, "--out", out.path])
+    #expect(finished.status == 0, "\(finished.stderr)")
+    #expect(try records(out) == records(reference))
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("runs").path)
+      .filter { $0.hasSuffix(".tmp") }
+    #expect(leftovers.isEmpty)
+  }
+
+  @Test("bad experiments and flags end in one line")
+  func badInput() throws {
+    func expectError(_ arguments: [String], _ fragment: String) throws {
+      let result = try Rollout.run(arguments)
+      #expect(result.status != 0)
+      #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+      #expect(result.stderr.contains(fragment), "\(result.stderr)")
+    }
+    try expectError(["compare", "no-such-experiment"], "no experiment 'no-such-experiment'")
+    try expectError(["compare", try experimentFile("{\"name\": 3}", name: "bad1.json").path], "bad1.json")
+    try expectError(
+      ["compare", try experimentFile(Self.tiny.replacingOccurrences(of: "\"seeds\"", with: "\"sedes\""), name: "bad2.json").path],
+      "unknown key 'sedes'")
+    try expectError(
+      ["compare", try experimentFile(Self.tiny.replacingOccurrences(of: "\"ns-es\"", with: "\"ns-ess\""), name: "bad3.json").path],
+      "unknown algorithm 'ns-ess'")
+    try expectError(["compare", "medium-maze", "--seeds", "0"], "--seeds must be between 1 and 1000")
+    try expectError(["compare"], "name an experiment")
+    // A directory of another experiment's runs is refused rather than mixed in.
+    let out = work.appendingPathComponent("mixed")
+    #expect(try Rollout.run(["compare", try experimentFile().path, "--out", out.path, "--seeds", "1", "--budget", "20000", "--quiet"]).status == 0)
+    try expectError(["compare", try experimentFile().path, "--out", out.path, "--seeds", "1"], "different definition")
+  }
+}

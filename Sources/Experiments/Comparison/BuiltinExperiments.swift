@@ -37,7 +37,7 @@ public enum BuiltinExperiments {
     {"algorithm": "ga", "label": "GA"},
     {"algorithm": "openai-es", "label": "OpenAI-ES"},
     {"algorithm": "ppo", "label": "PPO", "budget_steps": 5000000,
-     "note": "PPO runs 5 M steps instead of 50 M to keep the whole comparison within 20 minutes on 2 cores; its best evaluation stops improving long before that."}
+     "note": "runs 5 M steps instead of 50 M to keep the whole comparison within 20 minutes on 2 cores; its best evaluation stops improving long before that."}
   ]
 }
 """#,
@@ -57,7 +57,7 @@ public enum BuiltinExperiments {
     {"algorithm": "ga", "label": "GA"},
     {"algorithm": "openai-es", "label": "OpenAI-ES"},
     {"algorithm": "ppo", "label": "PPO", "budget_steps": 2000000,
-     "note": "PPO runs 2 M steps instead of 10 M to keep the whole comparison within 5 minutes on 2 cores; its best evaluation stops improving long before that."}
+     "note": "runs 2 M steps instead of 10 M to keep the whole comparison within 5 minutes on 2 cores; its best evaluation stops improving long before that."}
   ]
 }
 """#,

@@ -6,7 +6,9 @@ import PackageDescription
 // Env steps are inlined where the generic loops are specialised, so the flag goes on the targets
 // that specialise them: Environments, Experiments (training) and rollout (eval, bench). Networks
 // keeps the vectorizer: its kernels use explicit SIMD types and are measured with it.
-let environmentFlags: [SwiftSetting] = [.unsafeFlags(["-Xllvm", "-slp-threshold=1000"])]
+let environmentFlags: [SwiftSetting] = [
+  .unsafeFlags(["-Xllvm", "-slp-threshold=1000"]),
+]
 
 // Default release builds target baseline x86-64 (SSE2): SIMD8<Float> runs as two 4-wide halves.
 // The AVX2 trait compiles the kernels for Haswell-class CPUs (8-wide); Swift never fuses a·b + c,
@@ -41,7 +43,8 @@ let package = Package(
     .target(name: "RLCore"),
     .target(
       name: "Environments", dependencies: ["RLCore"], path: "Environments",
-      swiftSettings: environmentFlags),
+      // Optimised in debug builds too: the MinAtar fidelity tests play millions of frames.
+      swiftSettings: environmentFlags + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
     .target(name: "Networks", dependencies: ["RLCore"], swiftSettings: kernelFlags),
     .target(name: "Evolution", dependencies: ["RLCore", "Networks"]),
     .target(name: "Evaluation", dependencies: ["RLCore", "Networks"]),

@@ -79,6 +79,26 @@ public enum EnvironmentRegistry {
       name: "hard-maze", id: "HardMaze-v0",
       summary: "Lehman & Stanley's hard deceptive maze: the reward leads into a dead end",
       type: Maze.self, config: Maze.Config(layout: BuiltinMazes.hard)),
+    EnvironmentEntry(
+      name: "breakout", id: "MinAtar/Breakout-v0",
+      summary: "MinAtar Breakout: bounce the ball off a paddle into three rows of bricks (10×10×4 grid)",
+      type: MinAtar<Breakout>.self),
+    EnvironmentEntry(
+      name: "freeway", id: "MinAtar/Freeway-v0",
+      summary: "MinAtar Freeway: get the chicken across eight lanes of traffic (10×10×7 grid)",
+      type: MinAtar<Freeway>.self),
+    EnvironmentEntry(
+      name: "asterix", id: "MinAtar/Asterix-v0",
+      summary: "MinAtar Asterix: collect gold, dodge enemies crossing the rows (10×10×4 grid)",
+      type: MinAtar<Asterix>.self),
+    EnvironmentEntry(
+      name: "space-invaders", id: "MinAtar/SpaceInvaders-v0",
+      summary: "MinAtar Space Invaders: shoot the descending alien block (10×10×6 grid)",
+      type: MinAtar<SpaceInvaders>.self),
+    EnvironmentEntry(
+      name: "seaquest", id: "MinAtar/Seaquest-v0",
+      summary: "MinAtar Seaquest: shoot enemies, rescue divers, surface for oxygen (10×10×10 grid)",
+      type: MinAtar<Seaquest>.self),
   ]
 
   /// The short names, in registry order.
@@ -113,6 +133,11 @@ extension EnvironmentRegistry {
     if let env = environment as? MountainCarContinuous { return try visitor.visit(env) }
     if let env = environment as? Pendulum { return try visitor.visit(env) }
     if let env = environment as? Maze { return try visitor.visit(env) }
+    if let env = environment as? MinAtar<Breakout> { return try visitor.visit(env) }
+    if let env = environment as? MinAtar<Freeway> { return try visitor.visit(env) }
+    if let env = environment as? MinAtar<Asterix> { return try visitor.visit(env) }
+    if let env = environment as? MinAtar<SpaceInvaders> { return try visitor.visit(env) }
+    if let env = environment as? MinAtar<Seaquest> { return try visitor.visit(env) }
     return try visitor.visit(environment)
   }
 }

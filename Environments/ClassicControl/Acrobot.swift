@@ -118,13 +118,13 @@ public struct Acrobot: ConfigurableEnvironment {
     let d2 = m2 * ((lc2 * lc2) + l1 * lc2 * cos2) + i2
     let phi2 = m2 * lc2 * g * cos(theta1 + theta2 - Double.pi / 2.0)
     let phi1 =
-      -m2 * l1 * lc2 * pow(dtheta2, 2) * sin2
+      -m2 * l1 * lc2 * libmPow(dtheta2, 2) * sin2
       - 2 * m2 * l1 * lc2 * dtheta2 * dtheta1 * sin2
       + (m1 * lc1 + m2 * l1) * g * cos(theta1 - Double.pi / 2)
       + phi2
     let ddtheta2 =
-      (a + d2 / d1 * phi1 - m2 * l1 * lc2 * pow(dtheta1, 2) * sin2 - phi2)
-      / (m2 * (lc2 * lc2) + i2 - pow(d2, 2) / d1)
+      (a + d2 / d1 * phi1 - m2 * l1 * lc2 * libmPow(dtheta1, 2) * sin2 - phi2)
+      / (m2 * (lc2 * lc2) + i2 - libmPow(d2, 2) / d1)
     let ddtheta1 = -(d2 * ddtheta2 + phi1) / d1
     return SIMD4(dtheta1, dtheta2, ddtheta1, ddtheta2)
   }

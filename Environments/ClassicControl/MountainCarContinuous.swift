@@ -123,7 +123,7 @@ public struct MountainCarContinuous: ConfigurableEnvironment {
       stateIsFloat = true
     }
     var reward = terminated ? 100.0 : 0.0
-    reward -= pow(Double(a), 2) * 0.1  // math.pow, as Gymnasium
+    reward -= libmPow(Double(a), 2) * 0.1  // math.pow, as Gymnasium
     let truncated = clock.tick()
     observation[0] = Float(position)
     observation[1] = Float(velocity)

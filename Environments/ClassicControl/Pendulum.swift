@@ -88,7 +88,7 @@ public struct Pendulum: ConfigurableEnvironment {
     let angle = Pendulum.normalizeAngle(theta)
     // `x ** 2` in NumPy is libm's pow (powf for float32), which can differ from x * x in the
     // last bit; the golden traces pin these.
-    let costs = pow(angle, 2) + 0.1 * pow(thetaDot, 2) + Double(Float(0.001) * powf(u, 2))
+    let costs = libmPow(angle, 2) + 0.1 * libmPow(thetaDot, 2) + Double(Float(0.001) * libmPowf(u, 2))
     var newThetaDot =
       thetaDot + (3 * config.gravity / (2 * 1.0) * sin(theta) + Double(Float(3.0) * u)) * dt
     newThetaDot = min(max(newThetaDot, -8), 8)

@@ -1,0 +1,159 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+import RLCore
+
+/// One MinAtar game's rules: a 10×10 grid of binary channels, six actions `n l u r d f`
+/// (noop, left, up, right, down, fire = 0…5), one frame per `act`.
+///
+/// Written from the rules in Young & Tian 2019 ("MinAtar: An Atari-Inspired Testbed for Thorough
+/// and Reproducible Reinforcement Learning Experiments", arXiv 1903.03176) and the measured
+/// behaviour of the reference package (timer periods, spawn frames); MinAtar's code is GPL-3.0
+/// and was not translated. Statistical fidelity against MinAtar 1.0.15 is a test.
+public protocol MinAtarGame: Sendable, Equatable {
+  static var id: String { get }
+  static var name: String { get }
+  /// Channel names in channel order (the observation is 10×10×channels, channels last).
+  static var channels: [String] { get }
+  /// The game's minimal action set, as indices into the six actions.
+  static var minimalActions: [Int] { get }
+  /// A new game (the state right after reset).
+  init(rng: inout SplitMix64, ramping: Bool)
+  /// One frame with a full-set action; returns the reward and whether the game ended.
+  mutating func act(_ action: Int, rng: inout SplitMix64) -> (reward: Double, terminal: Bool)
+  /// Marks the current state's cells.
+  func draw(_ grid: inout MinAtarGrid)
+}
+
+/// Where a game draws: channel `c` of cell (x, y) is `cells[(y · 10 + x) · channels + c]`.
+public struct MinAtarGrid {
+  public let channels: Int
+  @usableFromInline let cells: UnsafeMutableBufferPointer<Float>
+
+  init(channels: Int, cells: UnsafeMutableBufferPointer<Float>) {
+    self.channels = channels
+    self.cells = cells
+  }
+
+  /// Sets channel `c` at column x, row y (0 = top); cells off the grid are ignored.
+  @inlinable
+  public func set(x: Int, y: Int, _ c: Int) {
+    guard (0..<10).contains(x), (0..<10).contains(y) else { return }
+    cells[(y * 10 + x) * channels + c] = 1
+  }
+}
+
+/// A MinAtar game as an env: sticky actions, the optional minimal action set, observations
+/// written as 0/1 floats, and a safety time limit.
+///
+/// Sticky actions (Machado et al. 2018, as MinAtar does them): with probability 0.1 the previous
+/// action is repeated instead of the chosen one; the previous action is *not* forgotten between
+/// episodes. MinAtar has no time limit of its own (Freeway ends itself after 2,500 frames); a
+/// good Breakout agent can play forever, so episodes are truncated after `maxEpisodeSteps`
+/// (default 10,000), far beyond any random or ordinary episode.
+public struct MinAtar<Game: MinAtarGame>: ConfigurableEnvironment {
+  public struct Config: Sendable, Equatable, Codable {
+    /// Probability that the previous action repeats (MinAtar: 0.1).
+    public var stickyActionProbability: Double = 0.1
+    /// Difficulty ramping, on in MinAtar by default.
+    public var difficultyRamping: Bool = true
+    /// Use the game's minimal action set instead of all six actions (gymnax's default).
+    public var minimalActions: Bool = false
+    /// Truncate episodes after this many frames.
+    public var maxEpisodeSteps: Int = 10_000
+
+    public init(stickyActionProbability: Double = 0.1, difficultyRamping: Bool = true, minimalActions: Bool = false, maxEpisodeSteps: Int = 10_000) {
+      self.stickyActionProbability = stickyActionProbability
+      self.difficultyRamping = difficultyRamping
+      self.minimalActions = minimalActions
+      self.maxEpisodeSteps = maxEpisodeSteps
+    }
+  }
+
+  public static var defaultConfig: Config { Config() }
+
+  public let config: Config
+  public let spec: EnvSpec
+  public var game: Game
+  /// The action last executed (sticky actions repeat it); kept across episodes.
+  public var lastAction = 0
+  @usableFromInline var rng = SplitMix64(seed: 0)
+  @usableFromInline var clock: EpisodeClock
+  let actions: [Int]
+
+  public init(config: Config = Config()) {
+    self.config = config
+    actions = config.minimalActions ? Game.minimalActions : Array(0..<6)
+    clock = EpisodeClock(limit: config.maxEpisodeSteps)
+    let cells = 100 * Game.channels.count
+    spec = EnvSpec(
+      id: Game.id, name: Game.name,
+      observationSpace: BoxSpace(low: [Float](repeating: 0, count: cells), high: [Float](repeating: 1, count: cells)),
+      actionSpace: .discrete(count: actions.count), maxEpisodeSteps: config.maxEpisodeSteps, rewardThreshold: nil)
+    var rng = SplitMix64(seed: 0)
+    game = Game(rng: &rng, ramping: config.difficultyRamping)
+  }
+
+  public mutating func reset(seed: UInt64?, observation: UnsafeMutableBufferPointer<Float>) {
+    if let seed { rng = SplitMix64(seed: seed) }
+    game = Game(rng: &rng, ramping: config.difficultyRamping)
+    clock.reset()
+    write(observation)
+  }
+
+  public mutating func step(_ action: Action, observation: UnsafeMutableBufferPointer<Float>) -> Step {
+    var chosen = actions[min(max(action.index, 0), actions.count - 1)]
+    if rng.nextUnit() < config.stickyActionProbability { chosen = lastAction }
+    lastAction = chosen
+    let (reward, terminal) = game.act(chosen, rng: &rng)
+    write(observation)
+    return Step(reward: reward, terminated: terminal, truncated: !terminal && clock.tick())
+  }
+
+  func write(_ observation: UnsafeMutableBufferPointer<Float>) {
+    observation.update(repeating: 0)
+    var grid = MinAtarGrid(channels: Game.channels.count, cells: observation)
+    game.draw(&grid)
+  }
+
+  // MARK: Drawing
+
+  public var renderSize: (width: Int, height: Int) { (320, 320) }
+
+  /// Each channel a distinct colour on black (the cubehelix colours MinAtar's own renderer uses,
+  /// channel k as colour k + 1), 32 px cells, thin grid lines; where channels overlap the last wins.
+  public func render(into frame: inout Frame) {
+    frame.fill(RGB(0, 0, 0))
+    let channels = Game.channels.count
+    var cells = [Float](repeating: 0, count: 100 * channels)
+    cells.withUnsafeMutableBufferPointer { buffer in
+      var grid = MinAtarGrid(channels: channels, cells: buffer)
+      game.draw(&grid)
+    }
+    for y in 0..<10 {
+      for x in 0..<10 {
+        for c in 0..<channels where cells[(y * 10 + x) * channels + c] > 0 {
+          frame.fillRect(x: x * 32, y: y * 32, width: 32, height: 32, minAtarColor(c, of: channels))
+        }
+      }
+    }
+    for k in 1..<10 {
+      frame.fillRect(x: k * 32, y: 0, width: 1, height: 320, RGB(40, 40, 40))
+      frame.fillRect(x: 0, y: k * 32, width: 320, height: 1, RGB(40, 40, 40))
+    }
+  }
+}
+
+/// Colour k + 1 of n + 1 along Green's cubehelix (start 0.5, rotations −1.5, gamma 1, hue 1):
+/// distinct, ordered in brightness, readable on black.
+func minAtarColor(_ channel: Int, of count: Int) -> RGB {
+  let fraction = Double(channel + 1) / Double(count + 1)
+  let angle = 2 * Double.pi * (0.5 / 3 + 1 - 1.5 * fraction)
+  let amplitude = fraction * (1 - fraction) / 2
+  func component(_ a: Double, _ b: Double) -> UInt8 {
+    UInt8(max(0, min(255, (fraction + amplitude * (a * cos(angle) + b * sin(angle))) * 255)))
+  }
+  return RGB(component(-0.14861, 1.78277), component(-0.29227, -0.90649), component(1.97294, 0))
+}

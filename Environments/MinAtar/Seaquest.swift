@@ -1,0 +1,212 @@
+import RLCore
+
+/// # MinAtar Seaquest (`seaquest`, MinAtar/Seaquest)
+///
+/// - **Channels**: sub_front, sub_back, friendly_bullet, trail, enemy_bullet, enemy_fish,
+///   enemy_sub, oxygen_guage, diver_guage, diver (MinAtar's spelling).
+/// - **Actions**: all six: left/right move the sub and turn it, up/down move it (rows 0–8), fire
+///   shoots ahead (5-frame cooldown).
+/// - **Start**: the sub at (5, 0), on the surface, facing left; oxygen 200; no divers.
+/// - **Each frame**: the sub acts; its bullets fly one cell and destroy an enemy they meet (+1).
+///   Every 20 frames an enemy appears at x = 0 or 9 in a random row 1–8 (a sub with
+///   probability ⅓, else a fish; not where an enemy already swims the other way); every 30
+///   frames a diver appears likewise. Enemies and divers step one cell every 5 + 1 frames;
+///   enemy subs fire every 10 + 1 frames. Touching a fish, a sub or an enemy bullet ends the
+///   game; touching a diver picks it up (at most 6).
+/// - **Oxygen**: −1 per frame under water; at 0 the game ends. **Surfacing**: with no diver the
+///   game ends; with 1–5 one diver is dropped off and the oxygen refilled; with 6 the reward is
+///   oxygen·10 // 200 and the divers are cleared — and, as in MinAtar 1.0.15, the count then
+///   drops to −1, after which surfacing never ends the game (the quirk the reference measurably
+///   has). Every surfacing ramps: enemies spawn a frame sooner (to 1) and, every other time, move
+///   a frame faster (to 2).
+/// - **Gauges** on row 9: oxygen from the left (oxygen·10 // 200 cells), divers from the right.
+/// - **Random play** (MinAtar 1.0.15): return 0.11, 29.7 frames.
+public struct Seaquest: MinAtarGame {
+  public static let id = "MinAtar/Seaquest-v0"
+  public static let name = "seaquest"
+  public static let channels = [
+    "sub_front", "sub_back", "friendly_bullet", "trail", "enemy_bullet", "enemy_fish", "enemy_sub",
+    "oxygen_guage", "diver_guage", "diver",
+  ]
+  public static let minimalActions = [0, 1, 2, 3, 4, 5]
+  static let maxOxygen = 200
+
+  /// A fish, an enemy sub, or a diver.
+  public struct Mover: Sendable, Equatable {
+    public var x: Int, y: Int
+    public var right: Bool
+    public var moveTimer: Int
+    public var shotTimer = 0
+    public var isSub = false
+  }
+
+  public struct Bullet: Sendable, Equatable {
+    public var x: Int, y: Int
+    public var right: Bool
+  }
+
+  public var x = 5, y = 0
+  public var facingLeft = true
+  public var oxygen = Seaquest.maxOxygen
+  public var divers = 0
+  public var surfaced = true
+  public var shotTimer = 0
+  public var bullets: [Bullet] = []
+  public var enemyBullets: [Bullet] = []
+  public var enemies: [Mover] = []
+  public var diversInWater: [Mover] = []
+  public var enemySpawnSpeed = 20, enemySpawnTimer = 20
+  public var diverSpawnTimer = 30
+  public var moveSpeed = 5
+  public var rampIndex = 0
+  let ramping: Bool
+
+  public init(rng: inout SplitMix64, ramping: Bool) {
+    self.ramping = ramping
+  }
+
+  func touches(_ bx: Int, _ by: Int) -> Bool { bx == x && by == y }
+
+  public mutating func act(_ action: Int, rng: inout SplitMix64) -> (reward: Double, terminal: Bool) {
+    var reward = 0.0, terminal = false
+    switch action {
+    case 1:
+      x = max(0, x - 1)
+      facingLeft = true
+    case 2: y = max(0, y - 1)
+    case 3:
+      x = min(9, x + 1)
+      facingLeft = false
+    case 4: y = min(8, y + 1)
+    case 5 where shotTimer == 0:
+      bullets.append(Bullet(x: x, y: y, right: !facingLeft))
+      shotTimer = 5
+    default: break
+    }
+    // Friendly bullets fly, and hit what they meet.
+    var flying: [Bullet] = []
+    for var b in bullets {
+      b.x += b.right ? 1 : -1
+      guard (0..<10).contains(b.x) else { continue }
+      if let e = enemies.firstIndex(where: { $0.x == b.x && $0.y == b.y }) {
+        enemies.remove(at: e)
+        reward += 1
+      } else {
+        flying.append(b)
+      }
+    }
+    bullets = flying
+    // Spawns.
+    if enemySpawnTimer == 0 {
+      enemySpawnTimer = enemySpawnSpeed
+      let right = rng.nextUnit() < 0.5
+      let isSub = rng.nextUnit() < 1.0 / 3
+      let row = 1 + Int(rng.next() % 8)
+      if !enemies.contains(where: { $0.y == row && $0.right != right }) {
+        enemies.append(Mover(x: right ? 0 : 9, y: row, right: right, moveTimer: moveSpeed, shotTimer: 10, isSub: isSub))
+      }
+    }
+    if diverSpawnTimer == 0 {
+      diverSpawnTimer = 30
+      let right = rng.nextUnit() < 0.5
+      let row = 1 + Int(rng.next() % 8)
+      diversInWater.append(Mover(x: right ? 0 : 9, y: row, right: right, moveTimer: moveSpeed))
+    }
+    // Enemies and divers move every moveSpeed + 1 frames; enemy subs fire every 11.
+    var swimming: [Mover] = []
+    for var e in enemies {
+      if e.moveTimer == 0 {
+        e.moveTimer = moveSpeed
+        e.x += e.right ? 1 : -1
+      } else {
+        e.moveTimer -= 1
+      }
+      if e.isSub {
+        if e.shotTimer == 0 {
+          e.shotTimer = 10
+          enemyBullets.append(Bullet(x: e.x, y: e.y, right: e.right))
+        } else {
+          e.shotTimer -= 1
+        }
+      }
+      guard (0..<10).contains(e.x) else { continue }
+      if let b = bullets.firstIndex(where: { $0.x == e.x && $0.y == e.y }) {
+        bullets.remove(at: b)
+        reward += 1
+        continue
+      }
+      swimming.append(e)
+    }
+    enemies = swimming
+    var floating: [Mover] = []
+    for var d in diversInWater {
+      if d.moveTimer == 0 {
+        d.moveTimer = moveSpeed
+        d.x += d.right ? 1 : -1
+      } else {
+        d.moveTimer -= 1
+      }
+      if (0..<10).contains(d.x) { floating.append(d) }
+    }
+    diversInWater = floating
+    enemyBullets = enemyBullets.compactMap { b in
+      var b = b
+      b.x += b.right ? 1 : -1
+      return (0..<10).contains(b.x) ? b : nil
+    }
+    // Collisions with the sub.
+    if enemies.contains(where: { touches($0.x, $0.y) }) || enemyBullets.contains(where: { touches($0.x, $0.y) }) {
+      terminal = true
+    }
+    if let d = diversInWater.firstIndex(where: { touches($0.x, $0.y) }), divers < 6 {
+      diversInWater.remove(at: d)
+      divers += 1
+    }
+    // Oxygen and surfacing.
+    if y == 0 {
+      if !surfaced {
+        surfaced = true
+        if divers == 0 {
+          terminal = true
+        } else {
+          if divers == 6 {
+            reward += Double(oxygen * 10 / Self.maxOxygen)
+            divers = 0
+          }
+          divers -= 1
+          oxygen = Self.maxOxygen
+          if ramping {
+            if enemySpawnSpeed > 1 { enemySpawnSpeed -= 1 }
+            if rampIndex % 2 == 1 && moveSpeed > 2 { moveSpeed -= 1 }
+            rampIndex += 1
+          }
+        }
+      }
+    } else {
+      surfaced = false
+      oxygen -= 1
+      if oxygen <= 0 { terminal = true }
+    }
+    if shotTimer > 0 { shotTimer -= 1 }
+    enemySpawnTimer -= 1
+    diverSpawnTimer -= 1
+    return (reward, terminal)
+  }
+
+  public func draw(_ grid: inout MinAtarGrid) {
+    grid.set(x: x, y: y, 0)
+    grid.set(x: facingLeft ? x + 1 : x - 1, y: y, 1)
+    for b in bullets { grid.set(x: b.x, y: b.y, 2) }
+    for b in enemyBullets { grid.set(x: b.x, y: b.y, 4) }
+    for e in enemies {
+      grid.set(x: e.x, y: e.y, e.isSub ? 6 : 5)
+      grid.set(x: e.right ? e.x - 1 : e.x + 1, y: e.y, 3)
+    }
+    for d in diversInWater {
+      grid.set(x: d.x, y: d.y, 9)
+      grid.set(x: d.right ? d.x - 1 : d.x + 1, y: d.y, 3)
+    }
+    for i in 0..<(oxygen * 10 / Self.maxOxygen) { grid.set(x: i, y: 9, 7) }
+    if divers > 0 { for i in 0..<divers { grid.set(x: 9 - i, y: 9, 8) } }
+  }
+}

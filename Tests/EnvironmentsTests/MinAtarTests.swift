@@ -1,0 +1,254 @@
+@testable import Environments
+import Evaluation
+import Foundation
+import RLCore
+import Testing
+import TestSupport
+
+/// MinAtar 1.0.15's random-policy statistics (../shared/golden/minatar_random.json, copied).
+struct MinAtarGolden: Decodable {
+  struct Game: Decodable {
+    var returns: [Double]
+    var lengths: [Double]
+    var channels: [String]
+    var minimalActionSet: [Int]
+  }
+  var games: [String: Game]
+
+  static let shared: MinAtarGolden = {
+    let url = TestPaths.packageRoot.appendingPathComponent("Tests/EnvironmentsTests/Fixtures/minatar_random.json")
+    let decoder = JSONDecoder()
+    decoder.keyDecodingStrategy = .convertFromSnakeCase
+    return try! decoder.decode(MinAtarGolden.self, from: Data(contentsOf: url))
+  }()
+}
+
+func meanAndError(_ x: [Double]) -> (mean: Double, error: Double) {
+  let mean = x.reduce(0, +) / Double(x.count)
+  let variance = x.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(x.count)
+  return (mean, (variance / Double(x.count)).squareRoot())
+}
+
+/// The two-sample Kolmogorov–Smirnov statistic.
+func ksStatistic(_ a: [Double], _ b: [Double]) -> Double {
+  let a = a.sorted(), b = b.sorted()
+  var i = 0, j = 0, d = 0.0
+  while i < a.count && j < b.count {
+    let v = min(a[i], b[j])
+    while i < a.count && a[i] <= v { i += 1 }
+    while j < b.count && b[j] <= v { j += 1 }
+    d = max(d, abs(Double(i) / Double(a.count) - Double(j) / Double(b.count)))
+  }
+  return d
+}
+
+@Suite("MinAtar")
+struct MinAtarTests {
+  func randomEpisodes<G: MinAtarGame>(_ game: G.Type, episodes: Int) -> (returns: [Double], lengths: [Double]) {
+    var env = MinAtar<G>()
+    var obs = [Float](repeating: 0, count: env.spec.observationSpace.count)
+    var returns: [Double] = [], lengths: [Double] = []
+    for e in 0..<episodes {
+      let outcome = obs.withUnsafeMutableBufferPointer {
+        runRandomEpisode(&env, seed: SeedDerivation.seed(run: 77, purpose: .userEvaluation, episode: e), observation: $0)
+      }
+      returns.append(outcome.totalReward)
+      lengths.append(Double(outcome.length))
+    }
+    return (returns, lengths)
+  }
+
+  func checkFidelity<G: MinAtarGame>(_ game: G.Type, golden key: String, episodes: Int) {
+    let golden = MinAtarGolden.shared.games[key]!
+    #expect(golden.channels == G.channels, "channel order")
+    #expect(golden.minimalActionSet == G.minimalActions)
+    let ours = randomEpisodes(game, episodes: episodes)
+    for (name, mine, theirs) in [("return", ours.returns, golden.returns), ("length", ours.lengths, golden.lengths)] {
+      let a = meanAndError(mine), b = meanAndError(theirs)
+      let bound = 3 * (a.error * a.error + b.error * b.error).squareRoot()
+      #expect(abs(a.mean - b.mean) <= max(bound, 1e-9), "\(key) \(name): \(a.mean) vs MinAtar \(b.mean) (3 SE = \(bound))")
+    }
+    // Two-sample Kolmogorov–Smirnov on episode lengths, 1 % level.
+    let n = Double(ours.lengths.count), m = Double(golden.lengths.count)
+    let d = ksStatistic(ours.lengths, golden.lengths), critical = 1.628 * ((n + m) / (n * m)).squareRoot()
+    #expect(d <= critical, "\(key) lengths: KS D = \(d) > \(critical)")
+  }
+
+  @Test("Breakout's random play matches MinAtar's statistics") func breakoutFidelity() { checkFidelity(Breakout.self, golden: "breakout", episodes: 5000) }
+  @Test("Space Invaders' random play matches MinAtar's statistics") func spaceInvadersFidelity() { checkFidelity(SpaceInvaders.self, golden: "space_invaders", episodes: 5000) }
+  @Test("Freeway's random play matches MinAtar's statistics") func freewayFidelity() { checkFidelity(Freeway.self, golden: "freeway", episodes: 1000) }
+  @Test("Asterix's random play matches MinAtar's statistics") func asterixFidelity() { checkFidelity(Asterix.self, golden: "asterix", episodes: 5000) }
+  @Test("Seaquest's random play matches MinAtar's statistics") func seaquestFidelity() { checkFidelity(Seaquest.self, golden: "seaquest", episodes: 5000) }
+
+  // MARK: Rules at hand-built states
+
+  func breakout() -> Breakout {
+    var rng = SplitMix64(seed: 1)
+    return Breakout(rng: &rng, ramping: true)
+  }
+
+  @Test("Breakout: the paddle under the previous column bounces straight back; under the new one, back the way it came; else the game ends")
+  func breakoutPaddle() {
+    var rng = SplitMix64(seed: 0)
+    var game = breakout()
+    game.bricks = [Bool](repeating: false, count: 100)
+    game.bricks[15] = true  // keep the refill from happening
+    game.ballX = 4
+    game.ballY = 8
+    game.direction = 2  // down-right
+    game.paddle = 4
+    var (reward, terminal) = game.act(0, rng: &rng)
+    #expect(!terminal && reward == 0 && game.ballY == 8 && game.ballX == 5 && game.direction == 1, "vertical bounce: now up-right")
+    game.ballX = 4
+    game.ballY = 8
+    game.direction = 2
+    game.paddle = 5
+    (_, terminal) = game.act(0, rng: &rng)
+    #expect(!terminal && game.direction == 0, "reversed: up-left")
+    game.ballX = 4
+    game.ballY = 8
+    game.direction = 2
+    game.paddle = 1
+    (_, terminal) = game.act(0, rng: &rng)
+    #expect(terminal)
+  }
+
+  @Test("Breakout: a brick scores, vanishes and bounces the ball, but not twice in a row; the wall reflects")
+  func breakoutBricks() {
+    var rng = SplitMix64(seed: 0)
+    var game = breakout()
+    game.ballX = 4
+    game.ballY = 5
+    game.direction = 1  // up-right into (5, 4)? no brick there: rows 1–3 only
+    var (reward, _) = game.act(0, rng: &rng)
+    #expect(reward == 0 && game.ballX == 5 && game.ballY == 4)
+    (reward, _) = game.act(0, rng: &rng)  // into (6, 3): a brick
+    #expect(reward == 1 && !game.bricks[36] && game.ballY == 4 && game.direction == 2 && game.strike)
+    game.ballX = 0
+    game.ballY = 6
+    game.direction = 0  // up-left into the wall
+    (reward, _) = game.act(0, rng: &rng)
+    #expect(game.ballX == 0 && game.ballY == 5 && game.direction == 1)
+  }
+
+  @Test("Space Invaders: the block moves every 12 frames (first on frame 13), every n frames when n < 12 aliens are left")
+  func spaceInvadersSpeed() {
+    var rng = SplitMix64(seed: 0)
+    var game = SpaceInvaders(rng: &rng, ramping: true)
+    var moved: [Int] = []
+    var previous = game.aliens
+    for frame in 1...40 {
+      _ = game.act(0, rng: &rng)
+      if game.aliens != previous { moved.append(frame) }
+      previous = game.aliens
+    }
+    #expect(moved.prefix(3) == [13, 25, 37])
+    // Leave 5 aliens: the block then moves every 5 frames.
+    game.aliens = [Bool](repeating: false, count: 100)
+    for x in 3...7 { game.aliens[20 + x] = true }
+    game.alienMoveTimer = 0
+    game.enemyBullets = [Bool](repeating: false, count: 100)
+    moved = []
+    previous = game.aliens
+    for frame in 1...11 {
+      _ = game.act(0, rng: &rng)
+      if game.aliens != previous { moved.append(frame) }
+      previous = game.aliens
+    }
+    #expect(moved.prefix(3) == [1, 6, 11])
+  }
+
+  @Test("Freeway: a car on the chicken's cell sends it back to the bottom; a crossing scores; episodes are 2,501 frames")
+  func freeway() {
+    var rng = SplitMix64(seed: 3)
+    var game = Freeway(rng: &rng, ramping: true)
+    game.chicken = 5
+    game.cars[3] = Freeway.Car(x: 4, speed: 2, timer: 2)  // row 4, parked on the chicken's column
+    game.moveTimer = 0
+    _ = game.act(2, rng: &rng)  // up into row 4
+    #expect(game.chicken == 9)
+    game.chicken = 1
+    game.moveTimer = 0
+    game.cars = game.cars.map { Freeway.Car(x: 0, speed: $0.speed, timer: 5) }
+    let (reward, _) = game.act(2, rng: &rng)
+    #expect(reward == 1 && game.chicken == 9)
+    var env = MinAtar<Freeway>()
+    var obs = [Float](repeating: 0, count: 700)
+    let outcome = obs.withUnsafeMutableBufferPointer { runRandomEpisode(&env, seed: 5, observation: $0) }
+    #expect(outcome.length == 2501)
+  }
+
+  @Test("Asterix: the first entity appears on frame 11; gold scores; an enemy ends the game")
+  func asterix() {
+    var rng = SplitMix64(seed: 4)
+    var game = Asterix(rng: &rng, ramping: true)
+    var first = 0
+    for frame in 1...12 where first == 0 {
+      _ = game.act(0, rng: &rng)
+      if game.entities.contains(where: { $0 != nil }) { first = frame }
+    }
+    #expect(first == 11)
+    game.entities = [Asterix.Entity?](repeating: nil, count: 8)
+    game.entities[4] = Asterix.Entity(x: 6, movesRight: false, gold: true)
+    game.x = 5
+    game.y = 5
+    var (reward, terminal) = game.act(3, rng: &rng)  // right onto the gold
+    #expect(reward == 1 && !terminal && game.entities[4] == nil)
+    game.entities[4] = Asterix.Entity(x: 5, movesRight: false, gold: false)
+    game.x = 4
+    (reward, terminal) = game.act(3, rng: &rng)
+    #expect(terminal)
+  }
+
+  @Test("Seaquest: oxygen runs out; surfacing with no diver ends the game, with some drops one off, with six pays and leaves −1")
+  func seaquest() {
+    var rng = SplitMix64(seed: 5)
+    var game = Seaquest(rng: &rng, ramping: true)
+    game.y = 3
+    game.surfaced = false
+    game.oxygen = 1
+    game.enemySpawnTimer = 1000
+    game.diverSpawnTimer = 1000
+    var (_, terminal) = game.act(0, rng: &rng)
+    #expect(terminal, "out of oxygen")
+    func surfacing(divers: Int, oxygen: Int = 150) -> (Seaquest, Double, Bool) {
+      var g = Seaquest(rng: &rng, ramping: true)
+      g.y = 1
+      g.surfaced = false
+      g.divers = divers
+      g.oxygen = oxygen
+      g.enemySpawnTimer = 1000
+      g.diverSpawnTimer = 1000
+      let (r, t) = g.act(2, rng: &rng)
+      return (g, r, t)
+    }
+    (_, _, terminal) = surfacing(divers: 0)
+    #expect(terminal)
+    var (state, reward, _) = surfacing(divers: 3)
+    #expect(state.divers == 2 && state.oxygen == 200 && reward == 0 && !state.surfaced == false)
+    (state, reward, terminal) = surfacing(divers: 6, oxygen: 150)
+    #expect(reward == 7 && state.divers == -1 && !terminal, "150·10 // 200 = 7, then the −1 quirk")
+    #expect(state.enemySpawnSpeed == 19, "surfacing ramps the spawn speed")
+  }
+
+  @Test("sticky actions repeat the previous action, which survives a reset; minimal action sets map to the full set")
+  func stickyAndMinimal() {
+    var env = MinAtar<Breakout>(config: .init(stickyActionProbability: 1))
+    var obs = [Float](repeating: 0, count: 400)
+    obs.withUnsafeMutableBufferPointer { env.reset(seed: 1, observation: $0) }
+    env.lastAction = 3
+    obs.withUnsafeMutableBufferPointer { env.reset(seed: 2, observation: $0) }
+    let before = env.game.paddle
+    _ = obs.withUnsafeMutableBufferPointer { env.step(Action(index: 1), observation: $0) }
+    #expect(env.game.paddle == before + 1, "the remembered 'right' was repeated")
+    let minimal = MinAtar<Breakout>(config: .init(minimalActions: true))
+    #expect(minimal.spec.actionSpace == .discrete(count: 3))
+    var plain = MinAtar<Breakout>(config: .init(stickyActionProbability: 0, minimalActions: true))
+    obs.withUnsafeMutableBufferPointer { plain.reset(seed: 1, observation: $0) }
+    _ = obs.withUnsafeMutableBufferPointer { plain.step(Action(index: 2), observation: $0) }  // minimal 2 = right
+    #expect(plain.game.paddle == 5)
+    // Channels last: the paddle (channel 0) at (x 5, y 9).
+    #expect(obs[(9 * 10 + 5) * 4 + 0] == 1)
+    #expect(obs.reduce(0, +) >= 32, "paddle, ball, trail and 30 bricks")
+  }
+}

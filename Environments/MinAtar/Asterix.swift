@@ -17,6 +17,7 @@ public struct Asterix: MinAtarGame {
   public static let id = "MinAtar/Asterix-v0"
   public static let name = "asterix"
   public static let channels = ["player", "enemy", "trail", "gold"]
+  public static let randomStart = false
   public static let minimalActions = [0, 1, 2, 3, 4]
   static let rampInterval = 102
 
@@ -36,6 +37,18 @@ public struct Asterix: MinAtarGame {
 
   public init(rng: inout SplitMix64, ramping: Bool) {
     self.ramping = ramping
+  }
+
+  public mutating func restart(rng: inout SplitMix64) {
+    x = 5
+    y = 5
+    for i in entities.indices { entities[i] = nil }
+    spawnSpeed = 10
+    moveSpeed = 5
+    spawnTimer = 10
+    moveTimer = 5
+    frames = 0
+    rampIndex = 0
   }
 
   /// Gold at the player's cell is collected; an enemy there ends the game.
@@ -58,9 +71,15 @@ public struct Asterix: MinAtarGame {
     }
     var (reward, terminal) = collide()
     if spawnTimer == 0 {
-      let free = (0..<8).filter { entities[$0] == nil }
-      if !free.isEmpty {
-        let row = free[Int(rng.next() % UInt64(free.count))]
+      let free = entities.reduce(0) { $0 + ($1 == nil ? 1 : 0) }
+      if free > 0 {
+        // The k-th free row, k uniform.
+        var k = Int(rng.next() % UInt64(free))
+        var row = 0
+        while entities[row] != nil || k > 0 {
+          if entities[row] == nil { k -= 1 }
+          row += 1
+        }
         let right = rng.nextUnit() < 0.5
         let gold = rng.nextUnit() < 1.0 / 3
         entities[row] = Entity(x: right ? 0 : 9, movesRight: right, gold: gold)

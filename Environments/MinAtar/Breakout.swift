@@ -20,6 +20,7 @@ public struct Breakout: MinAtarGame {
   public static let id = "MinAtar/Breakout-v0"
   public static let name = "breakout"
   public static let channels = ["paddle", "ball", "trail", "brick"]
+  public static let randomStart = true
   public static let minimalActions = [0, 1, 3]
 
   /// (dx, dy) of the four diagonal directions: up-left, up-right, down-right, down-left.
@@ -34,7 +35,7 @@ public struct Breakout: MinAtarGame {
   public var direction: Int
   public var lastX: Int
   public var lastY = 3
-  public var bricks = [Bool](repeating: false, count: 100)
+  public var bricks = GridBits()
   public var strike = false
 
   public init(rng: inout SplitMix64, ramping: Bool) {
@@ -45,7 +46,9 @@ public struct Breakout: MinAtarGame {
     Self.fillBricks(&bricks)
   }
 
-  static func fillBricks(_ bricks: inout [Bool]) {
+  public mutating func restart(rng: inout SplitMix64) { self = Breakout(rng: &rng, ramping: false) }
+
+  static func fillBricks(_ bricks: inout GridBits) {
     for y in 1...3 { for x in 0..<10 { bricks[y * 10 + x] = true } }
   }
 
@@ -75,7 +78,7 @@ public struct Breakout: MinAtarGame {
         direction = Self.flipY[direction]
       }
     } else if newY == 9 {
-      if !bricks.contains(true) { Self.fillBricks(&bricks) }
+      if bricks.isEmpty { Self.fillBricks(&bricks) }
       if ballX == paddle {
         direction = Self.flipY[direction]
         newY = lastY

@@ -19,6 +19,7 @@ public struct Freeway: MinAtarGame {
   public static let id = "MinAtar/Freeway-v0"
   public static let name = "freeway"
   public static let channels = ["chicken", "car", "speed1", "speed2", "speed3", "speed4", "speed5"]
+  public static let randomStart = true
   public static let minimalActions = [0, 2, 4]
   static let playerSpeed = 3
   static let timeLimit = 2500
@@ -39,14 +40,21 @@ public struct Freeway: MinAtarGame {
     Self.randomizeCars(&cars, rng: &rng, keepPositions: false)
   }
 
+  public mutating func restart(rng: inout SplitMix64) {
+    chicken = 9
+    moveTimer = 0
+    frames = 0
+    Self.randomizeCars(&cars, rng: &rng, keepPositions: false)
+  }
+
+  /// New random speeds and directions for the eight cars, in place.
   static func randomizeCars(_ cars: inout [Car], rng: inout SplitMix64, keepPositions: Bool) {
-    var next: [Car] = []
     for i in 0..<8 {
       let magnitude = 1 + Int(rng.next() % 5)
       let speed = rng.nextUnit() < 0.5 ? -magnitude : magnitude
-      next.append(Car(x: keepPositions ? cars[i].x : 0, speed: speed, timer: magnitude))
+      let car = Car(x: keepPositions && i < cars.count ? cars[i].x : 0, speed: speed, timer: magnitude)
+      if i < cars.count { cars[i] = car } else { cars.append(car) }
     }
-    cars = next
   }
 
   func hit() -> Bool { cars.enumerated().contains { $0.offset + 1 == chicken && $0.element.x == 4 } }

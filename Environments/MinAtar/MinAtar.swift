@@ -19,8 +19,12 @@ public protocol MinAtarGame: Sendable, Equatable {
   static var channels: [String] { get }
   /// The game's minimal action set, as indices into the six actions.
   static var minimalActions: [Int] { get }
+  /// Whether the first frame depends on the seed (Breakout's ball side, Freeway's cars).
+  static var randomStart: Bool { get }
   /// A new game (the state right after reset).
   init(rng: inout SplitMix64, ramping: Bool)
+  /// Back to the state right after reset, in place (keeping array capacity: no allocation).
+  mutating func restart(rng: inout SplitMix64)
   /// One frame with a full-set action; returns the reward and whether the game ended.
   mutating func act(_ action: Int, rng: inout SplitMix64) -> (reward: Double, terminal: Bool)
   /// Marks the current state's cells.
@@ -79,6 +83,9 @@ public struct MinAtar<Game: MinAtarGame>: ConfigurableEnvironment {
   public var game: Game
   /// The action last executed (sticky actions repeat it); kept across episodes.
   public var lastAction = 0
+  /// Whether the game has ended: stepping on changes nothing and reports the end again (as
+  /// MinAtar's `act` does after a terminal frame).
+  public var ended = false
   @usableFromInline var rng = SplitMix64(seed: 0)
   @usableFromInline var clock: EpisodeClock
   let actions: [Int]
@@ -91,25 +98,33 @@ public struct MinAtar<Game: MinAtarGame>: ConfigurableEnvironment {
     spec = EnvSpec(
       id: Game.id, name: Game.name,
       observationSpace: BoxSpace(low: [Float](repeating: 0, count: cells), high: [Float](repeating: 1, count: cells)),
-      actionSpace: .discrete(count: actions.count), maxEpisodeSteps: config.maxEpisodeSteps, rewardThreshold: nil)
+      actionSpace: .discrete(count: actions.count), maxEpisodeSteps: config.maxEpisodeSteps, rewardThreshold: nil,
+      randomStart: Game.randomStart)
     var rng = SplitMix64(seed: 0)
     game = Game(rng: &rng, ramping: config.difficultyRamping)
   }
 
   public mutating func reset(seed: UInt64?, observation: UnsafeMutableBufferPointer<Float>) {
     if let seed { rng = SplitMix64(seed: seed) }
-    game = Game(rng: &rng, ramping: config.difficultyRamping)
+    game.restart(rng: &rng)
     clock.reset()
+    ended = false
     write(observation)
   }
 
   public mutating func step(_ action: Action, observation: UnsafeMutableBufferPointer<Float>) -> Step {
+    if ended {
+      write(observation)
+      return Step(reward: 0, terminated: true, truncated: clock.tick())
+    }
     var chosen = actions[min(max(action.index, 0), actions.count - 1)]
     if rng.nextUnit() < config.stickyActionProbability { chosen = lastAction }
     lastAction = chosen
     let (reward, terminal) = game.act(chosen, rng: &rng)
+    ended = terminal
     write(observation)
-    return Step(reward: reward, terminated: terminal, truncated: !terminal && clock.tick())
+    // As Gymnasium's TimeLimit: the limit step is truncated whether or not the game also ended.
+    return Step(reward: reward, terminated: terminal, truncated: clock.tick())
   }
 
   func write(_ observation: UnsafeMutableBufferPointer<Float>) {
@@ -156,4 +171,28 @@ func minAtarColor(_ channel: Int, of count: Int) -> RGB {
     UInt8(max(0, min(255, (fraction + amplitude * (a * cos(angle) + b * sin(angle))) * 255)))
   }
   return RGB(component(-0.14861, 1.78277), component(-0.29227, -0.90649), component(1.97294, 0))
+}
+
+/// One bit per cell of the 10×10 grid (cell y·10 + x), in two words: games keep their bricks,
+/// aliens and bullets here, so a frame allocates nothing.
+public struct GridBits: Sendable, Equatable {
+  public var low: UInt64 = 0
+  public var high: UInt64 = 0
+
+  public init() {}
+
+  @inlinable
+  public subscript(_ cell: Int) -> Bool {
+    get { cell < 64 ? (low >> UInt64(cell)) & 1 == 1 : (high >> UInt64(cell - 64)) & 1 == 1 }
+    set {
+      if cell < 64 {
+        if newValue { low |= 1 << UInt64(cell) } else { low &= ~(1 << UInt64(cell)) }
+      } else {
+        if newValue { high |= 1 << UInt64(cell - 64) } else { high &= ~(1 << UInt64(cell - 64)) }
+      }
+    }
+  }
+
+  public var isEmpty: Bool { low == 0 && high == 0 }
+  public var count: Int { low.nonzeroBitCount + high.nonzeroBitCount }
 }

@@ -28,6 +28,7 @@ public struct Seaquest: MinAtarGame {
     "sub_front", "sub_back", "friendly_bullet", "trail", "enemy_bullet", "enemy_fish", "enemy_sub",
     "oxygen_guage", "diver_guage", "diver",
   ]
+  public static let randomStart = false
   public static let minimalActions = [0, 1, 2, 3, 4, 5]
   static let maxOxygen = 200
 
@@ -63,6 +64,30 @@ public struct Seaquest: MinAtarGame {
 
   public init(rng: inout SplitMix64, ramping: Bool) {
     self.ramping = ramping
+    // Room for more than the grid can hold, so frames never grow an array.
+    bullets.reserveCapacity(64)
+    enemyBullets.reserveCapacity(64)
+    enemies.reserveCapacity(64)
+    diversInWater.reserveCapacity(64)
+  }
+
+  public mutating func restart(rng: inout SplitMix64) {
+    x = 5
+    y = 0
+    facingLeft = true
+    oxygen = Self.maxOxygen
+    divers = 0
+    surfaced = true
+    shotTimer = 0
+    bullets.removeAll(keepingCapacity: true)
+    enemyBullets.removeAll(keepingCapacity: true)
+    enemies.removeAll(keepingCapacity: true)
+    diversInWater.removeAll(keepingCapacity: true)
+    enemySpawnSpeed = 20
+    enemySpawnTimer = 20
+    diverSpawnTimer = 30
+    moveSpeed = 5
+    rampIndex = 0
   }
 
   func touches(_ bx: Int, _ by: Int) -> Bool { bx == x && by == y }
@@ -83,19 +108,21 @@ public struct Seaquest: MinAtarGame {
       shotTimer = 5
     default: break
     }
-    // Friendly bullets fly, and hit what they meet.
-    var flying: [Bullet] = []
-    for var b in bullets {
+    // Friendly bullets fly, and hit what they meet (in place: no allocation per frame).
+    var kept = 0
+    for i in bullets.indices {
+      var b = bullets[i]
       b.x += b.right ? 1 : -1
       guard (0..<10).contains(b.x) else { continue }
       if let e = enemies.firstIndex(where: { $0.x == b.x && $0.y == b.y }) {
         enemies.remove(at: e)
         reward += 1
       } else {
-        flying.append(b)
+        bullets[kept] = b
+        kept += 1
       }
     }
-    bullets = flying
+    bullets.removeLast(bullets.count - kept)
     // Spawns.
     if enemySpawnTimer == 0 {
       enemySpawnTimer = enemySpawnSpeed
@@ -113,8 +140,9 @@ public struct Seaquest: MinAtarGame {
       diversInWater.append(Mover(x: right ? 0 : 9, y: row, right: right, moveTimer: moveSpeed))
     }
     // Enemies and divers move every moveSpeed + 1 frames; enemy subs fire every 11.
-    var swimming: [Mover] = []
-    for var e in enemies {
+    kept = 0
+    for i in enemies.indices {
+      var e = enemies[i]
       if e.moveTimer == 0 {
         e.moveTimer = moveSpeed
         e.x += e.right ? 1 : -1
@@ -135,25 +163,35 @@ public struct Seaquest: MinAtarGame {
         reward += 1
         continue
       }
-      swimming.append(e)
+      enemies[kept] = e
+      kept += 1
     }
-    enemies = swimming
-    var floating: [Mover] = []
-    for var d in diversInWater {
+    enemies.removeLast(enemies.count - kept)
+    kept = 0
+    for i in diversInWater.indices {
+      var d = diversInWater[i]
       if d.moveTimer == 0 {
         d.moveTimer = moveSpeed
         d.x += d.right ? 1 : -1
       } else {
         d.moveTimer -= 1
       }
-      if (0..<10).contains(d.x) { floating.append(d) }
+      if (0..<10).contains(d.x) {
+        diversInWater[kept] = d
+        kept += 1
+      }
     }
-    diversInWater = floating
-    enemyBullets = enemyBullets.compactMap { b in
-      var b = b
+    diversInWater.removeLast(diversInWater.count - kept)
+    kept = 0
+    for i in enemyBullets.indices {
+      var b = enemyBullets[i]
       b.x += b.right ? 1 : -1
-      return (0..<10).contains(b.x) ? b : nil
+      if (0..<10).contains(b.x) {
+        enemyBullets[kept] = b
+        kept += 1
+      }
     }
+    enemyBullets.removeLast(enemyBullets.count - kept)
     // Collisions with the sub.
     if enemies.contains(where: { touches($0.x, $0.y) }) || enemyBullets.contains(where: { touches($0.x, $0.y) }) {
       terminal = true

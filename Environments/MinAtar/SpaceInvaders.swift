@@ -21,15 +21,16 @@ public struct SpaceInvaders: MinAtarGame {
   public static let id = "MinAtar/SpaceInvaders-v0"
   public static let name = "space-invaders"
   public static let channels = ["cannon", "alien", "alien_left", "alien_right", "friendly_bullet", "enemy_bullet"]
+  public static let randomStart = false
   public static let minimalActions = [0, 1, 3, 5]
   static let shotCooldown = 5
   static let enemyShotInterval = 10
 
   public var cannon = 5
-  public var aliens = [Bool](repeating: false, count: 100)
+  public var aliens = GridBits()
   public var movingLeft = true
-  public var friendlyBullets = [Bool](repeating: false, count: 100)
-  public var enemyBullets = [Bool](repeating: false, count: 100)
+  public var friendlyBullets = GridBits()
+  public var enemyBullets = GridBits()
   public var shotTimer = 0
   public var moveInterval = 12
   public var alienMoveTimer: Int
@@ -42,11 +43,13 @@ public struct SpaceInvaders: MinAtarGame {
     alienMoveTimer = min(24, moveInterval)
   }
 
-  static func newWave(_ aliens: inout [Bool]) {
+  public mutating func restart(rng: inout SplitMix64) { self = SpaceInvaders(rng: &rng, ramping: ramping) }
+
+  static func newWave(_ aliens: inout GridBits) {
     for y in 0...3 { for x in 2...7 { aliens[y * 10 + x] = true } }
   }
 
-  var alienCount: Int { aliens.reduce(0) { $0 + ($1 ? 1 : 0) } }
+  var alienCount: Int { aliens.count }
 
   /// Friendly bullets sharing a cell with an alien destroy it; returns the reward.
   mutating func hits() -> Double {
@@ -68,7 +71,7 @@ public struct SpaceInvaders: MinAtarGame {
       shotTimer = Self.shotCooldown
     }
     // Bullets: friendly up, enemy down, one cell each.
-    var up = [Bool](repeating: false, count: 100), down = up
+    var up = GridBits(), down = GridBits()
     for y in 0..<10 {
       for x in 0..<10 {
         if friendlyBullets[y * 10 + x] && y > 0 { up[(y - 1) * 10 + x] = true }
@@ -82,19 +85,19 @@ public struct SpaceInvaders: MinAtarGame {
     // The alien block.
     if alienMoveTimer == 0 {
       alienMoveTimer = min(alienCount, moveInterval)
-      let columns = (0..<100).filter { aliens[$0] }.map { $0 % 10 }
-      let atEdge = movingLeft ? columns.contains(0) : columns.contains(9)
+      var atEdge = false
+      for y in 0..<10 where aliens[y * 10 + (movingLeft ? 0 : 9)] { atEdge = true }
       if atEdge {
         movingLeft.toggle()
-        if aliens[90..<100].contains(true) {
+        if (90..<100).contains(where: { aliens[$0] }) {
           terminal = true
         } else {
-          var shifted = [Bool](repeating: false, count: 100)
+          var shifted = GridBits()
           for i in 0..<90 where aliens[i] { shifted[i + 10] = true }
           aliens = shifted
         }
       } else {
-        var shifted = [Bool](repeating: false, count: 100)
+        var shifted = GridBits()
         for i in 0..<100 where aliens[i] { shifted[i + (movingLeft ? -1 : 1)] = true }
         aliens = shifted
       }
@@ -104,8 +107,12 @@ public struct SpaceInvaders: MinAtarGame {
     // The column nearest the cannon fires from its lowest alien.
     if enemyShotTimer == 0 {
       enemyShotTimer = Self.enemyShotInterval
-      let columns = Set((0..<100).filter { aliens[$0] }.map { $0 % 10 })
-      if let column = columns.min(by: { (abs($0 - cannon), $0) < (abs($1 - cannon), $1) }) {
+      // Nearest column to the cannon; the lower column index wins a tie.
+      var best: Int?
+      for column in 0..<10 where (0..<10).contains(where: { aliens[$0 * 10 + column] }) {
+        if best == nil || abs(column - cannon) < abs(best! - cannon) { best = column }
+      }
+      if let column = best {
         let lowest = (0..<10).last { aliens[$0 * 10 + column] }!
         enemyBullets[lowest * 10 + column] = true
       }

@@ -29,6 +29,22 @@ public enum EnvironmentSetup {
     }
   }
 
+  /// A MinAtar game with its options changed (`--minimal-actions`, `--no-sticky`,
+  /// `--no-ramping`); other envs refuse them.
+  public static func withMinAtarOptions(
+    _ entry: EnvironmentEntry, base: any ConfigurableEnvironment, minimalActions: Bool, noSticky: Bool,
+    noRamping: Bool
+  ) throws -> any ConfigurableEnvironment {
+    guard minimalActions || noSticky || noRamping else { return base }
+    guard case .object(var fields) = try config(of: base), fields["sticky_action_probability"] != nil else {
+      throw RolloutError("--minimal-actions, --no-sticky and --no-ramping apply to the MinAtar games only, not \(entry.name)")
+    }
+    if minimalActions { fields["minimal_actions"] = .bool(true) }
+    if noSticky { fields["sticky_action_probability"] = .number(0) }
+    if noRamping { fields["difficulty_ramping"] = .bool(false) }
+    return try make(entry, config: .object(fields))
+  }
+
   /// The JSON tree of an environment's config.
   public static func config(of env: any ConfigurableEnvironment) throws -> JSONValue {
     func encode<E: ConfigurableEnvironment>(_ env: E) throws -> JSONValue {

@@ -24,6 +24,10 @@ public enum Presets {
 
   static func isMaze(_ env: String) -> Bool { ["medium-maze", "hard-maze", "maze"].contains(env) }
 
+  static func isMinAtar(_ env: String) -> Bool {
+    ["breakout", "space-invaders", "freeway", "asterix", "seaquest"].contains(env)
+  }
+
   /// The run settings every maze preset shares: deterministic episodes, so one evaluation episode
   /// tells all; sensors already scaled to [0, 1]; the calibration's 10 → 16 tanh → 2 network,
   /// initialised so that agents start out moving differently.
@@ -74,6 +78,17 @@ public enum Presets {
       run.episodesPerMember = 2
       run.maxGenerations = 3000
       run.targetReturn = -200
+    case _ where isMinAtar(env):
+      // An MLP over the flattened 10×10×C grid; the grid is already 0/1, so no scaling. Two
+      // episodes per member average out the sticky actions' noise.
+      strategy = OpenAIES.Config(populationSize: 128, noiseStd: 0.05, learningRate: 0.02, l2Coefficient: 0.005)
+      run.hidden = [64]
+      run.observationNormalization = .off
+      run.episodesPerMember = 2
+      run.evaluationEpisodes = 10
+      run.confirmationEpisodes = 100
+      run.maxGenerations = EvolutionRunConfig.unlimited
+      run.maxEnvSteps = 5_000_000
     case _ where isMaze(env):
       // With the literature's final-distance reward plain OpenAI-ES is expected to get trapped;
       // the novelty methods are what solve the hard maze. Same network and budget as NS-ES.
@@ -192,6 +207,20 @@ public enum Presets {
       run.observationNormalization = .bounds
       run.targetReturn = -200
       run.maxEnvSteps = 300_000
+    case _ where isMinAtar(env):
+      // After gymnax's MinAtar PPO (4 epochs, lr 5e-4, λ 0.95, clip 0.2, entropy 0.01) with 16
+      // envs × 128 steps and a [64, 64] MLP over the flattened grid, 5 M steps.
+      c.envs = 16
+      c.steps = 128
+      c.batchSize = 256
+      c.epochs = 4
+      c.gamma = 0.99
+      c.gaeLambda = 0.95
+      c.learningRate = LinearSchedule(start: 5e-4, end: 0)
+      c.entropyCoefficient = 0.01
+      run.maxEnvSteps = 5_000_000
+      run.evaluateEverySteps = 100_000
+      run.evaluationEpisodes = 20
     case _ where isMaze(env):
       c.envs = 8
       c.steps = 400

@@ -28,14 +28,15 @@ public struct EvaluationSummary: Sendable, Equatable, Codable {
   /// Whether the mean return reaches the threshold.
   public var solved: Bool?
   /// The mean behaviour descriptor at the end of the episodes (the final (x, y) in a maze; the
-  /// final observation elsewhere).
+  /// final observation elsewhere). Left out when it has more than 16 values (a MinAtar grid):
+  /// nobody reads 400 averaged cells in a summary.
   public var finalBehavior: [Float]?
 
   public init(
     env: String, seed: UInt64, returns: [Double], lengths: [Int], threshold: Double?,
     finalBehavior: [Float]? = nil
   ) {
-    self.finalBehavior = finalBehavior
+    self.finalBehavior = (finalBehavior?.count ?? 0) <= 16 ? finalBehavior : nil
     self.env = env
     episodes = returns.count
     self.seed = seed

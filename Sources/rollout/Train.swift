@@ -46,6 +46,15 @@ struct Train: ParsableCommand {
   @Option(help: "Maze envs: the reward, final (300 − final distance) or dense (progress per step).")
   var reward: String?
 
+  @Flag(name: .customLong("minimal-actions"), help: "MinAtar: the game's minimal action set instead of all six actions.")
+  var minimalActions = false
+
+  @Flag(name: .customLong("no-sticky"), help: "MinAtar: no sticky actions (MinAtar repeats the previous action with probability 0.1).")
+  var noSticky = false
+
+  @Flag(name: .customLong("no-ramping"), help: "MinAtar: no difficulty ramping.")
+  var noRamping = false
+
   @Option(help: "Stop after this many generations (default: the preset's).")
   var generations: Int?
 
@@ -198,6 +207,13 @@ struct Train: ParsableCommand {
       let environment = try EnvironmentSetup.makeMaze(
         entry, maze: maze, reward: reward.flatMap(Maze.RewardMode.init), base: base)
       settings.env = environment.spec.name
+      settings.envConfig = try EnvironmentSetup.config(of: environment)
+    }
+    if minimalActions || noSticky || noRamping {
+      let entry = try EnvironmentSetup.entry(named: settings.env)
+      let environment = try EnvironmentSetup.withMinAtarOptions(
+        entry, base: try EnvironmentSetup.make(entry, config: settings.envConfig), minimalActions: minimalActions,
+        noSticky: noSticky, noRamping: noRamping)
       settings.envConfig = try EnvironmentSetup.config(of: environment)
     }
     var run = settings.run

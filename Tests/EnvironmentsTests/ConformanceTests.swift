@@ -31,6 +31,11 @@ struct ConformanceTests {
     case "pendulum": limited = Pendulum(config: .init(maxEpisodeSteps: 3))
     case "medium-maze": limited = Maze(config: .init(layout: BuiltinMazes.medium, maxEpisodeSteps: 3))
     case "hard-maze": limited = Maze(config: .init(layout: BuiltinMazes.hard, reward: .dense, maxEpisodeSteps: 3))
+    case "breakout": limited = MinAtar<Breakout>(config: .init(maxEpisodeSteps: 3))
+    case "freeway": limited = MinAtar<Freeway>(config: .init(maxEpisodeSteps: 3))
+    case "asterix": limited = MinAtar<Asterix>(config: .init(maxEpisodeSteps: 3))
+    case "space-invaders": limited = MinAtar<SpaceInvaders>(config: .init(maxEpisodeSteps: 3))
+    case "seaquest": limited = MinAtar<Seaquest>(config: .init(maxEpisodeSteps: 3))
     default:
       Issue.record("add \(name) to this test")
       return

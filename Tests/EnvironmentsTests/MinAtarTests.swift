@@ -91,7 +91,7 @@ struct MinAtarTests {
   func breakoutPaddle() {
     var rng = SplitMix64(seed: 0)
     var game = breakout()
-    game.bricks = [Bool](repeating: false, count: 100)
+    game.bricks = GridBits()
     game.bricks[15] = true  // keep the refill from happening
     game.ballX = 4
     game.ballY = 8
@@ -144,10 +144,10 @@ struct MinAtarTests {
     }
     #expect(moved.prefix(3) == [13, 25, 37])
     // Leave 5 aliens: the block then moves every 5 frames.
-    game.aliens = [Bool](repeating: false, count: 100)
+    game.aliens = GridBits()
     for x in 3...7 { game.aliens[20 + x] = true }
     game.alienMoveTimer = 0
-    game.enemyBullets = [Bool](repeating: false, count: 100)
+    game.enemyBullets = GridBits()
     moved = []
     previous = game.aliens
     for frame in 1...11 {

@@ -28,7 +28,7 @@ let package = Package(
   ],
   traits: [
     .trait(name: "SDL", description: "SDL2 window for `rollout replay` (needs libsdl2-dev)."),
-    .trait(name: "GIF", description: "Animated GIF recording through giflib (needs libgif-dev)."),
+    .trait(name: "GIF", description: "Tests decode rollout's GIFs with giflib (needs libgif-dev); recording needs no trait."),
     .trait(name: "MPI", description: "Multi-process runs under Open MPI (needs libopenmpi-dev)."),
     .trait(
       name: "AVX2",
@@ -53,7 +53,6 @@ let package = Package(
       name: "Rendering",
       dependencies: [
         "RLCore", "CZlib",
-        .target(name: "CGif", condition: .when(traits: ["GIF"])),
         .target(name: "CSDL2", condition: .when(traits: ["SDL"])),
       ]),
     .target(

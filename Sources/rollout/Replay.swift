@@ -14,7 +14,7 @@ struct Replay: ParsableCommand {
     discussion: """
       In the window: space pauses, → steps one frame while paused, + / − change the speed, r restarts
       the episode, q or Esc quits. --gif FILE and --png DIR record instead and need no display.
-      The window needs the SDL trait, --gif the GIF trait (see the README's "Traits").
+      The window needs the SDL trait (see the README's "Traits"); --gif and --png work in every build.
       """)
 
   @Argument(help: "A .policy file, or `random`.")
@@ -83,13 +83,7 @@ struct Replay: ParsableCommand {
       outputs.append(PNGOutput(directory: directory))
     }
     if let gif {
-      #if GIF
-        outputs.append(try GIFOutput(path: gif, width: size.width, height: size.height, framesPerSecond: fps))
-      #else
-        throw RolloutError(
-          "this rollout was built without the GIF trait: install libgif-dev and build with "
-            + "`swift build -c release --traits GIF`, or record PNG frames with --png DIR")
-      #endif
+      outputs.append(try GIFOutput(path: gif, width: size.width, height: size.height, framesPerSecond: fps))
     }
     if outputs.isEmpty {
       #if SDL
@@ -132,7 +126,6 @@ final class PNGOutput: FrameOutput {
   func finish() throws {}
 }
 
-#if GIF
   /// Records into a temporary file next to the target and renames it when done, so an
   /// interrupted replay never leaves half a GIF under the user's name.
   final class GIFOutput: FrameOutput {
@@ -167,7 +160,6 @@ final class PNGOutput: FrameOutput {
       unlink(temporary)
     }
   }
-#endif
 
 #if SDL
   final class WindowOutput: FrameOutput {

@@ -37,6 +37,9 @@ struct Train: ParsableCommand {
   @Flag(name: .customLong("print-config"), help: "Print the resolved config as JSON and exit.")
   var printConfig = false
 
+  @Flag(name: .customLong("list-presets"), help: "List the presets (every algorithm for the env given, or for every env) and exit.")
+  var listPresets = false
+
   @Option(help: "Continue the run in this directory from its checkpoint (--threads, --generations and --max-steps may be changed).")
   var resume: String?
 
@@ -57,6 +60,9 @@ struct Train: ParsableCommand {
 
   @Option(help: "Stop after this many generations (default: the preset's).")
   var generations: Int?
+
+  @Option(help: "The return that counts as solved (default: the env's threshold; training stops once a 100-episode evaluation reaches it).")
+  var target: Double?
 
   @Option(name: .customLong("max-steps"), help: "Stop once training has taken this many env steps.")
   var maxSteps: Int?
@@ -103,6 +109,7 @@ struct Train: ParsableCommand {
   var quiet = false
 
   func validate() throws {
+    if listPresets { return }
     if env == nil && config == nil && resume == nil {
       throw ValidationError("name an env (see `rollout envs`), or give --config FILE or --resume DIR")
     }
@@ -152,6 +159,10 @@ struct Train: ParsableCommand {
   }
 
   func run() throws {
+    if listPresets {
+      try printPresets()
+      return
+    }
     if let resume {
       try resumeRun(URL(fileURLWithPath: resume))
       return
@@ -169,6 +180,24 @@ struct Train: ParsableCommand {
   }
 
   // MARK: Settings
+
+  /// One line per (env, algorithm): the default marked, the budget, and the strategy's settings.
+  private func printPresets() throws {
+    let entries = try env.map { [try EnvironmentSetup.entry(named: $0)] } ?? EnvironmentRegistry.entries
+    for entry in entries {
+      let best = Presets.defaultAlgorithm(env: entry.name)
+      say("\(entry.name) (default: \(best.rawValue))")
+      for algorithm in Algorithm.allCases {
+        let preset = try Presets.evolution(algorithm, env: entry.name)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let strategy = String(decoding: try encoder.encode(preset.strategy), as: UTF8.self)
+        let budget = preset.run.maxEnvSteps.map { "\($0) steps" }
+          ?? "\(preset.run.maxGenerations) generations"
+        say("  \(algorithm == best ? "*" : " ") \(algorithm.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) hidden \(preset.run.hidden), \(budget), \(strategy)")
+      }
+    }
+  }
 
   /// Preset → config file → flags.
   func resolvedConfig() throws -> TrainingConfig {
@@ -225,6 +254,10 @@ struct Train: ParsableCommand {
       if generations == nil { run.maxGenerations = EvolutionRunConfig.unlimited }
     }
     if noEarlyStop { run.stopAtThreshold = false }
+    if let target {
+      guard target.isFinite else { throw RolloutError("--target must be a finite number") }
+      run.targetReturn = target
+    }
     let strategyFlags: [(Algorithm.CommonSetting, JSONValue?)] = [
       (.population, population.map { chosen == .ars ? .number(Double($0 / 2)) : .number(Double($0)) }),
       (.sigma, sigma.map { .number(Double($0)) }),

@@ -77,7 +77,7 @@ struct CLITests {
   @Test("continuous actions: train on Pendulum, the policy file records the box, eval and Python read it")
   func continuousActions() throws {
     let out = work.appendingPathComponent("pendulum")
-    let train = try Rollout.run(["train", "Pendulum-v1", "--generations", "3", "--out", out.path, "--quiet"])
+    let train = try Rollout.run(["train", "Pendulum-v1", "--algo", "openai-es", "--generations", "3", "--out", out.path, "--quiet"])
     #expect(train.status == 0, "\(train.stderr)")
     let policy = out.appendingPathComponent("pendulum-openai-es.policy")
     let object = try JSONSerialization.jsonObject(with: Data(contentsOf: policy)) as! [String: Any]

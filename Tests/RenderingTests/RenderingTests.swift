@@ -121,6 +121,47 @@ struct RenderingTests {
         #expect(decoded == frame.pixels, "frame \(k)")
       }
     }
+
+    @Test("GIF: random 256-colour noise (the LZW table fills and resets many times) and a frame with too many colours decode right")
+    func gifNoise() throws {
+      var rng = SplitMix64(seed: 8)
+      var noise = Frame(width: 321, height: 203)
+      var busy = Frame(width: 321, height: 203)
+      for i in 0..<(321 * 203) {
+        let v = UInt8(rng.next() % 256)
+        noise.pixels[3 * i] = v
+        noise.pixels[3 * i + 1] = 255 - v
+        noise.pixels[3 * i + 2] = v / 2
+        for c in 0..<3 { busy.pixels[3 * i + c] = UInt8(rng.next() % 256) }
+      }
+      let path = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-\(UUID()).gif").path
+      defer { unlink(path) }
+      let writer = try GIFWriter(path: path, width: 321, height: 203, framesPerSecond: 10)
+      try writer.append(noise)
+      try writer.append(busy)
+      try writer.close()
+      var error: Int32 = 0
+      let gif = try #require(DGifOpenFileName(path, &error))
+      defer { DGifCloseFile(gif, &error) }
+      #expect(DGifSlurp(gif) == GIF_OK)
+      #expect(gif.pointee.ImageCount == 2)
+      func decoded(_ k: Int) throws -> [UInt8] {
+        let image = gif.pointee.SavedImages[k]
+        let map = try #require(image.ImageDesc.ColorMap)
+        var out = [UInt8](repeating: 0, count: 321 * 203 * 3)
+        for i in 0..<(321 * 203) {
+          let color = map.pointee.Colors[Int(image.RasterBits[i])]
+          out[3 * i] = color.Red
+          out[3 * i + 1] = color.Green
+          out[3 * i + 2] = color.Blue
+        }
+        return out
+      }
+      #expect(try decoded(0) == noise.pixels)
+      // More than 256 colours: quantised to the 6×7×6 cube, each channel within half a step.
+      let quantised = try decoded(1)
+      #expect(zip(quantised, busy.pixels).allSatisfy { abs(Int($0) - Int($1)) <= 26 })
+    }
   #endif
 
   #if SDL

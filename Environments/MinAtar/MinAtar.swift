@@ -54,7 +54,9 @@ public struct MinAtarGrid {
 ///
 /// Sticky actions (Machado et al. 2018, as MinAtar does them): with probability 0.1 the previous
 /// action is repeated instead of the chosen one; the previous action is *not* forgotten between
-/// episodes. MinAtar has no time limit of its own (Freeway ends itself after 2,500 frames); a
+/// episodes of one stream (`reset(seed: nil)` continues it). A seeded reset starts a fresh stream —
+/// a new MinAtar `Environment`, whose remembered action is 0 — so that every seeded episode is
+/// reproducible on its own, whichever worker thread ran the episode before it. MinAtar has no time limit of its own (Freeway ends itself after 2,500 frames); a
 /// good Breakout agent can play forever, so episodes are truncated after `maxEpisodeSteps`
 /// (default 10,000), far beyond any random or ordinary episode.
 public struct MinAtar<Game: MinAtarGame>: ConfigurableEnvironment {
@@ -105,7 +107,10 @@ public struct MinAtar<Game: MinAtarGame>: ConfigurableEnvironment {
   }
 
   public mutating func reset(seed: UInt64?, observation: UnsafeMutableBufferPointer<Float>) {
-    if let seed { rng = SplitMix64(seed: seed) }
+    if let seed {
+      rng = SplitMix64(seed: seed)
+      lastAction = 0
+    }
     game.restart(rng: &rng)
     clock.reset()
     ended = false

@@ -41,15 +41,6 @@ struct CompareTests {
     }
   }
 
-  func start(_ arguments: [String]) throws -> Process {
-    let process = Process()
-    process.executableURL = Rollout.binary
-    process.arguments = arguments
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    return process
-  }
 
   @Test("--list shows the shipped experiments; the files in experiments/ are the built-in ones")
   func list() throws {
@@ -103,11 +94,11 @@ struct CompareTests {
     let reference = work.appendingPathComponent("uninterrupted")
     #expect(try Rollout.run(["compare", file.path, "--out", reference.path, "--quiet"]).status == 0)
     let out = work.appendingPathComponent("interrupted")
-    let killed = try start(["compare", file.path, "--out", out.path, "--quiet"])
+    let killed = try Rollout.start(["compare", file.path, "--out", out.path, "--quiet"])
     Thread.sleep(forTimeInterval: 2.5)
     kill(killed.processIdentifier, SIGKILL)
     killed.waitUntilExit()
-    let interrupted = try start(["compare", file.path, "--out", out.path, "--quiet"])
+    let interrupted = try Rollout.start(["compare", file.path, "--out", out.path, "--quiet"])
     Thread.sleep(forTimeInterval: 1.5)
     kill(interrupted.processIdentifier, SIGINT)
     interrupted.waitUntilExit()

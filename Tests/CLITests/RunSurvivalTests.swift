@@ -12,16 +12,6 @@ struct RunSurvivalTests {
     return object["parameters"] as! [Double]
   }
 
-  /// Starts `rollout` without waiting for it.
-  func start(_ arguments: [String]) throws -> Process {
-    let process = Process()
-    process.executableURL = Rollout.binary
-    process.arguments = arguments
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    return process
-  }
 
   // A fixed 10 generations (~2 s in a debug build): long enough to be killed mid-run.
   let trainArguments = [
@@ -43,7 +33,7 @@ struct RunSurvivalTests {
       for _ in 0..<2 {
         rng = rng &* 6364136223846793005 &+ 1442695040888963407
         let delay = 0.15 + Double(rng >> 40) / Double(1 << 24) * 1.2
-        let process = try start(arguments)
+        let process = try Rollout.start(arguments)
         Thread.sleep(forTimeInterval: delay)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
@@ -98,7 +88,7 @@ struct RunSurvivalTests {
     let reference = work.appendingPathComponent("pendulum-reference")
     #expect(try Rollout.run(args + ["--out", reference.path]).status == 0)
     let dir = work.appendingPathComponent("pendulum-interrupted")
-    let process = try start(args + ["--out", dir.path])
+    let process = try Rollout.start(args + ["--out", dir.path])
     // Interrupt as soon as the run has started generating (its first checkpoint exists).
     let checkpointPath = dir.appendingPathComponent("checkpoint.json").path
     let deadline = Date().addingTimeInterval(60)
@@ -120,7 +110,7 @@ struct RunSurvivalTests {
   @Test("a second Ctrl-C exits at once; whatever is on disk stays readable")
   func secondInterrupt() throws {
     let dir = work.appendingPathComponent("double")
-    let process = try start([
+    let process = try Rollout.start([
       "train", "cartpole", "--seed", "2", "--generations", "200", "--no-early-stop", "--checkpoint-every", "1",
       "--out", dir.path, "--quiet",
     ])

@@ -29,8 +29,9 @@ struct ShippedPolicyTests {
     let envs = try Rollout.run(["envs"]).stdout
     let names = Self.rows.map(\.file)
     for line in envs.split(separator: "\n").dropFirst() {
-      guard let env = line.split(separator: " ").first else { continue }
-      #expect(names.contains { $0.hasPrefix("\(env)-") }, "no shipped policy for \(env)")
+      let env = String(line.prefix { $0.isLetter || $0.isNumber || $0 == "-" })
+      guard !env.isEmpty else { continue }
+      #expect(names.contains { $0.hasPrefix("\(env)-") }, "no shipped policy for \(env) in \(names)")
     }
     for row in Self.rows {
       #expect(FileManager.default.fileExists(atPath: TestPaths.packageRoot.appendingPathComponent("policies/\(row.file)").path))

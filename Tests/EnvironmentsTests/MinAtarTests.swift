@@ -231,16 +231,18 @@ struct MinAtarTests {
     #expect(state.enemySpawnSpeed == 19, "surfacing ramps the spawn speed")
   }
 
-  @Test("sticky actions repeat the previous action, which survives a reset; minimal action sets map to the full set")
+  @Test("sticky actions repeat the previous action, which survives an unseeded reset; minimal action sets map to the full set")
   func stickyAndMinimal() {
     var env = MinAtar<Breakout>(config: .init(stickyActionProbability: 1))
     var obs = [Float](repeating: 0, count: 400)
     obs.withUnsafeMutableBufferPointer { env.reset(seed: 1, observation: $0) }
     env.lastAction = 3
-    obs.withUnsafeMutableBufferPointer { env.reset(seed: 2, observation: $0) }
+    obs.withUnsafeMutableBufferPointer { env.reset(seed: nil, observation: $0) }  // the same stream
     let before = env.game.paddle
     _ = obs.withUnsafeMutableBufferPointer { env.step(Action(index: 1), observation: $0) }
     #expect(env.game.paddle == before + 1, "the remembered 'right' was repeated")
+    obs.withUnsafeMutableBufferPointer { env.reset(seed: 5, observation: $0) }  // a fresh stream
+    #expect(env.lastAction == 0)
     let minimal = MinAtar<Breakout>(config: .init(minimalActions: true))
     #expect(minimal.spec.actionSpace == .discrete(count: 3))
     var plain = MinAtar<Breakout>(config: .init(stickyActionProbability: 0, minimalActions: true))

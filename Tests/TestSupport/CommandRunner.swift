@@ -24,6 +24,18 @@ public enum Rollout {
       ?? candidates[0]
   }
 
+  /// Starts `rollout` without waiting for it (its output is discarded): for tests that signal or
+  /// kill it.
+  public static func start(_ arguments: [String]) throws -> Process {
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    return process
+  }
+
   /// Runs `rollout` with `arguments` in `directory` and waits for it.
   @discardableResult
   public static func run(

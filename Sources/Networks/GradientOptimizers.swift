@@ -25,11 +25,34 @@ public enum GradientOptimizer: Sendable, Equatable, Codable {
     case .adam(let beta1, let beta2, let epsilon):
       let t = Double(state.t)
       let c1 = Float(1 - pow(Double(beta1), t)), c2 = Float(1 - pow(Double(beta2), t)).squareRoot()
-      for i in 0..<parameters.count {
-        let g = gradient[i]
-        state.m[i] = beta1 * state.m[i] + (1 - beta1) * g
-        state.v[i] = beta2 * state.v[i] + (1 - beta2) * g * g
-        parameters[i] -= learningRate * (state.m[i] / c1) / (state.v[i].squareRoot() / c2 + epsilon)
+      // Eight lanes at a time, each lane the scalar formula (same operations, same results).
+      let n = parameters.count
+      parameters.withUnsafeMutableBufferPointer { p in
+        gradient.withUnsafeBufferPointer { g in
+          state.m.withUnsafeMutableBufferPointer { m in
+            state.v.withUnsafeMutableBufferPointer { v in
+              var i = 0
+              while i + 8 <= n {
+                let gi = load8(g.baseAddress! + i)
+                let mi = SIMD8(repeating: beta1) * load8(m.baseAddress! + i) + SIMD8(repeating: 1 - beta1) * gi
+                let vi = SIMD8(repeating: beta2) * load8(v.baseAddress! + i) + SIMD8(repeating: 1 - beta2) * gi * gi
+                store8(mi, m.baseAddress! + i)
+                store8(vi, v.baseAddress! + i)
+                let step = SIMD8(repeating: learningRate) * (mi / SIMD8(repeating: c1))
+                  / (vi.squareRoot() / SIMD8(repeating: c2) + SIMD8(repeating: epsilon))
+                store8(load8(p.baseAddress! + i) - step, p.baseAddress! + i)
+                i += 8
+              }
+              while i < n {
+                let gi = g[i]
+                m[i] = beta1 * m[i] + (1 - beta1) * gi
+                v[i] = beta2 * v[i] + (1 - beta2) * gi * gi
+                p[i] -= learningRate * (m[i] / c1) / (v[i].squareRoot() / c2 + epsilon)
+                i += 1
+              }
+            }
+          }
+        }
       }
     case .rmsprop(let alpha, let epsilon):
       for i in 0..<parameters.count {

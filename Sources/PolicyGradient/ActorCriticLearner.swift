@@ -197,9 +197,26 @@ public final class ActorCriticLearner: @unchecked Sendable {
     }
     var gradient = [Float](repeating: 0, count: model.parameterCount)
     for c in 0..<chunkCount {
-      for i in gradient.indices { gradient[i] += chunks[c].gradient[i] }
+      gradient.withUnsafeMutableBufferPointer { g in
+        chunks[c].gradient.withUnsafeBufferPointer { add($0.baseAddress!, into: g.baseAddress!, count: g.count) }
+      }
     }
     return gradient
+  }
+}
+
+/// `y[i] += x[i]` for every i, eight at a time (elementwise, so the sums are the scalar ones).
+func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count n: Int) {
+  var i = 0
+  while i + 8 <= n {
+    let a = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
+    let b = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+    UnsafeMutableRawPointer(y + i).storeBytes(of: a + b, as: SIMD8<Float>.self)
+    i += 8
+  }
+  while i < n {
+    y[i] += x[i]
+    i += 1
   }
 }
 

@@ -76,72 +76,54 @@ public final class ActorCriticLearner: @unchecked Sendable {
     }
   }
 
+  /// Per-row loss weights: ∂L/∂log π, ∂L/∂H and ∂L/∂V of one row, given (row, log π, H, V).
+  public typealias RowWeights = @Sendable (_ row: Int, _ logProb: Double, _ entropy: Double, _ value: Double)
+    -> (logProb: Double, entropy: Double, value: Double)
+
   /// log π(aᵢ|sᵢ), the entropy and V(sᵢ) for the samples `indices` of `buffer`, under `parameters`.
   public func forward(buffer: RolloutBuffer, indices: ArraySlice<Int>, parameters: [Float])
     -> (logProbs: [Double], entropies: [Double], values: [Double])
   {
-    let d = buffer.observationCount, width = model.actionWidth
-    let chunkCount = (indices.count + chunkSize - 1) / chunkSize
-    while chunks.count < chunkCount { chunks.append(Chunk(model: model, rows: chunkSize, observationCount: d)) }
-    let start = indices.startIndex
-    let model = self.model, chunkSize = self.chunkSize, chunks = self.chunks
-    let outputCount = model.actor.outputCount
+    run(buffer: buffer, indices: indices, parameters: parameters, weights: nil)
+    return collect(indices.count)
+  }
+
+  /// ∂L/∂θ for the rows of the last `forward`, given each row's ∂L/∂log π, ∂L/∂H and ∂L/∂V.
+  public func gradient(
+    parameters: [Float], logProbWeights: [Double], entropyWeights: [Double], valueWeights: [Double]
+  ) -> [Float] {
+    let chunkCount = (logProbWeights.count + chunkSize - 1) / chunkSize
+    let chunkSize = self.chunkSize
     parameters.withUnsafeBufferPointer { p in
       let pointer = UnsafeSendable(p.baseAddress!)
-      buffer.observations.withUnsafeBufferPointer { observations in
-        buffer.actions.withUnsafeBufferPointer { actions in
-          let obs = UnsafeSendable(observations.baseAddress!), acts = UnsafeSendable(actions.baseAddress!)
-          parallel(chunkCount) { c in
-            let chunk = chunks[c]
-            let first = start + c * chunkSize
-            let rows = min(chunkSize, indices.endIndex - first)
-            chunk.rows = rows
-            for r in 0..<rows {
-              let s = indices[first + r]
-              for i in 0..<d { chunk.inputs[r * d + i] = obs.pointer[s * d + i] }
-              for i in 0..<width { chunk.actions[r * width + i] = acts.pointer[s * width + i] }
-            }
-            let parameters = pointer.pointer
-            chunk.inputs.withUnsafeBufferPointer { x in
-              let logits = model.actor.forward(batch: x.baseAddress!, count: rows, parameters: parameters, tape: chunk.actorTape)
-              let v = model.critic.forward(
-                batch: x.baseAddress!, count: rows, parameters: parameters + model.criticOffset, tape: chunk.criticTape)
-              for r in 0..<rows {
-                chunk.values[r] = Double(v[r])
-                let out = logits + r * outputCount
-                chunk.logProbOutputGradient.withUnsafeMutableBufferPointer { lg in
-                  chunk.entropyOutputGradient.withUnsafeMutableBufferPointer { eg in
-                    if model.isContinuous {
-                      chunk.logProbLogStdGradient.withUnsafeMutableBufferPointer { ls in
-                        chunk.actions.withUnsafeBufferPointer { a in
-                          let (lp, h) = DiagonalGaussian.evaluate(
-                            mean: out, logStd: parameters + model.logStdOffset, sample: a.baseAddress! + r * width,
-                            count: width, meanGradient: lg.baseAddress! + r * outputCount,
-                            logStdGradient: ls.baseAddress! + r * width)
-                          chunk.logProbs[r] = lp
-                          chunk.entropies[r] = h
-                          for i in 0..<outputCount { eg[r * outputCount + i] = 0 }
-                          for i in 0..<width { chunk.entropyLogStdGradient[r * width + i] = 1 }
-                        }
-                      }
-                    } else {
-                      let (lp, h) = Categorical.evaluate(
-                        logits: out, count: outputCount, action: Int(chunk.actions[r]),
-                        logProbGradient: lg.baseAddress! + r * outputCount,
-                        entropyGradient: eg.baseAddress! + r * outputCount)
-                      chunk.logProbs[r] = lp
-                      chunk.entropies[r] = h
-                    }
-                  }
-                }
-              }
-            }
-          }
+      parallel(chunkCount) { c in
+        self.backward(chunk: c, parameters: pointer.pointer) { r in
+          let row = c * chunkSize + r
+          return (logProbWeights[row], entropyWeights[row], valueWeights[row])
         }
       }
     }
+    return sum(chunkCount)
+  }
+
+  /// Forward and backward in one pass over the chunks (one dispatch instead of two): the loss
+  /// weights of a row depend on that row alone (`weights`), so each chunk runs its forward pass,
+  /// weighs its rows and runs its backward pass without waiting for the others. Same results as
+  /// `forward` followed by `gradient` with the same weights.
+  public func forwardAndGradient(
+    buffer: RolloutBuffer, indices: ArraySlice<Int>, parameters: [Float], weights: @escaping RowWeights
+  ) -> (logProbs: [Double], entropies: [Double], values: [Double], gradient: [Float]) {
+    run(buffer: buffer, indices: indices, parameters: parameters, weights: weights)
+    let (l, e, v) = collect(indices.count)
+    return (l, e, v, sum((indices.count + chunkSize - 1) / chunkSize))
+  }
+
+  private func collect(_ count: Int) -> (logProbs: [Double], entropies: [Double], values: [Double]) {
     var logProbs: [Double] = [], entropies: [Double] = [], values: [Double] = []
-    for c in 0..<chunkCount {
+    logProbs.reserveCapacity(count)
+    entropies.reserveCapacity(count)
+    values.reserveCapacity(count)
+    for c in 0..<((count + chunkSize - 1) / chunkSize) {
       let rows = chunks[c].rows
       logProbs += chunks[c].logProbs[0..<rows]
       entropies += chunks[c].entropies[0..<rows]
@@ -150,51 +132,7 @@ public final class ActorCriticLearner: @unchecked Sendable {
     return (logProbs, entropies, values)
   }
 
-  /// ∂L/∂θ for the rows of the last `forward`, given each row's ∂L/∂log π, ∂L/∂H and ∂L/∂V.
-  public func gradient(
-    parameters: [Float], logProbWeights: [Double], entropyWeights: [Double], valueWeights: [Double]
-  ) -> [Float] {
-    let total = logProbWeights.count
-    let chunkCount = (total + chunkSize - 1) / chunkSize
-    let model = self.model, chunkSize = self.chunkSize, chunks = self.chunks
-    let outputCount = model.actor.outputCount, width = model.actionWidth
-    parameters.withUnsafeBufferPointer { p in
-      let pointer = UnsafeSendable(p.baseAddress!)
-      parallel(chunkCount) { c in
-        let chunk = chunks[c]
-        let rows = chunk.rows
-        for i in chunk.gradient.indices { chunk.gradient[i] = 0 }
-        var logStdGradient = [Double](repeating: 0, count: model.logStdCount)
-        for r in 0..<rows {
-          let row = c * chunkSize + r
-          let wl = logProbWeights[row], we = entropyWeights[row]
-          for k in 0..<outputCount {
-            chunk.actorOutputGradient[r * outputCount + k] = Float(
-              wl * chunk.logProbOutputGradient[r * outputCount + k] + we * chunk.entropyOutputGradient[r * outputCount + k])
-          }
-          for i in 0..<model.logStdCount {
-            logStdGradient[i] += wl * chunk.logProbLogStdGradient[r * width + i] + we * chunk.entropyLogStdGradient[r * width + i]
-          }
-          chunk.criticOutputGradient[r] = Float(valueWeights[row])
-        }
-        let parameters = pointer.pointer
-        chunk.inputs.withUnsafeBufferPointer { x in
-          chunk.gradient.withUnsafeMutableBufferPointer { g in
-            chunk.actorOutputGradient.withUnsafeBufferPointer { dy in
-              model.actor.backward(
-                batch: x.baseAddress!, count: rows, parameters: parameters, tape: chunk.actorTape,
-                outputGradients: dy.baseAddress!, gradient: g.baseAddress!)
-            }
-            chunk.criticOutputGradient.withUnsafeBufferPointer { dv in
-              model.critic.backward(
-                batch: x.baseAddress!, count: rows, parameters: parameters + model.criticOffset, tape: chunk.criticTape,
-                outputGradients: dv.baseAddress!, gradient: g.baseAddress! + model.criticOffset)
-            }
-          }
-        }
-        for i in 0..<model.logStdCount { chunk.gradient[model.logStdOffset + i] = Float(logStdGradient[i]) }
-      }
-    }
+  private func sum(_ chunkCount: Int) -> [Float] {
     var gradient = [Float](repeating: 0, count: model.parameterCount)
     for c in 0..<chunkCount {
       gradient.withUnsafeMutableBufferPointer { g in
@@ -203,6 +141,119 @@ public final class ActorCriticLearner: @unchecked Sendable {
     }
     return gradient
   }
+
+  /// The forward pass of every chunk, and with `weights` its backward pass too.
+  private func run(buffer: RolloutBuffer, indices: ArraySlice<Int>, parameters: [Float], weights: RowWeights?) {
+    let d = buffer.observationCount
+    let chunkCount = (indices.count + chunkSize - 1) / chunkSize
+    while chunks.count < chunkCount { chunks.append(Chunk(model: model, rows: chunkSize, observationCount: d)) }
+    let chunkSize = self.chunkSize
+    parameters.withUnsafeBufferPointer { p in
+      let pointer = UnsafeSendable(p.baseAddress!)
+      buffer.observations.withUnsafeBufferPointer { observations in
+        buffer.actions.withUnsafeBufferPointer { actions in
+          let obs = UnsafeSendable(observations.baseAddress!), acts = UnsafeSendable(actions.baseAddress!)
+          parallel(chunkCount) { c in
+            self.forward(chunk: c, indices: indices, observations: obs.pointer, actions: acts.pointer, observationCount: d, parameters: pointer.pointer)
+            if let weights {
+              let chunk = self.chunks[c]
+              self.backward(chunk: c, parameters: pointer.pointer) { r in
+                weights(c * chunkSize + r, chunk.logProbs[r], chunk.entropies[r], chunk.values[r])
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private func forward(
+    chunk c: Int, indices: ArraySlice<Int>, observations: UnsafePointer<Float>, actions: UnsafePointer<Float>,
+    observationCount d: Int, parameters: UnsafePointer<Float>
+  ) {
+    let model = self.model, width = model.actionWidth, outputCount = model.actor.outputCount
+    let start = indices.startIndex
+    let chunk = chunks[c]
+    let first = start + c * chunkSize
+    let rows = min(chunkSize, indices.endIndex - first)
+    chunk.rows = rows
+    for r in 0..<rows {
+      let s = indices[first + r]
+      for i in 0..<d { chunk.inputs[r * d + i] = observations[s * d + i] }
+      for i in 0..<width { chunk.actions[r * width + i] = actions[s * width + i] }
+    }
+    chunk.inputs.withUnsafeBufferPointer { x in
+      let logits = model.actor.forward(batch: x.baseAddress!, count: rows, parameters: parameters, tape: chunk.actorTape)
+      let v = model.critic.forward(
+        batch: x.baseAddress!, count: rows, parameters: parameters + model.criticOffset, tape: chunk.criticTape)
+      for r in 0..<rows {
+        chunk.values[r] = Double(v[r])
+        let out = logits + r * outputCount
+        chunk.logProbOutputGradient.withUnsafeMutableBufferPointer { lg in
+          chunk.entropyOutputGradient.withUnsafeMutableBufferPointer { eg in
+            if model.isContinuous {
+              chunk.logProbLogStdGradient.withUnsafeMutableBufferPointer { ls in
+                chunk.actions.withUnsafeBufferPointer { a in
+                  let (lp, h) = DiagonalGaussian.evaluate(
+                    mean: out, logStd: parameters + model.logStdOffset, sample: a.baseAddress! + r * width,
+                    count: width, meanGradient: lg.baseAddress! + r * outputCount,
+                    logStdGradient: ls.baseAddress! + r * width)
+                  chunk.logProbs[r] = lp
+                  chunk.entropies[r] = h
+                  for i in 0..<outputCount { eg[r * outputCount + i] = 0 }
+                  for i in 0..<width { chunk.entropyLogStdGradient[r * width + i] = 1 }
+                }
+              }
+            } else {
+              let (lp, h) = Categorical.evaluate(
+                logits: out, count: outputCount, action: Int(chunk.actions[r]),
+                logProbGradient: lg.baseAddress! + r * outputCount,
+                entropyGradient: eg.baseAddress! + r * outputCount)
+              chunk.logProbs[r] = lp
+              chunk.entropies[r] = h
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private func backward(
+    chunk c: Int, parameters: UnsafePointer<Float>, weight: (Int) -> (Double, Double, Double)
+  ) {
+    let model = self.model, width = model.actionWidth, outputCount = model.actor.outputCount
+    let chunk = chunks[c]
+    let rows = chunk.rows
+    for i in chunk.gradient.indices { chunk.gradient[i] = 0 }
+    var logStdGradient = [Double](repeating: 0, count: model.logStdCount)
+    for r in 0..<rows {
+      let (wl, we, wv) = weight(r)
+      for k in 0..<outputCount {
+        chunk.actorOutputGradient[r * outputCount + k] = Float(
+          wl * chunk.logProbOutputGradient[r * outputCount + k] + we * chunk.entropyOutputGradient[r * outputCount + k])
+      }
+      for i in 0..<model.logStdCount {
+        logStdGradient[i] += wl * chunk.logProbLogStdGradient[r * width + i] + we * chunk.entropyLogStdGradient[r * width + i]
+      }
+      chunk.criticOutputGradient[r] = Float(wv)
+    }
+    chunk.inputs.withUnsafeBufferPointer { x in
+      chunk.gradient.withUnsafeMutableBufferPointer { g in
+        chunk.actorOutputGradient.withUnsafeBufferPointer { dy in
+          model.actor.backward(
+            batch: x.baseAddress!, count: rows, parameters: parameters, tape: chunk.actorTape,
+            outputGradients: dy.baseAddress!, gradient: g.baseAddress!)
+        }
+        chunk.criticOutputGradient.withUnsafeBufferPointer { dv in
+          model.critic.backward(
+            batch: x.baseAddress!, count: rows, parameters: parameters + model.criticOffset, tape: chunk.criticTape,
+            outputGradients: dv.baseAddress!, gradient: g.baseAddress! + model.criticOffset)
+        }
+      }
+    }
+    for i in 0..<model.logStdCount { chunk.gradient[model.logStdOffset + i] = Float(logStdGradient[i]) }
+  }
+
 }
 
 /// `y[i] += x[i]` for every i, eight at a time (elementwise, so the sums are the scalar ones).

@@ -72,36 +72,43 @@ public struct PPO: PolicyGradientMethod {
       for start in stride(from: 0, to: order.count, by: config.batchSize) {
         let indices = order[start..<min(start + config.batchSize, order.count)]
         let n = Double(indices.count)
-        let (logProbs, entropy, values) = learner.forward(buffer: buffer, indices: indices, parameters: parameters)
         let raw = indices.map { buffer.advantages[$0] }
         let advantages = config.normalizeAdvantage ? normalized(raw) : raw
         let returns = indices.map { buffer.returns[$0] }
-        var weights = [Double](repeating: 0, count: indices.count)
-        var surrogate = 0.0, kl = 0.0
-        for (r, s) in indices.enumerated() {
-          let logRatio = logProbs[r] - buffer.logProbs[s]
-          let ratio = exp(logRatio)
+        let oldLogProbs = indices.map { buffer.logProbs[$0] }
+        let (entropyCoefficient, valueCoefficient) = (config.entropyCoefficient, config.valueCoefficient)
+        // Each row's weights depend on that row alone, so the forward and backward passes run in
+        // one sweep over the chunks. The gradient routes through whichever term the min picks;
+        // through the clipped one only while the ratio is inside the clip range.
+        let (logProbs, entropy, values, gradient) = learner.forwardAndGradient(
+          buffer: buffer, indices: indices, parameters: parameters
+        ) { r, logProb, _, value in
+          let ratio = exp(logProb - oldLogProbs[r])
           let a = advantages[r]
           let clippedRatio = min(max(ratio, 1 - epsilon), 1 + epsilon)
           let inside = ratio >= 1 - epsilon && ratio <= 1 + epsilon
-          surrogate += min(ratio * a, clippedRatio * a)
-          // The gradient flows through whichever term the min picks; through the clipped one
-          // only while the ratio is inside the clip range.
-          if ratio * a <= clippedRatio * a || inside { weights[r] = a * ratio / n }
-          if !inside { clipped += 1 }
+          let w = ratio * a <= clippedRatio * a || inside ? a * ratio / n : 0
+          return (-w, -entropyCoefficient / n, valueCoefficient * 2 * (value - returns[r]) / n)
+        }
+        var surrogate = 0.0, kl = 0.0
+        for r in 0..<indices.count {
+          let logRatio = logProbs[r] - oldLogProbs[r]
+          let ratio = exp(logRatio)
+          let clippedRatio = min(max(ratio, 1 - epsilon), 1 + epsilon)
+          surrogate += min(ratio * advantages[r], clippedRatio * advantages[r])
+          if !(ratio >= 1 - epsilon && ratio <= 1 + epsilon) { clipped += 1 }
           kl += (ratio - 1) - logRatio
         }
         seen += indices.count
         kl /= n
         kls.append(kl)
+        // SB3 stops before this minibatch's step once the KL is too large.
         if let target = config.targetKL, kl > 1.5 * target { break epochs }
         policyLosses.append(-surrogate / n)
         valueLosses.append(zip(values, returns).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / n)
         entropies.append(entropy.reduce(0, +) / n)
-        step(
-          learner: learner, parameters: &parameters, optimizerState: &optimizerState, policyWeights: weights,
-          values: values, returns: returns, valueCoefficient: config.valueCoefficient,
-          entropyCoefficient: config.entropyCoefficient, maxGradientNorm: config.maxGradientNorm,
+        apply(
+          gradient, to: &parameters, optimizerState: &optimizerState, maxGradientNorm: config.maxGradientNorm,
           learningRate: learningRate)
         statistics.gradientSteps += 1
       }

@@ -212,15 +212,17 @@ public enum Presets {
       run.targetReturn = -200
       run.maxEnvSteps = 300_000
     case _ where isMinAtar(env):
-      // After gymnax's MinAtar PPO (4 epochs, lr 5e-4, λ 0.95, clip 0.2, entropy 0.01) with 16
-      // envs × 128 steps and a [64, 64] MLP over the flattened grid, 5 M steps.
-      c.envs = 16
+      // After gymnax's MinAtar PPO (4 epochs, λ 0.95, clip 0.2, entropy 0.01), with 32 envs × 128
+      // steps, a [64, 64] MLP over the flattened grid and the step size decayed from 1e-3, 5 M
+      // steps. Measured on Breakout (seed 1): 17.2 at 5 M steps; with 16 envs and 5e-4 it
+      // plateaued at ~6.
+      c.envs = 32
       c.steps = 128
       c.batchSize = 256
       c.epochs = 4
       c.gamma = 0.99
       c.gaeLambda = 0.95
-      c.learningRate = LinearSchedule(start: 5e-4, end: 0)
+      c.learningRate = LinearSchedule(start: 1e-3, end: 0)
       c.entropyCoefficient = 0.01
       run.maxEnvSteps = 5_000_000
       run.evaluateEverySteps = 100_000

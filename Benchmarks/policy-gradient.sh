@@ -11,10 +11,7 @@
 # AVX2 trait when the CPU has AVX2.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-traits=()
-grep -q avx2 /proc/cpuinfo 2>/dev/null && traits=(--traits AVX2)
-swift build -c release --product rollout "${traits[@]}" >/dev/null
-rollout=.build/release/rollout
+rollout=$(scripts/release-binary)
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 cases=("$@")

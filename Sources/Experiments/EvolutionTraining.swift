@@ -63,6 +63,27 @@ public enum ObservationScaling: String, Sendable, Equatable, Codable, CaseIterab
   case bounds
   /// Raw observations.
   case off
+
+  /// Refuses `bounds` for spaces without finite, non-empty bounds (one line naming the env).
+  func check(_ spec: EnvSpec) throws {
+    let space = spec.observationSpace
+    if self == .bounds,
+      !(space.low + space.high).allSatisfy(\.isFinite) || zip(space.low, space.high).contains(where: { $0 >= $1 })
+    {
+      throw RolloutError("bounds scaling needs finite observation bounds, and \(spec.id) has \(space); use running scaling")
+    }
+  }
+
+  /// The normaliser this scaling gives for `space`, with `statistics` for `running`.
+  func normalizer(space: BoxSpace, statistics: RunningStatistics) -> ObservationNormalizer {
+    switch self {
+    case .running: ObservationNormalizer(statistics: statistics)
+    case .off: .identity(dimension: space.count)
+    case .bounds:
+      ObservationNormalizer(
+        mean: zip(space.low, space.high).map { ($0 + $1) / 2 }, std: zip(space.low, space.high).map { ($1 - $0) / 2 })
+    }
+  }
 }
 
 /// What one generation did; handed to the progress callback and written to the metrics log.
@@ -202,12 +223,7 @@ public func runEvolution<E: Environment, S: EvolutionStrategy>(
   let evaluator = Evaluator(environment: environment, network: network, threads: config.threads)
   let seed = config.seed
   let space = spec.observationSpace
-  if config.observationNormalization == .bounds,
-    !(space.low + space.high).allSatisfy(\.isFinite) || zip(space.low, space.high).contains(where: { $0 >= $1 })
-  {
-    throw RolloutError(
-      "bounds scaling needs finite observation bounds, and \(spec.id) has \(space); use running scaling")
-  }
+  try config.observationNormalization.check(spec)
   var progress: EvolutionProgress<S.State>
   if let resume {
     guard resume.statistics.dimension == space.count, strategy.isConsistent(resume.strategyState),
@@ -230,14 +246,7 @@ public func runEvolution<E: Environment, S: EvolutionStrategy>(
   }
 
   func normalizer() -> ObservationNormalizer {
-    switch config.observationNormalization {
-    case .running: ObservationNormalizer(statistics: progress.statistics)
-    case .off: .identity(dimension: space.count)
-    case .bounds:
-      ObservationNormalizer(
-        mean: zip(space.low, space.high).map { ($0 + $1) / 2 },
-        std: zip(space.low, space.high).map { ($1 - $0) / 2 })
-    }
+    config.observationNormalization.normalizer(space: space, statistics: progress.statistics)
   }
 
   func evaluate(_ parameters: [Float], _ normalizer: ObservationNormalizer, episodes: Int, tag: Int, generation: Int)

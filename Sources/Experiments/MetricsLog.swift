@@ -65,7 +65,8 @@ public final class MetricsLog {
 }
 
 extension JSONDecoder {
-  static var snakeCase: JSONDecoder {
+  /// A decoder for rollout's snake_case files.
+  public static var snakeCase: JSONDecoder {
     let decoder = JSONDecoder()
     decoder.keyDecodingStrategy = .convertFromSnakeCase
     return decoder

@@ -27,11 +27,7 @@ public func runPolicyGradient<E: Environment, M: PolicyGradientMethod>(
   }
   guard method.envs > 0, method.rolloutSteps > 0 else { throw RolloutError("envs and steps must be positive") }
   let space = spec.observationSpace
-  if config.observationNormalization == .bounds,
-    !(space.low + space.high).allSatisfy(\.isFinite) || zip(space.low, space.high).contains(where: { $0 >= $1 })
-  {
-    throw RolloutError("bounds scaling needs finite observation bounds, and \(spec.id) has \(space); use running scaling")
-  }
+  try config.observationNormalization.check(spec)
   let model = ActorCritic(
     observationCount: space.count, actionSpace: spec.actionSpace, hidden: config.hidden, activation: config.activation)
   var parameters = model.initialParameters(seed: config.seed)
@@ -46,13 +42,7 @@ public func runPolicyGradient<E: Environment, M: PolicyGradientMethod>(
   let evaluator = Evaluator(environment: environment, network: model.actor, threads: config.threads)
 
   func normalizer() -> ObservationNormalizer {
-    switch config.observationNormalization {
-    case .running: ObservationNormalizer(statistics: statistics)
-    case .off: .identity(dimension: space.count)
-    case .bounds:
-      ObservationNormalizer(
-        mean: zip(space.low, space.high).map { ($0 + $1) / 2 }, std: zip(space.low, space.high).map { ($1 - $0) / 2 })
-    }
+    config.observationNormalization.normalizer(space: space, statistics: statistics)
   }
   func evaluate(_ actor: [Float], _ normalizer: ObservationNormalizer, episodes: Int, tag: Int, round: Int) -> EvaluationResults {
     let seed = config.seed

@@ -184,6 +184,16 @@ public enum Presets {
     return run
   }
 
+  /// The maze run settings for the policy-gradient methods: the ES policies' network (so both
+  /// families search the same policy class, and the updates stay cheap enough for ten-seed
+  /// comparisons), 10 M steps, an evaluation every 50 k.
+  static func policyGradientMazeRun() -> EvolutionRunConfig {
+    var run = mazeRun()
+    run.maxEnvSteps = 10_000_000
+    run.evaluateEverySteps = 50_000
+    return run
+  }
+
   /// PPO. CartPole: the rl-baselines3-zoo config (8 envs × 32 steps, batch 256, 20 epochs, γ 0.98,
   /// λ 0.8, learning rate and clip range linearly decayed from 1e-3 and 0.2, 100 k steps).
   public static func ppo(env: String) -> TrainingPreset<PPO.Config> {
@@ -230,11 +240,7 @@ public enum Presets {
     case _ where isMaze(env):
       c.envs = 8
       c.steps = 400
-      // The ES policies' network, so both families search the same policy class (and PPO's
-      // updates stay cheap enough for ten-seed comparisons).
-      run = mazeRun()
-      run.maxEnvSteps = 10_000_000
-      run.evaluateEverySteps = 50_000
+      run = policyGradientMazeRun()
     default:
       c.envs = 8
       c.steps = 256
@@ -251,11 +257,7 @@ public enum Presets {
       run.observationNormalization = .bounds
       run.targetReturn = -200
     } else if isMaze(env) {
-      // The ES policies' network, so both families search the same policy class (and PPO's
-      // updates stay cheap enough for ten-seed comparisons).
-      run = mazeRun()
-      run.maxEnvSteps = 10_000_000
-      run.evaluateEverySteps = 50_000
+      run = policyGradientMazeRun()
     }
     return TrainingPreset(strategy: c, run: run)
   }
@@ -270,11 +272,7 @@ public enum Presets {
       run.targetReturn = -200
     } else if isMaze(env) {
       c.steps = 400
-      // The ES policies' network, so both families search the same policy class (and PPO's
-      // updates stay cheap enough for ten-seed comparisons).
-      run = mazeRun()
-      run.maxEnvSteps = 10_000_000
-      run.evaluateEverySteps = 50_000
+      run = policyGradientMazeRun()
     }
     return TrainingPreset(strategy: c, run: run)
   }

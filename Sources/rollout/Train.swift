@@ -469,7 +469,7 @@ struct Train: ParsableCommand {
     let checkpoint = directory.appendingPathComponent(CheckpointFormat.fileName)
     if !FileManager.default.fileExists(atPath: checkpoint.path),
       let data = FileManager.default.contents(atPath: directory.appendingPathComponent("config.json").path),
-      let config = try? JSONDecoder.snakeCaseDecoder.decode(TrainingConfig.self, from: data),
+      let config = try? JSONDecoder.snakeCase.decode(TrainingConfig.self, from: data),
       let algorithm = try? Algorithm.named(config.algorithm), algorithm.isPolicyGradient
     {
       throw RolloutError("\(algorithm.rawValue) runs cannot be resumed yet (their checkpoints would need every env's state); start a new run")
@@ -518,14 +518,6 @@ func parseHidden(_ text: String) -> [Int]? {
   }
   guard sizes.allSatisfy({ ($0 ?? 0) > 0 && $0! <= 4096 }) else { return nil }
   return sizes.map { $0! }
-}
-
-extension JSONDecoder {
-  static var snakeCaseDecoder: JSONDecoder {
-    let decoder = JSONDecoder()
-    decoder.keyDecodingStrategy = .convertFromSnakeCase
-    return decoder
-  }
 }
 
 /// The algorithm settings recorded in a policy file.

@@ -166,7 +166,7 @@ public struct ComparisonReport {
       for o in outcomes {
         var counts = [Int](repeating: 0, count: grid.columns * grid.rows)
         for r in o.runs { for (i, n) in (r.heatmap ?? []).enumerated() where i < counts.count { counts[i] += n } }
-        let file = "heatmap-\(o.label.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" }.map(String.init).joined()).svg"
+        let file = "heatmap-\(fileSafe(o.label)).svg"
         let figure = MazeFigure(
           title: "\(o.label): where training episodes ended", layout: layout,
           heatmap: (grid, counts, o.color))

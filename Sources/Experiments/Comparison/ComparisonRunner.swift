@@ -36,6 +36,11 @@ public struct RunRecord: Sendable, Equatable, Codable {
   public var heatmap: [Int]?
 }
 
+/// A label as a file-name part: letters, digits and '-' kept, anything else '_'.
+func fileSafe(_ label: String) -> String {
+  String(label.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" })
+}
+
 /// The grid training behaviours are counted in: the maze's bounding box in `columns × rows` cells.
 public struct HeatmapGrid: Sendable, Equatable {
   public var minX: Double, minY: Double, maxX: Double, maxY: Double
@@ -85,14 +90,11 @@ public final class ComparisonRunner: @unchecked Sendable {
       (1...definition.seeds).map { seed in
         Job(
           entry: entry, seed: UInt64(seed),
-          file: runsDirectory.appendingPathComponent("\(fileName(entry.displayName))-seed\(seed).json"))
+          file: runsDirectory.appendingPathComponent("\(fileSafe(entry.displayName))-seed\(seed).json"))
       }
     }
   }
 
-  func fileName(_ label: String) -> String {
-    String(label.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" })
-  }
 
   /// What makes two runs of an entry comparable: the definition's settings for it.
   func fingerprint(_ entry: ExperimentDefinition.Entry) throws -> String {

@@ -27,7 +27,7 @@ public enum Algorithm: String, Sendable, CaseIterable, Codable {
 
   public static var namesList: String { allCases.map(\.rawValue).joined(separator: ", ") }
 
-  /// One line for `--help` and `--list-presets`.
+  /// One line for `rollout train --help`.
   public var summary: String {
     switch self {
     case .openAIES: "OpenAI-ES (Salimans et al. 2017): mirrored Gaussian perturbations, centred ranks, Adam"

@@ -16,8 +16,10 @@ struct Train: ParsableCommand {
       a 100-episode evaluation reaches the env's threshold (unless --no-early-stop).
       Settings come from the env's preset, then --config FILE (any subset of --print-config's
       output), then the flags. Ctrl-C stops after the current generation with a checkpoint;
-      `rollout train --resume DIR` carries on and ends with the same weights.
-      """)
+      `rollout train --resume DIR` carries on and ends with the same weights (evolution strategies).
+
+      Algorithms (--algo): 
+      """ + Algorithm.allCases.map { "\($0.rawValue) — \($0.summary)." }.joined(separator: " "))
 
   @Argument(help: "The environment (see `rollout envs`); optional with --config or --resume.")
   var env: String?

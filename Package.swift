@@ -48,7 +48,9 @@ let package = Package(
     .target(name: "Networks", dependencies: ["RLCore"], swiftSettings: kernelFlags),
     .target(name: "Evolution", dependencies: ["RLCore", "Networks"]),
     .target(name: "Evaluation", dependencies: ["RLCore", "Networks"]),
-    .target(name: "PolicyGradient", dependencies: ["RLCore", "Networks"], swiftSettings: environmentFlags + kernelFlags),
+    .target(
+      name: "PolicyGradient", dependencies: ["RLCore", "Networks", "Cluster"], swiftSettings: environmentFlags + kernelFlags),
+    .target(name: "Cluster", dependencies: [.target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
     .target(
       name: "Rendering",
       dependencies: [
@@ -57,12 +59,12 @@ let package = Package(
       ]),
     .target(
       name: "Experiments",
-      dependencies: ["RLCore", "Environments", "Networks", "Evolution", "Evaluation", "PolicyGradient"],
+      dependencies: ["RLCore", "Environments", "Networks", "Evolution", "Evaluation", "PolicyGradient", "Cluster"],
       swiftSettings: environmentFlags),
     .executableTarget(
       name: "rollout",
       dependencies: [
-        "RLCore", "Environments", "Networks", "Evolution", "Evaluation", "PolicyGradient", "Experiments", "Rendering",
+        "RLCore", "Environments", "Networks", "Evolution", "Evaluation", "PolicyGradient", "Experiments", "Rendering", "Cluster",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ], swiftSettings: environmentFlags),
 
@@ -70,6 +72,7 @@ let package = Package(
     .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(name: "CGif", path: "Sources/CGif", providers: [.apt(["libgif-dev"])]),
     .systemLibrary(name: "CSDL2", path: "Sources/CSDL2", providers: [.apt(["libsdl2-dev"])]),
+    .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev"])]),
 
     // MARK: Tests
     .target(name: "TestSupport", path: "Tests/TestSupport"),

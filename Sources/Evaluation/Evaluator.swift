@@ -150,15 +150,17 @@ public final class Evaluator<E: Environment>: @unchecked Sendable {
     workers = (0..<threads).map { _ in Worker(env: environment, network: network) }
   }
 
-  /// Evaluates every member of `plan`; blocks until all are done.
+  /// Evaluates every member of `plan` (or only the members `only` lists; the others' results
+  /// stay zero); blocks until all are done.
   ///
   /// Inlinable so that callers who know the concrete environment type get a specialised loop.
   @inlinable
   public func evaluate(
-    _ plan: EvaluationPlan,
+    _ plan: EvaluationPlan, only subset: StrideTo<Int>? = nil,
     parameters: @Sendable (_ member: Int, _ into: UnsafeMutableBufferPointer<Float>) -> Void
   ) -> EvaluationResults {
     let members = plan.members, episodes = plan.episodesPerMember
+    let order = subset.map(Array.init) ?? Array(0..<members)
     let dimension = network.inputCount
     var returns = [Double](repeating: 0, count: members * episodes)
     var lengths = [Int](repeating: 0, count: members * episodes)
@@ -183,8 +185,9 @@ public final class Evaluator<E: Environment>: @unchecked Sendable {
                 let worker = self.workers[w]
                 let scratch = worker.scratch
                 while true {
-                  let m = next.add(1, ordering: .relaxed).oldValue
-                  if m >= members { break }
+                  let k = next.add(1, ordering: .relaxed).oldValue
+                  if k >= order.count { break }
+                  let m = order[k]
                   parameters(m, scratch.parameters)
                   let collect = plan.collectsStatistics(m)
                   if collect {

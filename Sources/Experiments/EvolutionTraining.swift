@@ -1,3 +1,4 @@
+import Cluster
 import Dispatch
 import Environments
 import Evaluation
@@ -209,7 +210,8 @@ public struct TrainingInterrupted: Error {
 /// resumed from any checkpoint ends with the same weights as one that never stopped.
 public func runEvolution<E: Environment, S: EvolutionStrategy>(
   environment: E, strategy: S, config: EvolutionRunConfig,
-  resume: EvolutionProgress<S.State>? = nil, hooks: TrainingHooks<S.State> = TrainingHooks()
+  resume: EvolutionProgress<S.State>? = nil, hooks: TrainingHooks<S.State> = TrainingHooks(),
+  cluster: any Communicator = SingleProcess()
 ) throws -> TrainingOutcome {
   let start = DispatchTime.now().uptimeNanoseconds
   let previousTime = resume?.elapsedSeconds ?? 0
@@ -258,7 +260,7 @@ public func runEvolution<E: Environment, S: EvolutionStrategy>(
         SeedDerivation.seed(
           run: seed, purpose: .evaluationEpisode, iteration: generation, member: tag, episode: m)
       })
-    return evaluator.evaluate(plan) { _, buffer in
+    return evaluator.evaluate(plan, cluster: cluster) { _, buffer in
       _ = buffer.update(fromContentsOf: parameters)
     }
   }
@@ -299,7 +301,7 @@ public func runEvolution<E: Environment, S: EvolutionStrategy>(
           seed: SeedDerivation.seed(run: seed, purpose: .statisticsSampling, iteration: g, member: m))
         return coin.nextUnit() < probability
       })
-    let results = evaluator.evaluate(plan) { m, buffer in population.write(member: m, into: buffer) }
+    let results = evaluator.evaluate(plan, cluster: cluster) { m, buffer in population.write(member: m, into: buffer) }
     let fitness = results.meanReturns
     if let bad = fitness.firstIndex(where: { !$0.isFinite }) {
       throw RolloutError("training diverged: member \(bad) of generation \(g + 1) returned \(fitness[bad])")
@@ -369,7 +371,8 @@ public func runEvolution<E: Environment, S: EvolutionStrategy>(
         stepsPerSecond: now > 0 ? Double(progress.envSteps) / now : 0))
 
     // MARK: Checkpoints and interrupts
-    let stopping = hooks.shouldStop()
+    // Every rank stops at the same generation, whichever one was asked to.
+    let stopping = cluster.any(hooks.shouldStop())
     let sinceCheckpoint = Double(DispatchTime.now().uptimeNanoseconds - lastCheckpoint) / 1e9
     if stopping || progress.generation % max(config.checkpointEveryGenerations, 1) == 0
       || sinceCheckpoint >= config.checkpointEverySeconds
@@ -415,11 +418,12 @@ public func runEvolution<E: Environment, S: EvolutionStrategy>(
 /// concrete type so the training loop (`runEvolution`) is specialised for it.
 public func trainEvolution<S: EvolutionStrategy>(
   environment: any ConfigurableEnvironment, strategy: S, config: EvolutionRunConfig,
-  resume: EvolutionProgress<S.State>? = nil, hooks: TrainingHooks<S.State> = TrainingHooks()
+  resume: EvolutionProgress<S.State>? = nil, hooks: TrainingHooks<S.State> = TrainingHooks(),
+  cluster: any Communicator = SingleProcess()
 ) throws -> TrainingOutcome {
   try EnvironmentRegistry.open(
     environment,
-    with: EvolutionVisitor(strategy: strategy, config: config, resume: resume, hooks: hooks))
+    with: EvolutionVisitor(strategy: strategy, config: config, resume: resume, hooks: hooks, cluster: cluster))
 }
 
 /// `trainEvolution` with only a per-generation callback.
@@ -437,9 +441,10 @@ private struct EvolutionVisitor<S: EvolutionStrategy>: EnvironmentVisitor {
   let config: EvolutionRunConfig
   let resume: EvolutionProgress<S.State>?
   let hooks: TrainingHooks<S.State>
+  let cluster: any Communicator
 
   func visit<E: ConfigurableEnvironment>(_ environment: E) throws -> TrainingOutcome {
     try runEvolution(
-      environment: environment, strategy: strategy, config: config, resume: resume, hooks: hooks)
+      environment: environment, strategy: strategy, config: config, resume: resume, hooks: hooks, cluster: cluster)
   }
 }

@@ -1,3 +1,4 @@
+import Cluster
 import Dispatch
 import Environments
 import Evaluation
@@ -16,7 +17,8 @@ import RLCore
 /// Observation scaling is frozen within a rollout (`running` updates it from every observation of
 /// the rollout afterwards). The result is the same for any `config.threads`.
 public func runPolicyGradient<E: Environment, M: PolicyGradientMethod>(
-  environment: E, method: M, config: EvolutionRunConfig, hooks: TrainingHooks<Int> = TrainingHooks()
+  environment: E, method: M, config: EvolutionRunConfig, hooks: TrainingHooks<Int> = TrainingHooks(),
+  cluster: any Communicator = SingleProcess()
 ) throws -> TrainingOutcome {
   let start = DispatchTime.now().uptimeNanoseconds
   func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
@@ -36,7 +38,7 @@ public func runPolicyGradient<E: Environment, M: PolicyGradientMethod>(
   let collector = RolloutCollector(
     environment: environment, model: model, envs: method.envs, threads: config.threads, gamma: method.gamma,
     seed: config.seed)
-  let learner = ActorCriticLearner(model: model, threads: config.threads)
+  let learner = ActorCriticLearner(model: model, threads: config.threads, cluster: cluster)
   let buffer = RolloutBuffer(
     envs: method.envs, steps: method.rolloutSteps, observationCount: space.count, actionWidth: model.actionWidth)
   let evaluator = Evaluator(environment: environment, network: model.actor, threads: config.threads)
@@ -51,7 +53,7 @@ public func runPolicyGradient<E: Environment, M: PolicyGradientMethod>(
       episodeSeed: { m, _ in
         SeedDerivation.seed(run: seed, purpose: .evaluationEpisode, iteration: round, member: tag, episode: m)
       })
-    return evaluator.evaluate(plan) { _, buffer in _ = buffer.update(fromContentsOf: actor) }
+    return evaluator.evaluate(plan, cluster: cluster) { _, buffer in _ = buffer.update(fromContentsOf: actor) }
   }
   func summary(_ results: EvaluationResults) -> EvaluationSummary {
     EvaluationSummary(
@@ -84,7 +86,8 @@ public func runPolicyGradient<E: Environment, M: PolicyGradientMethod>(
     // MARK: Rollout
     let frozen = normalizer()
     let collected = collector.collect(
-      parameters: parameters, normalizer: frozen, into: buffer, collectStatistics: config.observationNormalization == .running)
+      parameters: parameters, normalizer: frozen, into: buffer, collectStatistics: config.observationNormalization == .running,
+      cluster: cluster)
     if config.observationNormalization == .running, collected.statistics.count > 0 {
       statistics.add(sum: collected.statistics.sum, sumOfSquares: collected.statistics.sumOfSquares, count: collected.statistics.count)
     }
@@ -138,7 +141,7 @@ public func runPolicyGradient<E: Environment, M: PolicyGradientMethod>(
       stopReason = "threshold"
       break
     }
-    if hooks.shouldStop() {
+    if cluster.any(hooks.shouldStop()) {
       throw TrainingInterrupted(
         policy: best.map { Policy(network: model.actor, parameters: $0.parameters, normalizer: $0.normalizer, head: evaluator.head) },
         generation: updates, envSteps: envSteps, evaluationSteps: evaluationSteps, elapsedSeconds: elapsed())
@@ -159,16 +162,18 @@ public func runPolicyGradient<E: Environment, M: PolicyGradientMethod>(
 /// `runPolicyGradient` for an env known only at run time (opened as its concrete type).
 public func trainPolicyGradient<M: PolicyGradientMethod>(
   environment: any ConfigurableEnvironment, method: M, config: EvolutionRunConfig,
-  hooks: TrainingHooks<Int> = TrainingHooks()
+  hooks: TrainingHooks<Int> = TrainingHooks(), cluster: any Communicator = SingleProcess()
 ) throws -> TrainingOutcome {
-  try EnvironmentRegistry.open(environment, with: PolicyGradientEnvironmentVisitor(method: method, config: config, hooks: hooks))
+  try EnvironmentRegistry.open(
+    environment, with: PolicyGradientEnvironmentVisitor(method: method, config: config, hooks: hooks, cluster: cluster))
 }
 
 private struct PolicyGradientEnvironmentVisitor<M: PolicyGradientMethod>: EnvironmentVisitor {
   let method: M
   let config: EvolutionRunConfig
   let hooks: TrainingHooks<Int>
+  let cluster: any Communicator
   func visit<E: ConfigurableEnvironment>(_ environment: E) throws -> TrainingOutcome {
-    try runPolicyGradient(environment: environment, method: method, config: config, hooks: hooks)
+    try runPolicyGradient(environment: environment, method: method, config: config, hooks: hooks, cluster: cluster)
   }
 }

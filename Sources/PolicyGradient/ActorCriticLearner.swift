@@ -1,3 +1,4 @@
+import Cluster
 import Dispatch
 import Networks
 import RLCore
@@ -9,10 +10,17 @@ import Synchronization
 /// per-row distribution terms and its gradient are computed on whichever thread takes it, and the
 /// chunk gradients are summed in chunk order. The result therefore depends on the chunk size,
 /// never on the thread count. Nothing is allocated per step once the chunks exist.
+///
+/// With several ranks, each computes its contiguous block of a minibatch's chunks and the chunk
+/// gradients (and per-row outputs) are allgathered: every rank then sums all chunks in chunk
+/// order, so the step is the one a single process takes, bit for bit. This is the allreduce of
+/// OpenAI baselines' MpiAdam with the reduction order pinned (MPI_Allreduce's order is the
+/// library's choice).
 public final class ActorCriticLearner: @unchecked Sendable {
   public let model: ActorCritic
   public let threads: Int
   public let chunkSize: Int
+  public let cluster: any Communicator
 
   final class Chunk: @unchecked Sendable {
     let actorTape: MLPTape
@@ -53,25 +61,65 @@ public final class ActorCriticLearner: @unchecked Sendable {
 
   var chunks: [Chunk] = []
 
-  public init(model: ActorCritic, threads: Int, chunkSize: Int = 64) {
+  public init(model: ActorCritic, threads: Int, chunkSize: Int = 64, cluster: any Communicator = SingleProcess()) {
     precondition(threads > 0 && chunkSize > 0)
     self.model = model
     self.threads = threads
     self.chunkSize = chunkSize
+    self.cluster = cluster
   }
 
-  /// Runs `body(chunkIndex)` for every chunk on the worker threads.
+  /// Runs `body(chunkIndex)` for this rank's block of the `count` chunks on the worker threads.
   private func parallel(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
-    if threads == 1 || count == 1 {
-      for c in 0..<count { body(c) }
+    let mine = cluster.block(count)
+    if threads == 1 || mine.count <= 1 {
+      for c in mine { body(c) }
       return
     }
-    let next = Atomic<Int>(0)
-    DispatchQueue.concurrentPerform(iterations: min(threads, count)) { _ in
+    let next = Atomic<Int>(mine.lowerBound)
+    DispatchQueue.concurrentPerform(iterations: min(threads, mine.count)) { _ in
       while true {
         let c = next.add(1, ordering: .relaxed).oldValue
-        if c >= count { break }
+        if c >= mine.upperBound { break }
         body(c)
+      }
+    }
+  }
+
+  /// Gives every rank the other ranks' chunks: their per-row outputs and/or their gradients.
+  private func exchange(_ count: Int, rows total: Int, outputs: Bool, gradients: Bool) {
+    guard cluster.size > 1 else { return }
+    let blocks = (0..<cluster.size).map { cluster.block(count, rank: $0) }
+    func rows(_ c: Int) -> Int { min(chunkSize, total - c * chunkSize) }
+    for c in 0..<count { chunks[c].rows = rows(c) }
+    if outputs {
+      var local: [Double] = []
+      for c in blocks[cluster.rank] {
+        let n = rows(c)
+        local += chunks[c].logProbs[0..<n] + chunks[c].entropies[0..<n] + chunks[c].values[0..<n]
+      }
+      let all = cluster.allgather(local, counts: blocks.map { $0.reduce(0) { $0 + 3 * rows($1) } })
+      var offset = 0
+      for c in 0..<count {
+        let n = rows(c)
+        for r in 0..<n {
+          chunks[c].logProbs[r] = all[offset + r]
+          chunks[c].entropies[r] = all[offset + n + r]
+          chunks[c].values[r] = all[offset + 2 * n + r]
+        }
+        offset += 3 * n
+      }
+    }
+    if gradients {
+      let p = model.parameterCount
+      var local: [Float] = []
+      local.reserveCapacity(blocks[cluster.rank].count * p)
+      for c in blocks[cluster.rank] { local += chunks[c].gradient }
+      let all = cluster.allgather(local, counts: blocks.map { $0.count * p })
+      for c in 0..<count where !blocks[cluster.rank].contains(c) {
+        chunks[c].gradient.withUnsafeMutableBufferPointer { g in
+          all.withUnsafeBufferPointer { a in g.baseAddress!.update(from: a.baseAddress! + c * p, count: p) }
+        }
       }
     }
   }
@@ -85,6 +133,7 @@ public final class ActorCriticLearner: @unchecked Sendable {
     -> (logProbs: [Double], entropies: [Double], values: [Double])
   {
     run(buffer: buffer, indices: indices, parameters: parameters, weights: nil)
+    exchange((indices.count + chunkSize - 1) / chunkSize, rows: indices.count, outputs: true, gradients: false)
     return collect(indices.count)
   }
 
@@ -103,6 +152,7 @@ public final class ActorCriticLearner: @unchecked Sendable {
         }
       }
     }
+    exchange(chunkCount, rows: logProbWeights.count, outputs: false, gradients: true)
     return sum(chunkCount)
   }
 
@@ -114,6 +164,7 @@ public final class ActorCriticLearner: @unchecked Sendable {
     buffer: RolloutBuffer, indices: ArraySlice<Int>, parameters: [Float], weights: @escaping RowWeights
   ) -> (logProbs: [Double], entropies: [Double], values: [Double], gradient: [Float]) {
     run(buffer: buffer, indices: indices, parameters: parameters, weights: weights)
+    exchange((indices.count + chunkSize - 1) / chunkSize, rows: indices.count, outputs: true, gradients: true)
     let (l, e, v) = collect(indices.count)
     return (l, e, v, sum((indices.count + chunkSize - 1) / chunkSize))
   }

@@ -3,6 +3,7 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
+import Cluster
 import Dispatch
 import Networks
 import RLCore
@@ -142,11 +143,16 @@ public final class RolloutCollector<E: Environment>: @unchecked Sendable {
   /// Fills `buffer` with one rollout of the policy `parameters` (actor | critic | log σ), inputs
   /// scaled by `normalizer`. Returns the episodes that finished, in env order, and (when
   /// `collectStatistics`) the raw observations' sums for the running normaliser.
+  ///
+  /// With several ranks each steps its contiguous block of the envs and the blocks are gathered,
+  /// so every rank ends with the whole rollout, the same bits as one process collecting it all.
   public func collect(
-    parameters: [Float], normalizer: ObservationNormalizer, into buffer: RolloutBuffer, collectStatistics: Bool
+    parameters: [Float], normalizer: ObservationNormalizer, into buffer: RolloutBuffer, collectStatistics: Bool,
+    cluster: any Communicator = SingleProcess()
   ) -> (episodes: [EpisodeRecord], statistics: (sum: [Double], sumOfSquares: [Double], count: Double)) {
     precondition(buffer.envs == slots.count && parameters.count == model.parameterCount)
-    let next = Atomic<Int>(0)
+    let mine = cluster.block(slots.count)
+    let next = Atomic<Int>(mine.lowerBound)
     let steps = buffer.steps
     let d = buffer.observationCount, width = buffer.actionWidth
     let actor = model.actor, critic = model.critic
@@ -173,7 +179,7 @@ public final class RolloutCollector<E: Environment>: @unchecked Sendable {
         }
         while true {
           let e = next.add(1, ordering: .relaxed).oldValue
-          if e >= slots.count { break }
+          if e >= mine.upperBound { break }
           let slot = slots[e]
           slot.finished.removeAll(keepingCapacity: true)
           if collectStatistics {
@@ -245,21 +251,63 @@ public final class RolloutCollector<E: Environment>: @unchecked Sendable {
       if threads == 1 {
         work(0)
       } else {
-        DispatchQueue.concurrentPerform(iterations: min(threads, slots.count), execute: work)
+        DispatchQueue.concurrentPerform(iterations: min(threads, mine.count), execute: work)
       }
     }
     out.finish(into: buffer)
+    // Per env: the observation sums, then each finished episode (env, return, length, behaviour).
+    var statistics: [Double] = [], finished: [Double] = []
+    for e in mine {
+      let slot = slots[e]
+      if collectStatistics { statistics += slot.statisticsSum + slot.statisticsSumOfSquares + [slot.statisticsCount] }
+      for record in slot.finished {
+        finished += [Double(record.env), record.totalReward, Double(record.length)] + record.finalBehavior.map(Double.init)
+      }
+    }
+    let blocks = (0..<cluster.size).map { cluster.block(slots.count, rank: $0) }
+    if cluster.size > 1 { buffer.gather(cluster: cluster, blocks: blocks) }
+    if collectStatistics {
+      statistics = cluster.allgather(statistics, counts: blocks.map { $0.count * (2 * d + 1) })
+    }
+    let behaviorCount = slots[0].env.behaviorCount
+    let recordWidth = 3 + behaviorCount
+    let finishedCounts = cluster.allgather([finished.count], counts: [Int](repeating: 1, count: cluster.size))
+    finished = cluster.allgather(finished, counts: finishedCounts)
+
     var sum = [Double](repeating: 0, count: d), squares = sum, count = 0.0
     if collectStatistics {
-      for slot in slots {
-        count += slot.statisticsCount
+      for e in 0..<slots.count {
+        let base = e * (2 * d + 1)
+        count += statistics[base + 2 * d]
         for i in 0..<d {
-          sum[i] += slot.statisticsSum[i]
-          squares[i] += slot.statisticsSumOfSquares[i]
+          sum[i] += statistics[base + i]
+          squares[i] += statistics[base + d + i]
         }
       }
     }
-    return (slots.flatMap(\.finished), (sum, squares, count))
+    let episodes = stride(from: 0, to: finished.count, by: recordWidth).map { k in
+      EpisodeRecord(
+        env: Int(finished[k]), totalReward: finished[k + 1], length: Int(finished[k + 2]),
+        finalBehavior: finished[(k + 3)..<(k + recordWidth)].map(Float.init))
+    }
+    return (episodes, (sum, squares, count))
+  }
+}
+
+extension RolloutBuffer {
+  /// Replaces every env's rows with those of the rank whose block holds the env.
+  func gather(cluster: any Communicator, blocks: [Range<Int>]) {
+    let mine = blocks[cluster.rank]
+    func exchange<T: BitwiseCopyable>(_ array: [T], width: Int) -> [T] {
+      cluster.allgather(Array(array[(mine.lowerBound * width)..<(mine.upperBound * width)]), counts: blocks.map { $0.count * width })
+    }
+    observations = exchange(observations, width: steps * observationCount)
+    actions = exchange(actions, width: steps * actionWidth)
+    rewards = exchange(rewards, width: steps)
+    dones = exchange(dones, width: steps)
+    values = exchange(values, width: steps)
+    logProbs = exchange(logProbs, width: steps)
+    lastValues = exchange(lastValues, width: 1)
   }
 }
 
@@ -286,6 +334,14 @@ private final class UnsafeOutputs: @unchecked Sendable {
     values = .allocate(capacity: n)
     logProbs = .allocate(capacity: n)
     lastValues = .allocate(capacity: envs)
+    // Rows of envs another rank steps are replaced after the rollout; zero them until then.
+    observations.initialize(repeating: 0, count: n * d)
+    actions.initialize(repeating: 0, count: n * width)
+    rewards.initialize(repeating: 0, count: n)
+    dones.initialize(repeating: false, count: n)
+    values.initialize(repeating: 0, count: n)
+    logProbs.initialize(repeating: 0, count: n)
+    lastValues.initialize(repeating: 0, count: envs)
   }
 
   func finish(into buffer: RolloutBuffer) {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cluster
 import Experiments
 import Foundation
 
@@ -10,11 +11,16 @@ struct Rollout: ParsableCommand {
     version: rolloutVersion,
     subcommands: [Envs.self, Train.self, Eval.self, Replay.self, Compare.self, Plot.self, Bench.self])
 
+  /// The ranks of this run: Open MPI's when started by mpirun, else this process alone. Started
+  /// on first use (only `train` uses it), so other commands never touch MPI.
+  static let cluster: Result<any Communicator, ClusterError> = Result { () throws(ClusterError) in try Cluster.start() }
+
   /// Runs a command; every failure ends in one line on stderr and a non-zero exit code.
   static func main() {
     do {
       var command = try parseAsRoot()
       try command.run()
+      finishCluster()
     } catch let error as RolloutError {
       fail(error.message, code: 1)
     } catch {
@@ -30,8 +36,23 @@ struct Rollout: ParsableCommand {
   }
 
   static func fail(_ message: String, code: Int32) -> Never {
+    // In a job of several ranks one failing rank must end them all, or the rest would wait for it
+    // forever in the next collective.
+    if Cluster.launchedRanks != nil, case .success(let cluster) = cluster, cluster.size > 1 {
+      cluster.abort("rollout: error: \(cluster.rank == 0 ? "" : "rank \(cluster.rank): ")\(message)", code: code)
+    }
     FileHandle.standardError.write(Data("rollout: error: \(message)\n".utf8))
     Foundation.exit(code)
+  }
+
+  /// Ends MPI cleanly when this process started it (mpirun reports ranks that exit without it).
+  static func finishCluster() {
+    if Cluster.launchedRanks != nil, case .success(let cluster) = cluster { cluster.finish() }
+  }
+
+  /// The communicator `train` runs on, or the one-line reason there is none.
+  static func communicator() throws -> any Communicator {
+    do { return try cluster.get() } catch { throw RolloutError(error.message) }
   }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cluster
 import Environments
 import Evolution
 import Experiments
@@ -176,9 +177,17 @@ struct Train: ParsableCommand {
     }
     let entry = try EnvironmentSetup.entry(named: settings.env)
     let environment = try EnvironmentSetup.make(entry, config: settings.envConfig)
-    let directory = try outputDirectory(name: environment.spec.name, algorithm: settings.algorithm, seed: settings.run.seed)
-    try AtomicFile.write(Data((try settings.json() + "\n").utf8), to: directory.appendingPathComponent("config.json"))
-    try launch(settings, environment: environment, directory: directory, resuming: false)
+    let cluster = try Rollout.communicator()
+    // Rank 0 names and creates the run directory (a default name holds the time) and tells the
+    // others; they only ever read from it.
+    var directoryPath = ""
+    if cluster.rank == 0 {
+      let directory = try outputDirectory(name: environment.spec.name, algorithm: settings.algorithm, seed: settings.run.seed)
+      try AtomicFile.write(Data((try settings.json() + "\n").utf8), to: directory.appendingPathComponent("config.json"))
+      directoryPath = directory.path
+    }
+    directoryPath = String(decoding: cluster.broadcast(Array(directoryPath.utf8), root: 0), as: UTF8.self)
+    try launch(settings, environment: environment, directory: URL(fileURLWithPath: directoryPath), resuming: false)
   }
 
   // MARK: Settings
@@ -328,10 +337,10 @@ struct Train: ParsableCommand {
     let directory: URL
 
     func visit<M: PolicyGradientMethod>(_ method: M) throws {
-      try command.train(settings, environment: environment, directory: directory, resumeGeneration: nil) { hooks in
+      try command.train(settings, environment: environment, directory: directory, resumeGeneration: nil) { hooks, cluster in
         try trainPolicyGradient(
           environment: environment, method: method, config: settings.run,
-          hooks: TrainingHooks(onGeneration: hooks.onGeneration, shouldStop: hooks.shouldStop))
+          hooks: TrainingHooks(onGeneration: hooks.onGeneration, shouldStop: hooks.shouldStop), cluster: cluster)
       }
     }
   }
@@ -358,18 +367,19 @@ struct Train: ParsableCommand {
   ) throws {
     let checkpointURL = directory.appendingPathComponent(CheckpointFormat.fileName)
     let envRecord = try environmentRecord(environment)
-    try train(settings, environment: environment, directory: directory, resumeGeneration: resume?.generation) { hooks in
+    try train(settings, environment: environment, directory: directory, resumeGeneration: resume?.generation) { hooks, cluster in
       try trainEvolution(
         environment: environment, strategy: strategy, config: settings.run, resume: resume,
         hooks: TrainingHooks<S.State>(
           onGeneration: hooks.onGeneration,
           onCheckpoint: { progress in
+            guard cluster.rank == 0 else { return }
             try CheckpointFile(
               env: envRecord, algorithm: settings.algorithm, strategy: settings.strategy, run: settings.run,
               progress: progress
             ).write(to: checkpointURL)
           },
-          shouldStop: hooks.shouldStop))
+          shouldStop: hooks.shouldStop), cluster: cluster)
     }
   }
 
@@ -384,18 +394,25 @@ struct Train: ParsableCommand {
   /// policy file and the summary. `body` runs the algorithm with the hooks it is given.
   fileprivate func train(
     _ settings: TrainingConfig, environment: any ConfigurableEnvironment, directory: URL, resumeGeneration: Int?,
-    body: (TrainingHooks<Int>) throws -> TrainingOutcome
+    body: (TrainingHooks<Int>, any Communicator) throws -> TrainingOutcome
   ) throws {
     let algorithm = try Algorithm.named(settings.algorithm)
+    let cluster = try Rollout.communicator()
+    // Only rank 0 prints and writes; the other ranks compute the same run in step with it.
+    let writes = cluster.rank == 0
+    func say(_ line: String) { if writes { rollout.say(line) } }
     // A run killed mid-write may have left a temporary file; it never replaced a real one.
-    AtomicFile.removeStaleTemporaries(in: directory)
+    if writes { AtomicFile.removeStaleTemporaries(in: directory) }
     let metricsURL = directory.appendingPathComponent("metrics.jsonl")
     let csvURL = directory.appendingPathComponent("metrics.csv")
-    let log = try MetricsLog(url: metricsURL, csv: csvURL, keepThrough: resumeGeneration)
-    let progressPrinter = ProgressPrinter(enabled: !quiet)
+    let log = writes ? try MetricsLog(url: metricsURL, csv: csvURL, keepThrough: resumeGeneration) : nil
+    let progressPrinter = ProgressPrinter(enabled: !quiet && writes)
     let envRecord = try environmentRecord(environment)
     if !quiet {
       say("\(resumeGeneration == nil ? "training" : "resuming") \(environment.spec.id) with \(algorithm.rawValue) in \(directory.path)")
+      if cluster.size > 1 {
+        say("\(cluster.size) ranks × \(settings.run.threads) threads (Open MPI); results are the same bits as one process")
+      }
     }
     func writePolicy(_ policy: Policy, _ training: PolicyFile.TrainingRecord) throws -> URL {
       let file = PolicyFile(
@@ -406,7 +423,7 @@ struct Train: ParsableCommand {
         seed: settings.run.seed, training: training)
       let url = directory.appendingPathComponent(
         "\(environment.spec.name)-\(algorithm.rawValue).\(PolicyFile.fileExtension)")
-      try file.write(to: url)
+      if writes { try file.write(to: url) }
       return url
     }
 
@@ -414,14 +431,14 @@ struct Train: ParsableCommand {
     let checkpointURL = directory.appendingPathComponent(CheckpointFormat.fileName)
     let hooks = TrainingHooks<Int>(
       onGeneration: { report in
-        try log.append(report)
+        try log?.append(report)
         progressPrinter.show(report)
       },
       shouldStop: { Interrupts.requested })
 
     let outcome: TrainingOutcome
     do {
-      outcome = try body(hooks)
+      outcome = try body(hooks, cluster)
     } catch let stop as TrainingInterrupted {
       progressPrinter.finish()
       if let policy = stop.policy {
@@ -432,11 +449,12 @@ struct Train: ParsableCommand {
             wallTimeSeconds: stop.elapsedSeconds, threads: settings.run.threads, finalEvaluation: nil))
       }
       let resumable = !algorithm.isPolicyGradient
-      FileHandle.standardError.write(Data(
+      if writes { FileHandle.standardError.write(Data(
         ("rollout: interrupted after \(resumable ? "generation" : "update") \(stop.generation); "
           + (resumable
             ? "checkpoint and best policy saved. Resume with: rollout train --resume \(directory.path)\n"
-            : "best policy saved in \(directory.path)\n")).utf8))
+            : "best policy saved in \(directory.path)\n")).utf8)) }
+      Rollout.finishCluster()
       Foundation.exit(Interrupts.exitCode)
     } catch let error as RolloutError {
       progressPrinter.finish()
@@ -465,6 +483,12 @@ struct Train: ParsableCommand {
       say(String(format: "final position: (%.1f, %.1f)", behavior[0], behavior[1]))
     }
     say("policy: \(policyURL.path)")
+    if cluster.size > 1 {
+      let perGeneration = Double(cluster.bytesSent) / Double(max(outcome.generations, 1))
+      say(
+        "cluster: rank 0 sent \(cluster.bytesSent) bytes in collectives, "
+          + String(format: "%.0f", perGeneration) + " per \(unit.dropLast())")
+    }
   }
 
   private func resumeRun(_ directory: URL) throws {

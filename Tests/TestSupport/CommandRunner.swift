@@ -41,8 +41,28 @@ public enum Rollout {
   public static func run(
     _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]
   ) throws -> CommandResult {
+    try runProgram(binary, arguments, in: directory, environment: environment)
+  }
+
+  /// `rollout` as `ranks` Open MPI ranks on this machine (`mpirun` from PATH; root allowed, no
+  /// core binding, oversubscribed when there are more ranks than cores).
+  public static func mpirun(ranks: Int, _ arguments: [String]) throws -> CommandResult {
+    try runProgram(
+      URL(fileURLWithPath: "/usr/bin/env"), mpirunArguments(ranks: ranks) + arguments,
+      environment: ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"])
+  }
+
+  /// `env mpirun …` arguments up to the rollout binary.
+  public static func mpirunArguments(ranks: Int) -> [String] {
+    ["mpirun", "-np", "\(ranks)", "--bind-to", "none", "--oversubscribe", binary.path]
+  }
+
+  /// Runs any program with `arguments` in `directory` and waits for it.
+  public static func runProgram(
+    _ program: URL, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]
+  ) throws -> CommandResult {
     let process = Process()
-    process.executableURL = binary
+    process.executableURL = program
     process.arguments = arguments
     if let directory { process.currentDirectoryURL = directory }
     var env = ProcessInfo.processInfo.environment

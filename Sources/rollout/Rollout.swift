@@ -19,6 +19,10 @@ struct Rollout: ParsableCommand {
   static func main() {
     do {
       var command = try parseAsRoot()
+      if let ranks = Cluster.launchedRanks, ranks > 1, !(command is Train) {
+        // Every rank would run the whole command and write the same files.
+        throw RolloutError("only `rollout train` runs across MPI ranks; run this command without mpirun")
+      }
       try command.run()
       finishCluster()
     } catch let error as RolloutError {

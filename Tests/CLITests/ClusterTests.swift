@@ -91,6 +91,14 @@ import TestSupport
           == weights(whole.appendingPathComponent("cartpole-openai-es.policy")))
     }
 
+    @Test("Commands other than train refuse to run as several ranks")
+    func onlyTrainRunsAcrossRanks() throws {
+      let result = try Rollout.mpirun(ranks: 2, ["envs"])
+      #expect(result.status != 0)
+      #expect(result.stderr.contains("only `rollout train` runs across MPI ranks"), "\(result.stderr)")
+      #expect(!result.stdout.contains("CartPole-v1"))
+    }
+
     @Test("A killed rank stops the whole job within seconds, with a message naming it")
     func killedRank() throws {
       let dir = work.appendingPathComponent("killed")
@@ -153,6 +161,13 @@ import TestSupport
         environment: ["OMPI_COMM_WORLD_SIZE": "2"])
       #expect(result.status != 0)
       #expect(result.stderr == "rollout: error: mpirun started 2 ranks, but this rollout was built without MPI; rebuild with --traits MPI\n")
+    }
+
+    @Test("Commands other than train refuse to run as several ranks")
+    func onlyTrainRunsAcrossRanks() throws {
+      let result = try Rollout.run(["envs"], environment: ["OMPI_COMM_WORLD_SIZE": "2"])
+      #expect(result.status != 0)
+      #expect(result.stderr == "rollout: error: only `rollout train` runs across MPI ranks; run this command without mpirun\n")
     }
   }
 #endif

@@ -18,12 +18,18 @@ func steer(_ env: Maze, speed wantedSpeed: Double, turn wantedTurn: Double) -> A
 
 /// Right- or left-hand wall following from the rangefinders alone: estimate the wall's direction
 /// from the side and diagonal readings, steer along it while holding a gap, turn away when the
-/// way ahead is blocked, and curve toward the side when the wall falls away (round a wall's end).
+/// way ahead is blocked, and curve tightly toward the side when the wall falls away (round a
+/// wall's end). A wall further than `lost` counts as gone: a looser reading latches onto the next
+/// wall across a narrow passage (the medium maze's hanging walls end 27 units from the long
+/// diagonal) and leaves the wall the rule follows.
 struct WallFollower {
   /// +1 follows the right-hand wall (sensor at +90°), −1 the left-hand one (−90°).
   let side: Double
-  var gap = 15.0
-  var cruise = 3.0
+  var gap = 17.0
+  var cruise = 2.0
+  var lost = 21.0
+  /// Speed while curving round a wall's end at 3°/step: radius ≈ 15 at 0.8.
+  var cornerSpeed = 0.8
 
   func action(_ env: Maze, _ o: [Float]) -> Action {
     let r = o.map { Double($0) * 100 }
@@ -32,15 +38,17 @@ struct WallFollower {
     if front < 18 || o45 < 12 {
       return steer(env, speed: 0.5, turn: -side * 3)
     }
-    if s90 >= 99 && s45 >= 99 {
-      return steer(env, speed: 1.2, turn: side * 3)
+    // A wall further than `lost` is not the one being followed (the far side of a room).
+    let near90 = s90 < lost, near45 = s45 < lost * 1.4142
+    if !near90 && !near45 {
+      return steer(env, speed: cornerSpeed, turn: side * 3)
     }
     // The wall's direction in the robot's frame (x ahead, y toward the followed side).
     var angle = 20.0
-    if s90 < 99 && s45 < 99 {
+    if near90 && near45 {
       angle = atan2(s45 * 0.7071 - s90, s45 * 0.7071) * 180 / .pi
     }
-    let distance = s90 < 99 ? s90 : s45 * 0.7071
+    let distance = near90 ? s90 : s45 * 0.7071
     let correction = min(max((distance - gap) * 1.5, -30), 30)
     return steer(
       env, speed: front < 40 ? 1 : cruise, turn: side * min(max((angle + correction) * 0.2, -3), 3))
@@ -133,13 +141,21 @@ struct MazeTests {
     #expect(result.reached, "\(maze): ended at (\(result.x), \(result.y)) after \(result.steps) steps")
   }
 
-  // Right-hand wall following gets round the hard maze's traps, though hugging every wall is the
-  // long way round (more than an episode's 400 steps). On the medium maze the free-standing wall
-  // and the hanging walls' thin ends defeat this simple follower; the waypoint driver covers it.
-  @Test("a right-hand wall follower reaches the goal of the hard maze")
-  func wallFollowerSolvesHardMaze() {
-    let result = run(BuiltinMazes.hard, steps: 700, WallFollower(side: 1).action)
-    #expect(result.reached, "ended at (\(result.x), \(result.y)) after \(result.steps) steps")
+  // Right-hand wall following gets round both mazes' traps: the goals lie beside walls joined to
+  // the outer boundary, so following that wall passes them. Hugging every wall is the long way
+  // round — more than an episode's 400 steps (measured: medium ~1,070, hard ~640) — so the limit
+  // is raised; the check is the geometry, not the speed. Gaps from 16 to 18 all get through.
+  @Test(
+    "one right-hand wall follower reaches the goal of both mazes",
+    arguments: [16.0, 17.0, 18.0])
+  func wallFollowerSolvesBothMazes(gap: Double) {
+    var follower = WallFollower(side: 1)
+    follower.gap = gap
+    follower.lost = gap + 4
+    for (name, limit) in [("medium", 1300), ("hard", 800)] {
+      let result = run(BuiltinMazes.named(name)!, steps: limit, follower.action)
+      #expect(result.reached, "\(name), gap \(gap): ended at (\(result.x), \(result.y)) after \(result.steps) steps")
+    }
   }
 
   @Test("a controller that heads straight for the goal never reaches it in the hard maze")

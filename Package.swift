@@ -90,6 +90,7 @@ let package = Package(
     .testTarget(
       name: "PolicyGradientTests", dependencies: ["PolicyGradient", "Networks", "Environments", "RLCore"]),
     .testTarget(name: "CLITests", dependencies: ["rollout", "TestSupport"]),
+    .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
     .testTarget(
       name: "RenderingTests",
       dependencies: [

@@ -6,15 +6,6 @@
 
 /// How this process finds the rest of its job.
 public enum Cluster {
-  /// Whether this binary was built with the `MPI` trait.
-  public static var supportsMPI: Bool {
-    #if MPI
-      true
-    #else
-      false
-    #endif
-  }
-
   /// The number of ranks mpirun started (Open MPI sets OMPI_COMM_WORLD_SIZE in each), or nil when
   /// the process was not started by mpirun.
   public static var launchedRanks: Int? {

@@ -69,6 +69,9 @@ public final class ActorCriticLearner: @unchecked Sendable {
     self.cluster = cluster
   }
 
+  /// Chunks in a minibatch of `rows` rows (the last one may be short).
+  private func chunkCount(_ rows: Int) -> Int { (rows + chunkSize - 1) / chunkSize }
+
   /// Runs `body(chunkIndex)` for this rank's block of the `count` chunks on the worker threads.
   private func parallel(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
     let mine = cluster.block(count)
@@ -133,7 +136,7 @@ public final class ActorCriticLearner: @unchecked Sendable {
     -> (logProbs: [Double], entropies: [Double], values: [Double])
   {
     run(buffer: buffer, indices: indices, parameters: parameters, weights: nil)
-    exchange((indices.count + chunkSize - 1) / chunkSize, rows: indices.count, outputs: true, gradients: false)
+    exchange(chunkCount(indices.count), rows: indices.count, outputs: true, gradients: false)
     return collect(indices.count)
   }
 
@@ -141,7 +144,7 @@ public final class ActorCriticLearner: @unchecked Sendable {
   public func gradient(
     parameters: [Float], logProbWeights: [Double], entropyWeights: [Double], valueWeights: [Double]
   ) -> [Float] {
-    let chunkCount = (logProbWeights.count + chunkSize - 1) / chunkSize
+    let chunkCount = self.chunkCount(logProbWeights.count)
     let chunkSize = self.chunkSize
     parameters.withUnsafeBufferPointer { p in
       let pointer = UnsafeSendable(p.baseAddress!)
@@ -164,9 +167,10 @@ public final class ActorCriticLearner: @unchecked Sendable {
     buffer: RolloutBuffer, indices: ArraySlice<Int>, parameters: [Float], weights: @escaping RowWeights
   ) -> (logProbs: [Double], entropies: [Double], values: [Double], gradient: [Float]) {
     run(buffer: buffer, indices: indices, parameters: parameters, weights: weights)
-    exchange((indices.count + chunkSize - 1) / chunkSize, rows: indices.count, outputs: true, gradients: true)
+    let count = chunkCount(indices.count)
+    exchange(count, rows: indices.count, outputs: true, gradients: true)
     let (l, e, v) = collect(indices.count)
-    return (l, e, v, sum((indices.count + chunkSize - 1) / chunkSize))
+    return (l, e, v, sum(count))
   }
 
   private func collect(_ count: Int) -> (logProbs: [Double], entropies: [Double], values: [Double]) {
@@ -174,7 +178,7 @@ public final class ActorCriticLearner: @unchecked Sendable {
     logProbs.reserveCapacity(count)
     entropies.reserveCapacity(count)
     values.reserveCapacity(count)
-    for c in 0..<((count + chunkSize - 1) / chunkSize) {
+    for c in 0..<chunkCount(count) {
       let rows = chunks[c].rows
       logProbs += chunks[c].logProbs[0..<rows]
       entropies += chunks[c].entropies[0..<rows]
@@ -196,7 +200,7 @@ public final class ActorCriticLearner: @unchecked Sendable {
   /// The forward pass of every chunk, and with `weights` its backward pass too.
   private func run(buffer: RolloutBuffer, indices: ArraySlice<Int>, parameters: [Float], weights: RowWeights?) {
     let d = buffer.observationCount
-    let chunkCount = (indices.count + chunkSize - 1) / chunkSize
+    let chunkCount = self.chunkCount(indices.count)
     while chunks.count < chunkCount { chunks.append(Chunk(model: model, rows: chunkSize, observationCount: d)) }
     let chunkSize = self.chunkSize
     parameters.withUnsafeBufferPointer { p in

@@ -109,8 +109,7 @@ import TestSupport
           "train", "cartpole", "--threads", "1", "--no-early-stop", "--generations", "100000", "--quiet", "--out",
           dir.path,
         ]
-      process.environment = ProcessInfo.processInfo.environment.merging(
-        ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"]) { $1 }
+      process.environment = ProcessInfo.processInfo.environment.merging(Rollout.mpirunEnvironment) { $1 }
       let errors = Pipe()
       process.standardOutput = FileHandle.nullDevice
       process.standardError = errors

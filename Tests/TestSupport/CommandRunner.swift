@@ -48,9 +48,11 @@ public enum Rollout {
   /// core binding, oversubscribed when there are more ranks than cores).
   public static func mpirun(ranks: Int, _ arguments: [String]) throws -> CommandResult {
     try runProgram(
-      URL(fileURLWithPath: "/usr/bin/env"), mpirunArguments(ranks: ranks) + arguments,
-      environment: ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"])
+      URL(fileURLWithPath: "/usr/bin/env"), mpirunArguments(ranks: ranks) + arguments, environment: mpirunEnvironment)
   }
+
+  /// What mpirun needs in its environment to run as root (tests run as root in CI).
+  public static let mpirunEnvironment = ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"]
 
   /// `env mpirun …` arguments up to the rollout binary.
   public static func mpirunArguments(ranks: Int) -> [String] {

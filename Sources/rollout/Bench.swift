@@ -21,15 +21,17 @@ struct Bench: ParsableCommand {
       render       software-rendered frames per second per env at its default size (drawing only)
       strategies   generations/s of every evolution strategy on CartPole at population 256
                    (4→16→2 tanh policy, 10 generations from the initial policy, --threads threads)
+      learner      PPO's gradient step on CartPole's [64, 64] actor-critic, one 256-row minibatch,
+                   on 1 thread and on --threads threads (minibatches/s and multiply-adds/s)
       Figures are medians of --repeats runs. Machines are shared and noisy: compare runs made
       back to back, never one figure against a remembered one.
       """)
 
   enum Kind: String, ExpressibleByArgument, CaseIterable {
-    case envs, policy, evaluator, allocations, render, strategies
+    case envs, policy, evaluator, allocations, render, strategies, learner
   }
 
-  @Argument(help: "What to measure: envs, policy, evaluator, allocations, render or strategies.")
+  @Argument(help: "What to measure: envs, policy, evaluator, allocations, render, strategies or learner.")
   var kind: Kind = .envs
 
   @Option(help: "Seconds per measurement.")
@@ -66,6 +68,8 @@ struct Bench: ParsableCommand {
       try benchAllocations()
     case .strategies:
       try benchStrategies()
+    case .learner:
+      benchLearner()
     case .render:
       for entry in EnvironmentRegistry.entries {
         let rate = try median {
@@ -78,7 +82,7 @@ struct Bench: ParsableCommand {
     }
   }
 
-  private func median(_ measure: () throws -> Double) rethrows -> Double {
+  func median(_ measure: () throws -> Double) rethrows -> Double {
     let values = try (0..<repeats).map { _ in try measure() }.sorted()
     return values[values.count / 2]
   }

@@ -84,37 +84,89 @@ extension MLP {
   /// For each layer from the last: ∂b += Σ_rows δ, ∂W += xᵀδ (input-major rows, SIMD over units),
   /// and δ ← (δ·Wᵀ) ⊙ act′ for the layer below (tanh′ = 1 − y², relu′ = [y > 0]). Rows are summed
   /// in order, so the result depends only on the inputs.
+  ///
+  /// `transposedWeights`, when given, holds `transposeWeights(parameters:into:)` of these
+  /// parameters, so callers running many batches under one parameter vector lay Wᵀ out once.
   public func backward(
     batch inputs: UnsafePointer<Float>, count: Int, parameters: UnsafePointer<Float>, tape: MLPTape,
-    outputGradients: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>
+    outputGradients: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>,
+    transposedWeights: UnsafePointer<Float>? = nil
   ) {
     var delta = UnsafePointer(outputGradients)
     var spare = (tape.deltaA, tape.deltaB)
     for l in stride(from: layerCount - 1, through: 0, by: -1) {
       let inCount = layerSizes[l], outCount = layerSizes[l + 1]
       let offset = weightOffset(layer: l)
-      let w = parameters + offset
       let dW = gradient + offset, dB = dW + inCount * outCount
       let x: UnsafePointer<Float> = l == 0 ? inputs : UnsafePointer(tape.outputs[l - 1])
       for r in 0..<count { addRow(delta + r * outCount, into: dB, count: outCount, scale: 1) }
       accumulateOuterProducts(x: x, delta: delta, rows: count, inCount: inCount, outCount: outCount, into: dW)
       guard l > 0 else { break }
-      // δ_below = δ·Wᵀ, with Wᵀ laid out once so each row is a run of SIMD multiply-adds.
-      let wt = tape.transposed
-      for i in 0..<inCount { for j in 0..<outCount { wt[j * inCount + i] = w[i * outCount + j] } }
+      // δ_below = δ·Wᵀ, with Wᵀ laid out so each row is a run of SIMD multiply-adds.
+      let wt: UnsafePointer<Float>
+      if let transposedWeights {
+        wt = transposedWeights + transposedOffset(layer: l)
+      } else {
+        transpose(parameters + offset, rows: inCount, columns: outCount, into: tape.transposed)
+        wt = UnsafePointer(tape.transposed)
+      }
       let below = spare.0
       propagateDown(delta: delta, rows: count, transposed: wt, inCount: inCount, outCount: outCount, into: below)
-      for r in 0..<count {
-        let out = below + r * inCount
-        let xr = x + r * inCount
-        switch activation {
-        case .tanh: for i in 0..<inCount { out[i] *= 1 - xr[i] * xr[i] }
-        case .relu: for i in 0..<inCount where xr[i] <= 0 { out[i] = 0 }
-        }
-      }
+      multiplyByDerivative(below, outputs: x, count: count * inCount, activation: activation)
       delta = UnsafePointer(below)
       spare = (spare.1, spare.0)
     }
+  }
+}
+
+extension MLP {
+  /// Floats `transposeWeights` writes: Wᵀ of every layer but the first (whose δ is never needed).
+  public var transposedWeightCount: Int {
+    (1..<layerCount).reduce(0) { $0 + layerSizes[$1] * layerSizes[$1 + 1] }
+  }
+
+  private func transposedOffset(layer l: Int) -> Int {
+    (1..<l).reduce(0) { $0 + layerSizes[$1] * layerSizes[$1 + 1] }
+  }
+
+  /// Lays out Wᵀ of layers 1… (`out × in` each, one after another) for `backward`.
+  public func transposeWeights(parameters: UnsafePointer<Float>, into buffer: UnsafeMutablePointer<Float>) {
+    for l in 1..<layerCount {
+      transpose(
+        parameters + weightOffset(layer: l), rows: layerSizes[l], columns: layerSizes[l + 1],
+        into: buffer + transposedOffset(layer: l))
+    }
+  }
+}
+
+/// `δ ⊙= act′` elementwise, with act′ from the layer's outputs y: tanh′ = 1 − y², relu′ = [y > 0].
+@inlinable
+func multiplyByDerivative(
+  _ delta: UnsafeMutablePointer<Float>, outputs y: UnsafePointer<Float>, count n: Int, activation: Activation
+) {
+  switch activation {
+  case .tanh:
+    var i = 0
+    while i &+ 8 <= n {
+      let v = load8(y + i)
+      store8(load8(delta + i) * (1 - v * v), delta + i)
+      i &+= 8
+    }
+    while i < n {
+      delta[i] *= 1 - y[i] * y[i]
+      i &+= 1
+    }
+  case .relu:
+    for i in 0..<n where y[i] <= 0 { delta[i] = 0 }
+  }
+}
+
+/// `t[j, i] = m[i, j]` for a row-major `rows × columns` matrix, written row by row of t.
+@inlinable
+func transpose(_ m: UnsafePointer<Float>, rows: Int, columns: Int, into t: UnsafeMutablePointer<Float>) {
+  for j in 0..<columns {
+    let out = t + j &* rows
+    for i in 0..<rows { out[i] = m[i &* columns &+ j] }
   }
 }
 
@@ -126,16 +178,46 @@ func denseLayer4(
   bias b: UnsafePointer<Float>, outCount: Int, output y: UnsafeMutablePointer<Float>
 ) {
   var j = 0
-  while j + 8 <= outCount {
+  while j &+ 16 <= outCount {
+    // Four rows × sixteen units: eight independent sums, enough to hide the add latency.
+    let low = load8(b + j), high = load8(b + j + 8)
+    var a0 = low, a1 = low, a2 = low, a3 = low
+    var c0 = high, c1 = high, c2 = high, c3 = high
+    var row = w + j
+    for i in 0..<inCount {
+      let wl = load8(row), wh = load8(row + 8)
+      let x0 = SIMD8<Float>(repeating: x[i]), x1 = SIMD8<Float>(repeating: x[inCount &+ i])
+      let x2 = SIMD8<Float>(repeating: x[2 &* inCount &+ i]), x3 = SIMD8<Float>(repeating: x[3 &* inCount &+ i])
+      a0 += x0 * wl
+      c0 += x0 * wh
+      a1 += x1 * wl
+      c1 += x1 * wh
+      a2 += x2 * wl
+      c2 += x2 * wh
+      a3 += x3 * wl
+      c3 += x3 * wh
+      row += outCount
+    }
+    store8(a0, y + j)
+    store8(c0, y + j + 8)
+    store8(a1, y + outCount + j)
+    store8(c1, y + outCount + j + 8)
+    store8(a2, y + 2 &* outCount + j)
+    store8(c2, y + 2 &* outCount + j + 8)
+    store8(a3, y + 3 &* outCount + j)
+    store8(c3, y + 3 &* outCount + j + 8)
+    j &+= 16
+  }
+  while j &+ 8 <= outCount {
     let bias = load8(b + j)
     var a0 = bias, a1 = bias, a2 = bias, a3 = bias
     var row = w + j
     for i in 0..<inCount {
       let wi = load8(row)
       a0 += SIMD8<Float>(repeating: x[i]) * wi
-      a1 += SIMD8<Float>(repeating: x[inCount + i]) * wi
-      a2 += SIMD8<Float>(repeating: x[2 * inCount + i]) * wi
-      a3 += SIMD8<Float>(repeating: x[3 * inCount + i]) * wi
+      a1 += SIMD8<Float>(repeating: x[inCount &+ i]) * wi
+      a2 += SIMD8<Float>(repeating: x[2 &* inCount &+ i]) * wi
+      a3 += SIMD8<Float>(repeating: x[3 &* inCount &+ i]) * wi
       row += outCount
     }
     store8(a0, y + j)
@@ -233,15 +315,55 @@ func accumulateOuterProducts(
       if group > 3 { store8(load8(dW + (i + 3) * outCount + j) + a3, dW + (i + 3) * outCount + j) }
       j += 8
     }
-    while j < outCount {
-      for k in 0..<group {
-        var a: Float = 0
-        for r in 0..<rows { a += x[r * inCount + i + k] * delta[r * outCount + j] }
-        dW[(i + k) * outCount + j] += a
-      }
-      j += 1
-    }
     i += group
+  }
+  var j = outCount - outCount % 8
+  while j < outCount {
+    accumulateOneUnit(x: x, delta: delta + j, rows: rows, inCount: inCount, outCount: outCount, into: dW + j)
+    j += 1
+  }
+}
+
+/// ∂W[:, j] += xᵀ·δ[:, j] for one unit j (the output layer's few units): SIMD over the inputs,
+/// which lie contiguous in each row of x, so the rows stream past 32 inputs held in registers.
+/// Each element's sum runs over the rows in order from zero, as in the wide blocks.
+@inlinable
+func accumulateOneUnit(
+  x: UnsafePointer<Float>, delta: UnsafePointer<Float>, rows: Int, inCount: Int, outCount: Int,
+  into dW: UnsafeMutablePointer<Float>
+) {
+  @inline(__always) func scatter(_ sums: SIMD8<Float>, _ i: Int) {
+    for k in 0..<8 { dW[(i &+ k) &* outCount] += sums[k] }
+  }
+  var i = 0
+  while i &+ 32 <= inCount {
+    var a0 = SIMD8<Float>.zero, a1 = SIMD8<Float>.zero, a2 = SIMD8<Float>.zero, a3 = SIMD8<Float>.zero
+    var xr = x + i
+    for r in 0..<rows {
+      let d = SIMD8<Float>(repeating: delta[r &* outCount])
+      a0 += load8(xr) * d
+      a1 += load8(xr + 8) * d
+      a2 += load8(xr + 16) * d
+      a3 += load8(xr + 24) * d
+      xr += inCount
+    }
+    scatter(a0, i)
+    scatter(a1, i &+ 8)
+    scatter(a2, i &+ 16)
+    scatter(a3, i &+ 24)
+    i &+= 32
+  }
+  while i &+ 8 <= inCount {
+    var a = SIMD8<Float>.zero
+    for r in 0..<rows { a += load8(x + (r &* inCount &+ i)) * SIMD8<Float>(repeating: delta[r &* outCount]) }
+    scatter(a, i)
+    i &+= 8
+  }
+  while i < inCount {
+    var a: Float = 0
+    for r in 0..<rows { a += x[r &* inCount &+ i] * delta[r &* outCount] }
+    dW[i &* outCount] += a
+    i &+= 1
   }
 }
 

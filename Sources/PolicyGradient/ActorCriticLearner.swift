@@ -22,44 +22,69 @@ public final class ActorCriticLearner: @unchecked Sendable {
   public let chunkSize: Int
   public let cluster: any Communicator
 
+  /// One chunk's inputs, per-row terms, tapes and gradient; buffers are allocated once and
+  /// reached through pointers, so the hot loops carry no exclusivity checks.
   final class Chunk: @unchecked Sendable {
     let actorTape: MLPTape
     let criticTape: MLPTape
-    var inputs: [Float]
-    var actions: [Float]
+    let inputs: UnsafeMutableBufferPointer<Float>
+    let actions: UnsafeMutableBufferPointer<Float>
     var rows = 0
     /// Per row: ∂log π/∂(actor outputs), ∂H/∂(actor outputs), and the same for log σ.
-    var logProbOutputGradient: [Double]
-    var entropyOutputGradient: [Double]
-    var logProbLogStdGradient: [Double]
-    var entropyLogStdGradient: [Double]
-    var actorOutputGradient: [Float]
-    var criticOutputGradient: [Float]
-    var gradient: [Float]
-    var logProbs: [Double]
-    var entropies: [Double]
-    var values: [Double]
+    let logProbOutputGradient: UnsafeMutableBufferPointer<Double>
+    let entropyOutputGradient: UnsafeMutableBufferPointer<Double>
+    let logProbLogStdGradient: UnsafeMutableBufferPointer<Double>
+    let entropyLogStdGradient: UnsafeMutableBufferPointer<Double>
+    let actorOutputGradient: UnsafeMutableBufferPointer<Float>
+    let criticOutputGradient: UnsafeMutableBufferPointer<Float>
+    let gradient: UnsafeMutableBufferPointer<Float>
+    let logProbs: UnsafeMutableBufferPointer<Double>
+    let entropies: UnsafeMutableBufferPointer<Double>
+    let values: UnsafeMutableBufferPointer<Double>
 
     init(model: ActorCritic, rows n: Int, observationCount d: Int) {
+      func zeros<T: Numeric>(_ count: Int) -> UnsafeMutableBufferPointer<T> {
+        let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: count)
+        buffer.initialize(repeating: 0)
+        return buffer
+      }
       actorTape = MLPTape(network: model.actor, capacity: n)
       criticTape = MLPTape(network: model.critic, capacity: n)
       let outputs = model.actor.outputCount, width = model.actionWidth
-      inputs = [Float](repeating: 0, count: n * d)
-      actions = [Float](repeating: 0, count: n * width)
-      logProbOutputGradient = [Double](repeating: 0, count: n * outputs)
-      entropyOutputGradient = logProbOutputGradient
-      logProbLogStdGradient = [Double](repeating: 0, count: n * max(model.logStdCount, 1))
-      entropyLogStdGradient = logProbLogStdGradient
-      actorOutputGradient = [Float](repeating: 0, count: n * outputs)
-      criticOutputGradient = [Float](repeating: 0, count: n)
-      gradient = [Float](repeating: 0, count: model.parameterCount)
-      logProbs = [Double](repeating: 0, count: n)
-      entropies = logProbs
-      values = logProbs
+      inputs = zeros(n * d)
+      actions = zeros(n * width)
+      logProbOutputGradient = zeros(n * outputs)
+      entropyOutputGradient = zeros(n * outputs)
+      logProbLogStdGradient = zeros(n * max(model.logStdCount, 1))
+      entropyLogStdGradient = zeros(n * max(model.logStdCount, 1))
+      actorOutputGradient = zeros(n * outputs)
+      criticOutputGradient = zeros(n)
+      gradient = zeros(model.parameterCount)
+      logProbs = zeros(n)
+      entropies = zeros(n)
+      values = zeros(n)
+    }
+
+    deinit {
+      inputs.deallocate()
+      actions.deallocate()
+      logProbOutputGradient.deallocate()
+      entropyOutputGradient.deallocate()
+      logProbLogStdGradient.deallocate()
+      entropyLogStdGradient.deallocate()
+      actorOutputGradient.deallocate()
+      criticOutputGradient.deallocate()
+      gradient.deallocate()
+      logProbs.deallocate()
+      entropies.deallocate()
+      values.deallocate()
     }
   }
 
   var chunks: [Chunk] = []
+  /// Wᵀ of the actor's and the critic's upper layers for the parameters being differentiated:
+  /// laid out once per pass and shared by every chunk's backward pass.
+  let transposed: UnsafeMutableBufferPointer<Float>
 
   public init(model: ActorCritic, threads: Int, chunkSize: Int = 64, cluster: any Communicator = SingleProcess()) {
     precondition(threads > 0 && chunkSize > 0)
@@ -67,7 +92,11 @@ public final class ActorCriticLearner: @unchecked Sendable {
     self.threads = threads
     self.chunkSize = chunkSize
     self.cluster = cluster
+    transposed = .allocate(capacity: model.actor.transposedWeightCount + model.critic.transposedWeightCount)
+    transposed.initialize(repeating: 0)
   }
+
+  deinit { transposed.deallocate() }
 
   /// Chunks in a minibatch of `rows` rows (the last one may be short).
   private func chunkCount(_ rows: Int) -> Int { (rows + chunkSize - 1) / chunkSize }
@@ -98,17 +127,19 @@ public final class ActorCriticLearner: @unchecked Sendable {
     if outputs {
       var local: [Double] = []
       for c in blocks[cluster.rank] {
-        let n = rows(c)
-        local += chunks[c].logProbs[0..<n] + chunks[c].entropies[0..<n] + chunks[c].values[0..<n]
+        let chunk = chunks[c], n = rows(c)
+        local += chunk.logProbs[0..<n]
+        local += chunk.entropies[0..<n]
+        local += chunk.values[0..<n]
       }
       let all = cluster.allgather(local, counts: blocks.map { $0.reduce(0) { $0 + 3 * rows($1) } })
       var offset = 0
       for c in 0..<count {
-        let n = rows(c)
+        let chunk = chunks[c], n = rows(c)
         for r in 0..<n {
-          chunks[c].logProbs[r] = all[offset + r]
-          chunks[c].entropies[r] = all[offset + n + r]
-          chunks[c].values[r] = all[offset + 2 * n + r]
+          chunk.logProbs[r] = all[offset + r]
+          chunk.entropies[r] = all[offset + n + r]
+          chunk.values[r] = all[offset + 2 * n + r]
         }
         offset += 3 * n
       }
@@ -120,9 +151,7 @@ public final class ActorCriticLearner: @unchecked Sendable {
       for c in blocks[cluster.rank] { local += chunks[c].gradient }
       let all = cluster.allgather(local, counts: blocks.map { $0.count * p })
       for c in 0..<count where !blocks[cluster.rank].contains(c) {
-        chunks[c].gradient.withUnsafeMutableBufferPointer { g in
-          all.withUnsafeBufferPointer { a in g.baseAddress!.update(from: a.baseAddress! + c * p, count: p) }
-        }
+        all.withUnsafeBufferPointer { a in chunks[c].gradient.baseAddress!.update(from: a.baseAddress! + c * p, count: p) }
       }
     }
   }
@@ -148,6 +177,7 @@ public final class ActorCriticLearner: @unchecked Sendable {
     let chunkSize = self.chunkSize
     parameters.withUnsafeBufferPointer { p in
       let pointer = UnsafeSendable(p.baseAddress!)
+      transposeWeights(pointer.pointer)
       parallel(chunkCount) { c in
         self.backward(chunk: c, parameters: pointer.pointer) { r in
           let row = c * chunkSize + r
@@ -179,22 +209,40 @@ public final class ActorCriticLearner: @unchecked Sendable {
     entropies.reserveCapacity(count)
     values.reserveCapacity(count)
     for c in 0..<chunkCount(count) {
-      let rows = chunks[c].rows
-      logProbs += chunks[c].logProbs[0..<rows]
-      entropies += chunks[c].entropies[0..<rows]
-      values += chunks[c].values[0..<rows]
+      let chunk = chunks[c], rows = chunk.rows
+      logProbs += chunk.logProbs[0..<rows]
+      entropies += chunk.entropies[0..<rows]
+      values += chunk.values[0..<rows]
     }
     return (logProbs, entropies, values)
   }
 
+  /// Σ of the chunk gradients, added to zero in chunk order (one pass over all of them).
   private func sum(_ chunkCount: Int) -> [Float] {
-    var gradient = [Float](repeating: 0, count: model.parameterCount)
-    for c in 0..<chunkCount {
-      gradient.withUnsafeMutableBufferPointer { g in
-        chunks[c].gradient.withUnsafeBufferPointer { add($0.baseAddress!, into: g.baseAddress!, count: g.count) }
+    let sources = chunks[0..<chunkCount].map { UnsafePointer($0.gradient.baseAddress!) }
+    return [Float](unsafeUninitializedCapacity: model.parameterCount) { g, initialized in
+      let n = g.count, out = g.baseAddress!
+      var i = 0
+      while i + 8 <= n {
+        var acc = SIMD8<Float>.zero
+        for x in sources { acc += UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) }
+        UnsafeMutableRawPointer(out + i).storeBytes(of: acc, as: SIMD8<Float>.self)
+        i += 8
       }
+      while i < n {
+        var acc: Float = 0
+        for x in sources { acc += x[i] }
+        out[i] = acc
+        i += 1
+      }
+      initialized = n
     }
-    return gradient
+  }
+
+  private func transposeWeights(_ parameters: UnsafePointer<Float>) {
+    model.actor.transposeWeights(parameters: parameters, into: transposed.baseAddress!)
+    model.critic.transposeWeights(
+      parameters: parameters + model.criticOffset, into: transposed.baseAddress! + model.actor.transposedWeightCount)
   }
 
   /// The forward pass of every chunk, and with `weights` its backward pass too.
@@ -205,6 +253,7 @@ public final class ActorCriticLearner: @unchecked Sendable {
     let chunkSize = self.chunkSize
     parameters.withUnsafeBufferPointer { p in
       let pointer = UnsafeSendable(p.baseAddress!)
+      if weights != nil { transposeWeights(pointer.pointer) }
       buffer.observations.withUnsafeBufferPointer { observations in
         buffer.actions.withUnsafeBufferPointer { actions in
           let obs = UnsafeSendable(observations.baseAddress!), acts = UnsafeSendable(actions.baseAddress!)
@@ -237,38 +286,28 @@ public final class ActorCriticLearner: @unchecked Sendable {
       for i in 0..<d { chunk.inputs[r * d + i] = observations[s * d + i] }
       for i in 0..<width { chunk.actions[r * width + i] = actions[s * width + i] }
     }
-    chunk.inputs.withUnsafeBufferPointer { x in
-      let logits = model.actor.forward(batch: x.baseAddress!, count: rows, parameters: parameters, tape: chunk.actorTape)
-      let v = model.critic.forward(
-        batch: x.baseAddress!, count: rows, parameters: parameters + model.criticOffset, tape: chunk.criticTape)
-      for r in 0..<rows {
-        chunk.values[r] = Double(v[r])
-        let out = logits + r * outputCount
-        chunk.logProbOutputGradient.withUnsafeMutableBufferPointer { lg in
-          chunk.entropyOutputGradient.withUnsafeMutableBufferPointer { eg in
-            if model.isContinuous {
-              chunk.logProbLogStdGradient.withUnsafeMutableBufferPointer { ls in
-                chunk.actions.withUnsafeBufferPointer { a in
-                  let (lp, h) = DiagonalGaussian.evaluate(
-                    mean: out, logStd: parameters + model.logStdOffset, sample: a.baseAddress! + r * width,
-                    count: width, meanGradient: lg.baseAddress! + r * outputCount,
-                    logStdGradient: ls.baseAddress! + r * width)
-                  chunk.logProbs[r] = lp
-                  chunk.entropies[r] = h
-                  for i in 0..<outputCount { eg[r * outputCount + i] = 0 }
-                  for i in 0..<width { chunk.entropyLogStdGradient[r * width + i] = 1 }
-                }
-              }
-            } else {
-              let (lp, h) = Categorical.evaluate(
-                logits: out, count: outputCount, action: Int(chunk.actions[r]),
-                logProbGradient: lg.baseAddress! + r * outputCount,
-                entropyGradient: eg.baseAddress! + r * outputCount)
-              chunk.logProbs[r] = lp
-              chunk.entropies[r] = h
-            }
-          }
-        }
+    let x = UnsafePointer(chunk.inputs.baseAddress!)
+    let logits = model.actor.forward(batch: x, count: rows, parameters: parameters, tape: chunk.actorTape)
+    let v = model.critic.forward(batch: x, count: rows, parameters: parameters + model.criticOffset, tape: chunk.criticTape)
+    let lg = chunk.logProbOutputGradient.baseAddress!, eg = chunk.entropyOutputGradient.baseAddress!
+    for r in 0..<rows {
+      chunk.values[r] = Double(v[r])
+      let out = logits + r * outputCount
+      if model.isContinuous {
+        let (lp, h) = DiagonalGaussian.evaluate(
+          mean: out, logStd: parameters + model.logStdOffset, sample: chunk.actions.baseAddress! + r * width,
+          count: width, meanGradient: lg + r * outputCount,
+          logStdGradient: chunk.logProbLogStdGradient.baseAddress! + r * width)
+        chunk.logProbs[r] = lp
+        chunk.entropies[r] = h
+        for i in 0..<outputCount { eg[r * outputCount + i] = 0 }
+        for i in 0..<width { chunk.entropyLogStdGradient[r * width + i] = 1 }
+      } else {
+        let (lp, h) = Categorical.evaluate(
+          logits: out, count: outputCount, action: Int(chunk.actions[r]),
+          logProbGradient: lg + r * outputCount, entropyGradient: eg + r * outputCount)
+        chunk.logProbs[r] = lp
+        chunk.entropies[r] = h
       }
     }
   }
@@ -279,7 +318,7 @@ public final class ActorCriticLearner: @unchecked Sendable {
     let model = self.model, width = model.actionWidth, outputCount = model.actor.outputCount
     let chunk = chunks[c]
     let rows = chunk.rows
-    for i in chunk.gradient.indices { chunk.gradient[i] = 0 }
+    chunk.gradient.update(repeating: 0)
     var logStdGradient = [Double](repeating: 0, count: model.logStdCount)
     for r in 0..<rows {
       let (wl, we, wv) = weight(r)
@@ -292,37 +331,16 @@ public final class ActorCriticLearner: @unchecked Sendable {
       }
       chunk.criticOutputGradient[r] = Float(wv)
     }
-    chunk.inputs.withUnsafeBufferPointer { x in
-      chunk.gradient.withUnsafeMutableBufferPointer { g in
-        chunk.actorOutputGradient.withUnsafeBufferPointer { dy in
-          model.actor.backward(
-            batch: x.baseAddress!, count: rows, parameters: parameters, tape: chunk.actorTape,
-            outputGradients: dy.baseAddress!, gradient: g.baseAddress!)
-        }
-        chunk.criticOutputGradient.withUnsafeBufferPointer { dv in
-          model.critic.backward(
-            batch: x.baseAddress!, count: rows, parameters: parameters + model.criticOffset, tape: chunk.criticTape,
-            outputGradients: dv.baseAddress!, gradient: g.baseAddress! + model.criticOffset)
-        }
-      }
-    }
+    let x = UnsafePointer(chunk.inputs.baseAddress!), g = chunk.gradient.baseAddress!
+    let transposed = UnsafePointer(self.transposed.baseAddress!)
+    model.actor.backward(
+      batch: x, count: rows, parameters: parameters, tape: chunk.actorTape,
+      outputGradients: chunk.actorOutputGradient.baseAddress!, gradient: g, transposedWeights: transposed)
+    model.critic.backward(
+      batch: x, count: rows, parameters: parameters + model.criticOffset, tape: chunk.criticTape,
+      outputGradients: chunk.criticOutputGradient.baseAddress!, gradient: g + model.criticOffset,
+      transposedWeights: transposed + model.actor.transposedWeightCount)
     for i in 0..<model.logStdCount { chunk.gradient[model.logStdOffset + i] = Float(logStdGradient[i]) }
-  }
-
-}
-
-/// `y[i] += x[i]` for every i, eight at a time (elementwise, so the sums are the scalar ones).
-func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count n: Int) {
-  var i = 0
-  while i + 8 <= n {
-    let a = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
-    let b = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-    UnsafeMutableRawPointer(y + i).storeBytes(of: a + b, as: SIMD8<Float>.self)
-    i += 8
-  }
-  while i < n {
-    y[i] += x[i]
-    i += 1
   }
 }
 

@@ -1,5 +1,4 @@
 import Cluster
-import Dispatch
 import Networks
 import RLCore
 import Synchronization
@@ -18,7 +17,7 @@ import Synchronization
 /// library's choice).
 public final class ActorCriticLearner: @unchecked Sendable {
   public let model: ActorCritic
-  public let threads: Int
+  public let pool: WorkerPool
   public let chunkSize: Int
   public let cluster: any Communicator
 
@@ -86,36 +85,32 @@ public final class ActorCriticLearner: @unchecked Sendable {
   /// laid out once per pass and shared by every chunk's backward pass.
   let transposed: UnsafeMutableBufferPointer<Float>
 
-  public init(model: ActorCritic, threads: Int, chunkSize: Int = 64, cluster: any Communicator = SingleProcess()) {
-    precondition(threads > 0 && chunkSize > 0)
+  /// A learner running its chunks on `pool` (shared with the rollout collector in training).
+  public init(model: ActorCritic, pool: WorkerPool, chunkSize: Int = 64, cluster: any Communicator = SingleProcess()) {
+    precondition(chunkSize > 0)
     self.model = model
-    self.threads = threads
+    self.pool = pool
     self.chunkSize = chunkSize
     self.cluster = cluster
     transposed = .allocate(capacity: model.actor.transposedWeightCount + model.critic.transposedWeightCount)
     transposed.initialize(repeating: 0)
   }
 
+  public convenience init(model: ActorCritic, threads: Int, chunkSize: Int = 64, cluster: any Communicator = SingleProcess()) {
+    self.init(model: model, pool: WorkerPool(threads: threads), chunkSize: chunkSize, cluster: cluster)
+  }
+
   deinit { transposed.deallocate() }
+
+  public var threads: Int { pool.threads }
 
   /// Chunks in a minibatch of `rows` rows (the last one may be short).
   private func chunkCount(_ rows: Int) -> Int { (rows + chunkSize - 1) / chunkSize }
 
-  /// Runs `body(chunkIndex)` for this rank's block of the `count` chunks on the worker threads.
-  private func parallel(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+  /// Runs `body(chunkIndex)` for this rank's block of the `count` chunks on the pool.
+  private func parallel(_ count: Int, _ body: (Int) -> Void) {
     let mine = cluster.block(count)
-    if threads == 1 || mine.count <= 1 {
-      for c in mine { body(c) }
-      return
-    }
-    let next = Atomic<Int>(mine.lowerBound)
-    DispatchQueue.concurrentPerform(iterations: min(threads, mine.count)) { _ in
-      while true {
-        let c = next.add(1, ordering: .relaxed).oldValue
-        if c >= mine.upperBound { break }
-        body(c)
-      }
-    }
+    pool.run(mine.count) { body(mine.lowerBound + $0) }
   }
 
   /// Gives every rank the other ranks' chunks: their per-row outputs and/or their gradients.

@@ -110,16 +110,21 @@ public final class RolloutCollector<E: Environment>: @unchecked Sendable {
   }
 
   public let model: ActorCritic
-  public let threads: Int
+  public let pool: WorkerPool
   public let gamma: Double
   let runSeed: UInt64
   let slots: [Slot]
   let head: ActionHead
 
-  public init(environment: E, model: ActorCritic, envs: Int, threads: Int, gamma: Double, seed: UInt64) {
-    precondition(envs > 0 && threads > 0, "a collector needs envs and threads")
+  public convenience init(environment: E, model: ActorCritic, envs: Int, threads: Int, gamma: Double, seed: UInt64) {
+    self.init(environment: environment, model: model, envs: envs, pool: WorkerPool(threads: threads), gamma: gamma, seed: seed)
+  }
+
+  /// A collector stepping its envs on `pool` (shared with the learner in training).
+  public init(environment: E, model: ActorCritic, envs: Int, pool: WorkerPool, gamma: Double, seed: UInt64) {
+    precondition(envs > 0, "a collector needs envs")
     self.model = model
-    self.threads = threads
+    self.pool = pool
     self.gamma = gamma
     runSeed = seed
     head = ActionHead(space: model.actionSpace)
@@ -152,7 +157,6 @@ public final class RolloutCollector<E: Environment>: @unchecked Sendable {
   ) -> (episodes: [EpisodeRecord], statistics: (sum: [Double], sumOfSquares: [Double], count: Double)) {
     precondition(buffer.envs == slots.count && parameters.count == model.parameterCount)
     let mine = cluster.block(slots.count)
-    let next = Atomic<Int>(mine.lowerBound)
     let steps = buffer.steps
     let d = buffer.observationCount, width = buffer.actionWidth
     let actor = model.actor, critic = model.critic
@@ -164,7 +168,8 @@ public final class RolloutCollector<E: Environment>: @unchecked Sendable {
       let criticParameters = p.baseAddress! + model.criticOffset
       let logStd = p.baseAddress! + model.logStdOffset
       let params = UnsafeParameters(actor: actorParameters, critic: criticParameters, logStd: logStd)
-      @Sendable func work(_: Int) {
+      func work(_ k: Int) {
+        let e = mine.lowerBound + k
         var input = [Float](repeating: 0, count: d)
         var actorWorkspace = [Float](repeating: 0, count: actor.workspaceCount)
         var criticWorkspace = [Float](repeating: 0, count: critic.workspaceCount)
@@ -177,9 +182,7 @@ public final class RolloutCollector<E: Environment>: @unchecked Sendable {
             }
           }
         }
-        while true {
-          let e = next.add(1, ordering: .relaxed).oldValue
-          if e >= mine.upperBound { break }
+        do {
           let slot = slots[e]
           slot.finished.removeAll(keepingCapacity: true)
           if collectStatistics {
@@ -248,11 +251,7 @@ public final class RolloutCollector<E: Environment>: @unchecked Sendable {
           out.lastValues[e] = value(of: slot.observation)
         }
       }
-      if threads == 1 {
-        work(0)
-      } else {
-        DispatchQueue.concurrentPerform(iterations: min(threads, mine.count), execute: work)
-      }
+      pool.run(mine.count, work)
     }
     out.finish(into: buffer)
     // Per env: the observation sums, then each finished episode (env, return, length, behaviour).

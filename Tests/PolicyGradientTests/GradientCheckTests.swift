@@ -43,9 +43,13 @@ func numericalGradient(_ x: [Double], h: Double = 1e-6, _ f: ([Double]) -> Doubl
 
 @Suite("Gradient checks")
 struct GradientCheckTests {
-  @Test("MLP backward matches finite differences on every layer (tanh and relu, batches of 7)", arguments: [Activation.tanh, .relu])
-  func mlpBackward(activation: Activation) {
-    let network = MLP(inputs: 5, hidden: [11, 9], outputs: 3, activation: activation)
+  /// Narrow layers take the kernels' tails; [37, 21] takes every block: 32-input blocks of δ·Wᵀ,
+  /// 16- and 8-unit blocks of ∂W and of the four-row forward pass, and the one-unit ∂W path.
+  @Test(
+    "MLP backward matches finite differences on every layer (tanh and relu, batches of 7)",
+    arguments: [Activation.tanh, .relu], [[11, 9], [37, 21]])
+  func mlpBackward(activation: Activation, hidden: [Int]) {
+    let network = MLP(inputs: 5, hidden: hidden, outputs: 3, activation: activation)
     var rng = PhiloxStream(seed: 42)
     let parameters = network.orthogonalInitialization(seed: 3, outputGain: 1).map { $0 + 0.1 * rng.nextGaussian() }
     let rows = 7
@@ -68,6 +72,20 @@ struct GradientCheckTests {
         }
       }
     }
+    // With Wᵀ laid out beforehand the gradient is the same, bit for bit.
+    var transposed = [Float](repeating: .nan, count: network.transposedWeightCount)
+    var again = [Float](repeating: 0, count: network.parameterCount)
+    inputs.withUnsafeBufferPointer { x in
+      parameters.withUnsafeBufferPointer { p in
+        transposed.withUnsafeMutableBufferPointer { network.transposeWeights(parameters: p.baseAddress!, into: $0.baseAddress!) }
+        again.withUnsafeMutableBufferPointer { g in
+          network.backward(
+            batch: x.baseAddress!, count: rows, parameters: p.baseAddress!, tape: tape,
+            outputGradients: outputGradients, gradient: g.baseAddress!, transposedWeights: transposed)
+        }
+      }
+    }
+    #expect(again == gradient)
     let reference = ReferenceMLP(network: network)
     func loss(_ theta: [Double]) -> Double {
       (0..<rows).reduce(0.0) { total, r in

@@ -424,6 +424,24 @@ func propagateDown(
   }
 }
 
+/// `out[i] = ((0 + s₀[i]) + s₁[i]) + …` over `sources` in order, eight lanes at a time: the sum
+/// of per-chunk gradients, the same for any way the chunks were spread over threads.
+public func sumInOrder(_ sources: [UnsafePointer<Float>], count n: Int, into out: UnsafeMutablePointer<Float>) {
+  var i = 0
+  while i &+ 8 <= n {
+    var acc = SIMD8<Float>.zero
+    for x in sources { acc += load8(x + i) }
+    store8(acc, out + i)
+    i &+= 8
+  }
+  while i < n {
+    var acc: Float = 0
+    for x in sources { acc += x[i] }
+    out[i] = acc
+    i &+= 1
+  }
+}
+
 /// `y[0..<n] += scale · x[0..<n]`.
 @inlinable @inline(__always)
 func addRow(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count n: Int, scale: Float) {

@@ -216,21 +216,8 @@ public final class ActorCriticLearner: @unchecked Sendable {
   private func sum(_ chunkCount: Int) -> [Float] {
     let sources = chunks[0..<chunkCount].map { UnsafePointer($0.gradient.baseAddress!) }
     return [Float](unsafeUninitializedCapacity: model.parameterCount) { g, initialized in
-      let n = g.count, out = g.baseAddress!
-      var i = 0
-      while i + 8 <= n {
-        var acc = SIMD8<Float>.zero
-        for x in sources { acc += UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) }
-        UnsafeMutableRawPointer(out + i).storeBytes(of: acc, as: SIMD8<Float>.self)
-        i += 8
-      }
-      while i < n {
-        var acc: Float = 0
-        for x in sources { acc += x[i] }
-        out[i] = acc
-        i += 1
-      }
-      initialized = n
+      sumInOrder(sources, count: g.count, into: g.baseAddress!)
+      initialized = g.count
     }
   }
 

@@ -45,7 +45,7 @@ let package = Package(
       name: "Environments", dependencies: ["RLCore"], path: "Environments",
       // Optimised in debug builds too: the MinAtar fidelity tests play millions of frames.
       swiftSettings: environmentFlags + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
-    .target(name: "Networks", dependencies: ["RLCore"], swiftSettings: kernelFlags),
+    .target(name: "Networks", dependencies: ["RLCore", "CVectorMath"], swiftSettings: kernelFlags),
     .target(name: "Evolution", dependencies: ["RLCore", "Networks"]),
     .target(name: "Evaluation", dependencies: ["RLCore", "Networks"]),
     .target(
@@ -69,6 +69,7 @@ let package = Package(
       ], swiftSettings: environmentFlags),
 
     // MARK: C libraries (system library targets; glue lives in each shim.h, never in a C target)
+    .systemLibrary(name: "CVectorMath", path: "Sources/CVectorMath"),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(name: "CGif", path: "Sources/CGif", providers: [.apt(["libgif-dev"])]),
     .systemLibrary(name: "CSDL2", path: "Sources/CSDL2", providers: [.apt(["libsdl2-dev"])]),

@@ -1,3 +1,5 @@
+import CVectorMath
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -39,7 +41,7 @@ public enum GradientOptimizer: Sendable, Equatable, Codable {
                 store8(mi, m.baseAddress! + i)
                 store8(vi, v.baseAddress! + i)
                 let step = SIMD8(repeating: learningRate) * (mi / SIMD8(repeating: c1))
-                  / (vi.squareRoot() / SIMD8(repeating: c2) + SIMD8(repeating: epsilon))
+                  / (rollout_sqrt8(vi) / SIMD8(repeating: c2) + SIMD8(repeating: epsilon))
                 store8(load8(p.baseAddress! + i) - step, p.baseAddress! + i)
                 i += 8
               }
@@ -55,10 +57,27 @@ public enum GradientOptimizer: Sendable, Equatable, Codable {
         }
       }
     case .rmsprop(let alpha, let epsilon):
-      for i in 0..<parameters.count {
-        let g = gradient[i]
-        state.v[i] = alpha * state.v[i] + (1 - alpha) * g * g
-        parameters[i] -= learningRate * g / (state.v[i].squareRoot() + epsilon)
+      let n = parameters.count
+      parameters.withUnsafeMutableBufferPointer { p in
+        gradient.withUnsafeBufferPointer { g in
+          state.v.withUnsafeMutableBufferPointer { v in
+            var i = 0
+            while i + 8 <= n {
+              let gi = load8(g.baseAddress! + i)
+              let vi = SIMD8(repeating: alpha) * load8(v.baseAddress! + i) + SIMD8(repeating: 1 - alpha) * gi * gi
+              store8(vi, v.baseAddress! + i)
+              let step = SIMD8(repeating: learningRate) * gi / (rollout_sqrt8(vi) + SIMD8(repeating: epsilon))
+              store8(load8(p.baseAddress! + i) - step, p.baseAddress! + i)
+              i += 8
+            }
+            while i < n {
+              let gi = g[i]
+              v[i] = alpha * v[i] + (1 - alpha) * gi * gi
+              p[i] -= learningRate * gi / (v[i].squareRoot() + epsilon)
+              i += 1
+            }
+          }
+        }
       }
     }
   }
@@ -66,10 +85,31 @@ public enum GradientOptimizer: Sendable, Equatable, Codable {
 
 /// Scales `gradient` so its global L2 norm is at most `maxNorm` (PyTorch's `clip_grad_norm_`:
 /// factor maxNorm / (norm + 1e-6) when the norm exceeds it). Returns the norm before clipping.
+///
+/// The squares are summed in Double in eight interleaved lanes (then lane by lane in order):
+/// a fixed order, so the same on every machine and thread count, and eight times shorter a
+/// chain of dependent adds than one running sum, which sat on the serial path of every step.
 @discardableResult
 public func clipGradientNorm(_ gradient: inout [Float], maxNorm: Float) -> Float {
-  var sum = 0.0
-  for g in gradient { sum += Double(g) * Double(g) }
+  let n = gradient.count
+  let sum = gradient.withUnsafeBufferPointer { g -> Double in
+    var lanes = (SIMD4<Double>.zero, SIMD4<Double>.zero)
+    var i = 0
+    while i + 8 <= n {
+      let x = SIMD8<Double>(load8(g.baseAddress! + i))
+      lanes.0 += x.lowHalf * x.lowHalf
+      lanes.1 += x.highHalf * x.highHalf
+      i += 8
+    }
+    var total = 0.0
+    for k in 0..<4 { total += lanes.0[k] }
+    for k in 0..<4 { total += lanes.1[k] }
+    while i < n {
+      total += Double(g[i]) * Double(g[i])
+      i += 1
+    }
+    return total
+  }
   let norm = Float(sum.squareRoot())
   let factor = maxNorm / (norm + 1e-6)
   if factor < 1 {

@@ -1,4 +1,5 @@
 import CVectorMath
+import RLCore
 
 #if canImport(Glibc)
   import Glibc
@@ -20,65 +21,92 @@ public enum GradientOptimizer: Sendable, Equatable, Codable {
   public typealias State = Adam.State
 
   /// One step on `parameters` along the gradient of the loss (it minimises).
-  public func step(_ parameters: inout [Float], gradient: [Float], learningRate: Float, state: inout State) {
+  ///
+  /// With a `pool`, each thread updates its own contiguous share of the parameters (the same
+  /// share every step, so its moments stay in that core's caches). Every element follows the same
+  /// formula whichever share it falls in: the result does not depend on the pool.
+  public func step(
+    _ parameters: inout [Float], gradient: [Float], learningRate: Float, state: inout State, pool: WorkerPool? = nil
+  ) {
     precondition(parameters.count == gradient.count && state.v.count == gradient.count)
     state.t += 1
-    switch self {
-    case .adam(let beta1, let beta2, let epsilon):
-      let t = Double(state.t)
-      let c1 = Float(1 - pow(Double(beta1), t)), c2 = Float(1 - pow(Double(beta2), t)).squareRoot()
-      // Eight lanes at a time, each lane the scalar formula (same operations, same results).
-      let n = parameters.count
-      parameters.withUnsafeMutableBufferPointer { p in
-        gradient.withUnsafeBufferPointer { g in
-          state.m.withUnsafeMutableBufferPointer { m in
-            state.v.withUnsafeMutableBufferPointer { v in
-              var i = 0
-              while i + 8 <= n {
-                let gi = load8(g.baseAddress! + i)
-                let mi = SIMD8(repeating: beta1) * load8(m.baseAddress! + i) + SIMD8(repeating: 1 - beta1) * gi
-                let vi = SIMD8(repeating: beta2) * load8(v.baseAddress! + i) + SIMD8(repeating: 1 - beta2) * gi * gi
-                store8(mi, m.baseAddress! + i)
-                store8(vi, v.baseAddress! + i)
-                let step = SIMD8(repeating: learningRate) * (mi / SIMD8(repeating: c1))
-                  / (rollout_sqrt8(vi) / SIMD8(repeating: c2) + SIMD8(repeating: epsilon))
-                store8(load8(p.baseAddress! + i) - step, p.baseAddress! + i)
-                i += 8
-              }
-              while i < n {
-                let gi = g[i]
-                m[i] = beta1 * m[i] + (1 - beta1) * gi
-                v[i] = beta2 * v[i] + (1 - beta2) * gi * gi
-                p[i] -= learningRate * (m[i] / c1) / (v[i].squareRoot() / c2 + epsilon)
-                i += 1
-              }
-            }
-          }
-        }
-      }
-    case .rmsprop(let alpha, let epsilon):
-      let n = parameters.count
-      parameters.withUnsafeMutableBufferPointer { p in
-        gradient.withUnsafeBufferPointer { g in
+    let n = parameters.count
+    let t = Double(state.t)
+    parameters.withUnsafeMutableBufferPointer { p in
+      gradient.withUnsafeBufferPointer { g in
+        state.m.withUnsafeMutableBufferPointer { m in
           state.v.withUnsafeMutableBufferPointer { v in
-            var i = 0
-            while i + 8 <= n {
-              let gi = load8(g.baseAddress! + i)
-              let vi = SIMD8(repeating: alpha) * load8(v.baseAddress! + i) + SIMD8(repeating: 1 - alpha) * gi * gi
-              store8(vi, v.baseAddress! + i)
-              let step = SIMD8(repeating: learningRate) * gi / (rollout_sqrt8(vi) + SIMD8(repeating: epsilon))
-              store8(load8(p.baseAddress! + i) - step, p.baseAddress! + i)
-              i += 8
+            let (p, g, m, v) = (p.baseAddress!, g.baseAddress!, m.baseAddress!, v.baseAddress!)
+            let update: (Range<Int>) -> Void
+            switch self {
+            case .adam(let beta1, let beta2, let epsilon):
+              let c1 = Float(1 - pow(Double(beta1), t)), c2 = Float(1 - pow(Double(beta2), t)).squareRoot()
+              update = { range in
+                Self.adam(p, g, m, v, range, beta1: beta1, beta2: beta2, epsilon: epsilon, c1: c1, c2: c2, learningRate: learningRate)
+              }
+            case .rmsprop(let alpha, let epsilon):
+              update = { range in Self.rmsprop(p, g, v, range, alpha: alpha, epsilon: epsilon, learningRate: learningRate) }
             }
-            while i < n {
-              let gi = g[i]
-              v[i] = alpha * v[i] + (1 - alpha) * gi * gi
-              p[i] -= learningRate * gi / (v[i].squareRoot() + epsilon)
-              i += 1
+            let shares = min(pool?.threads ?? 1, max(n / 1024, 1))
+            if let pool, shares > 1 {
+              // Shares are whole multiples of eight, so every one runs the SIMD loop.
+              let share = (n / shares + 7) / 8 * 8
+              pool.run(shares, sameThreads: true) { k in update(min(k * share, n)..<(k == shares - 1 ? n : min((k + 1) * share, n))) }
+            } else {
+              update(0..<n)
             }
           }
         }
       }
+    }
+  }
+
+  /// Adam on `range`, eight lanes at a time, each lane the scalar formula (same results).
+  private static func adam(
+    _ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
+    _ v: UnsafeMutablePointer<Float>, _ range: Range<Int>, beta1: Float, beta2: Float, epsilon: Float, c1: Float, c2: Float,
+    learningRate: Float
+  ) {
+    var i = range.lowerBound
+    while i + 8 <= range.upperBound {
+      let gi = load8(g + i)
+      let mi = SIMD8(repeating: beta1) * load8(m + i) + SIMD8(repeating: 1 - beta1) * gi
+      let vi = SIMD8(repeating: beta2) * load8(v + i) + SIMD8(repeating: 1 - beta2) * gi * gi
+      store8(mi, m + i)
+      store8(vi, v + i)
+      let step = SIMD8(repeating: learningRate) * (mi / SIMD8(repeating: c1))
+        / (rollout_sqrt8(vi) / SIMD8(repeating: c2) + SIMD8(repeating: epsilon))
+      store8(load8(p + i) - step, p + i)
+      i += 8
+    }
+    while i < range.upperBound {
+      let gi = g[i]
+      m[i] = beta1 * m[i] + (1 - beta1) * gi
+      v[i] = beta2 * v[i] + (1 - beta2) * gi * gi
+      p[i] -= learningRate * (m[i] / c1) / (v[i].squareRoot() / c2 + epsilon)
+      i += 1
+    }
+  }
+
+  /// RMSprop on `range`, eight lanes at a time, each lane the scalar formula.
+  private static func rmsprop(
+    _ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ range: Range<Int>,
+    alpha: Float, epsilon: Float, learningRate: Float
+  ) {
+    var i = range.lowerBound
+    while i + 8 <= range.upperBound {
+      let gi = load8(g + i)
+      let vi = SIMD8(repeating: alpha) * load8(v + i) + SIMD8(repeating: 1 - alpha) * gi * gi
+      store8(vi, v + i)
+      let step = SIMD8(repeating: learningRate) * gi / (rollout_sqrt8(vi) + SIMD8(repeating: epsilon))
+      store8(load8(p + i) - step, p + i)
+      i += 8
+    }
+    while i < range.upperBound {
+      let gi = g[i]
+      v[i] = alpha * v[i] + (1 - alpha) * gi * gi
+      p[i] -= learningRate * gi / (v[i].squareRoot() + epsilon)
+      i += 1
     }
   }
 }

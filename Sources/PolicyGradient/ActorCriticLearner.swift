@@ -110,7 +110,8 @@ public final class ActorCriticLearner: @unchecked Sendable {
   /// Runs `body(chunkIndex)` for this rank's block of the `count` chunks on the pool.
   private func parallel(_ count: Int, _ body: (Int) -> Void) {
     let mine = cluster.block(count)
-    pool.run(mine.count) { body(mine.lowerBound + $0) }
+    // Chunk c always runs on the same thread, so its tapes and gradient stay in that core's caches.
+    pool.run(mine.count, sameThreads: true) { body(mine.lowerBound + $0) }
   }
 
   /// Gives every rank the other ranks' chunks: their per-row outputs and/or their gradients.

@@ -109,7 +109,7 @@ public struct PPO: PolicyGradientMethod {
         entropies.append(entropy.reduce(0, +) / n)
         apply(
           gradient, to: &parameters, optimizerState: &optimizerState, maxGradientNorm: config.maxGradientNorm,
-          learningRate: learningRate)
+          learningRate: learningRate, pool: learner.pool)
         statistics.gradientSteps += 1
       }
     }

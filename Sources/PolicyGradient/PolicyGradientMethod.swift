@@ -51,17 +51,19 @@ extension PolicyGradientMethod {
     let gradient = learner.gradient(
       parameters: parameters, logProbWeights: policyWeights.map { -$0 }, entropyWeights: entropyWeights,
       valueWeights: valueWeights)
-    apply(gradient, to: &parameters, optimizerState: &optimizerState, maxGradientNorm: maxGradientNorm, learningRate: learningRate)
+    apply(
+      gradient, to: &parameters, optimizerState: &optimizerState, maxGradientNorm: maxGradientNorm,
+      learningRate: learningRate, pool: learner.pool)
   }
 
   /// Clips the gradient's global norm and takes one optimiser step.
   func apply(
     _ gradient: [Float], to parameters: inout [Float], optimizerState: inout GradientOptimizer.State,
-    maxGradientNorm: Double, learningRate: Double
+    maxGradientNorm: Double, learningRate: Double, pool: WorkerPool
   ) {
     var gradient = gradient
     clipGradientNorm(&gradient, maxNorm: Float(maxGradientNorm))
-    optimizer.step(&parameters, gradient: gradient, learningRate: Float(learningRate), state: &optimizerState)
+    optimizer.step(&parameters, gradient: gradient, learningRate: Float(learningRate), state: &optimizerState, pool: pool)
   }
 }
 

@@ -5,12 +5,13 @@ import RLCore
 
 extension Bench {
   /// PPO's gradient step for the zoo CartPole config: forward and backward passes of the
-  /// [64, 64] tanh actor and critic over one 256-row minibatch, on 1 thread and on `threads`.
+  /// [64, 64] tanh actor and critic over one 256-row minibatch, the gradient-norm clip and the
+  /// Adam step, on 1 thread and on `threads`.
   /// Reported as minibatches/s and as multiply-adds per second, the figure to hold against the
   /// CPU's peak.
   func benchLearner() {
     let model = ActorCritic(observationCount: 4, actionSpace: .discrete(count: 2), hidden: [64, 64], activation: .tanh)
-    let parameters = model.initialParameters(seed: 1)
+    let initial = model.initialParameters(seed: 1)
     let buffer = RolloutBuffer(envs: 8, steps: 32, observationCount: 4, actionWidth: 1)
     var rng = PhiloxStream(seed: 1)
     for i in buffer.observations.indices { buffer.observations[i] = rng.nextGaussian() }
@@ -19,14 +20,18 @@ extension Bench {
     let rows = Double(buffer.count)
     func rate(threads: Int) -> Double {
       let learner = ActorCriticLearner(model: model, threads: threads)
+      var parameters = initial
+      var state = GradientOptimizer.State(count: model.parameterCount)
       return median {
         var steps = 0
         let start = DispatchTime.now().uptimeNanoseconds
         var elapsed = 0.0
         repeat {
-          _ = learner.forwardAndGradient(buffer: buffer, indices: indices, parameters: parameters) { _, _, _, value in
+          var gradient = learner.forwardAndGradient(buffer: buffer, indices: indices, parameters: parameters) { _, _, _, value in
             (-1 / rows, 0, (value - 1) / rows)
-          }
+          }.gradient
+          clipGradientNorm(&gradient, maxNorm: 0.5)
+          GradientOptimizer.sb3Adam.step(&parameters, gradient: gradient, learningRate: 1e-4, state: &state, pool: learner.pool)
           steps += 1
           elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         } while elapsed < seconds

@@ -42,8 +42,12 @@ public final class ActorCriticLearner: @unchecked Sendable {
     let values: UnsafeMutableBufferPointer<Double>
 
     init(model: ActorCritic, rows n: Int, observationCount d: Int) {
+      // Each buffer on cache lines of its own: chunks on different threads write their per-row
+      // terms row by row, and two buffers sharing a line would bounce it between the cores.
       func zeros<T: Numeric>(_ count: Int) -> UnsafeMutableBufferPointer<T> {
-        let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: count)
+        let bytes = (count * MemoryLayout<T>.stride + 127) / 128 * 128
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 128)
+        let buffer = UnsafeMutableBufferPointer(start: raw.bindMemory(to: T.self, capacity: count), count: count)
         buffer.initialize(repeating: 0)
         return buffer
       }
@@ -81,9 +85,10 @@ public final class ActorCriticLearner: @unchecked Sendable {
   }
 
   var chunks: [Chunk] = []
-  /// Wᵀ of the actor's and the critic's upper layers for the parameters being differentiated:
-  /// laid out once per pass and shared by every chunk's backward pass.
-  let transposed: UnsafeMutableBufferPointer<Float>
+  /// Wᵀ of the actor's and the critic's upper layers for the parameters being differentiated,
+  /// one copy per thread: each thread lays it out in its first chunk of a pass and its later
+  /// chunks reuse it, so no thread reads lines another one just wrote.
+  let transposed: [UnsafeMutableBufferPointer<Float>]
 
   /// A learner running its chunks on `pool` (shared with the rollout collector in training).
   public init(model: ActorCritic, pool: WorkerPool, chunkSize: Int = 64, cluster: any Communicator = SingleProcess()) {
@@ -92,26 +97,32 @@ public final class ActorCriticLearner: @unchecked Sendable {
     self.pool = pool
     self.chunkSize = chunkSize
     self.cluster = cluster
-    transposed = .allocate(capacity: model.actor.transposedWeightCount + model.critic.transposedWeightCount)
-    transposed.initialize(repeating: 0)
+    transposed = (0..<pool.threads).map { _ in
+      let copy = UnsafeMutableBufferPointer<Float>.allocate(
+        capacity: model.actor.transposedWeightCount + model.critic.transposedWeightCount)
+      copy.initialize(repeating: 0)
+      return copy
+    }
   }
 
   public convenience init(model: ActorCritic, threads: Int, chunkSize: Int = 64, cluster: any Communicator = SingleProcess()) {
     self.init(model: model, pool: WorkerPool(threads: threads), chunkSize: chunkSize, cluster: cluster)
   }
 
-  deinit { transposed.deallocate() }
+  deinit { for copy in transposed { copy.deallocate() } }
 
   public var threads: Int { pool.threads }
 
   /// Chunks in a minibatch of `rows` rows (the last one may be short).
   private func chunkCount(_ rows: Int) -> Int { (rows + chunkSize - 1) / chunkSize }
 
-  /// Runs `body(chunkIndex)` for this rank's block of the `count` chunks on the pool.
-  private func parallel(_ count: Int, _ body: (Int) -> Void) {
+  /// Runs `body(chunkIndex, thread)` for this rank's block of the `count` chunks on the pool.
+  /// The k-th chunk of the block always runs on thread k mod threads, after that thread's
+  /// earlier chunks, so its tapes and gradient stay in that core's caches from step to step.
+  private func parallel(_ count: Int, _ body: (_ chunk: Int, _ thread: Int, _ isFirstOnThread: Bool) -> Void) {
     let mine = cluster.block(count)
-    // Chunk c always runs on the same thread, so its tapes and gradient stay in that core's caches.
-    pool.run(mine.count, sameThreads: true) { body(mine.lowerBound + $0) }
+    let threads = pool.threads
+    pool.run(mine.count, sameThreads: true) { k in body(mine.lowerBound + k, k % threads, k < threads) }
   }
 
   /// Gives every rank the other ranks' chunks: their per-row outputs and/or their gradients.
@@ -173,9 +184,9 @@ public final class ActorCriticLearner: @unchecked Sendable {
     let chunkSize = self.chunkSize
     parameters.withUnsafeBufferPointer { p in
       let pointer = UnsafeSendable(p.baseAddress!)
-      transposeWeights(pointer.pointer)
-      parallel(chunkCount) { c in
-        self.backward(chunk: c, parameters: pointer.pointer) { r in
+      parallel(chunkCount) { c, thread, first in
+        if first { self.transposeWeights(pointer.pointer, into: thread) }
+        self.backward(chunk: c, parameters: pointer.pointer, thread: thread) { r in
           let row = c * chunkSize + r
           return (logProbWeights[row], entropyWeights[row], valueWeights[row])
         }
@@ -222,10 +233,10 @@ public final class ActorCriticLearner: @unchecked Sendable {
     }
   }
 
-  private func transposeWeights(_ parameters: UnsafePointer<Float>) {
-    model.actor.transposeWeights(parameters: parameters, into: transposed.baseAddress!)
-    model.critic.transposeWeights(
-      parameters: parameters + model.criticOffset, into: transposed.baseAddress! + model.actor.transposedWeightCount)
+  private func transposeWeights(_ parameters: UnsafePointer<Float>, into thread: Int) {
+    let copy = transposed[thread].baseAddress!
+    model.actor.transposeWeights(parameters: parameters, into: copy)
+    model.critic.transposeWeights(parameters: parameters + model.criticOffset, into: copy + model.actor.transposedWeightCount)
   }
 
   /// The forward pass of every chunk, and with `weights` its backward pass too.
@@ -236,15 +247,15 @@ public final class ActorCriticLearner: @unchecked Sendable {
     let chunkSize = self.chunkSize
     parameters.withUnsafeBufferPointer { p in
       let pointer = UnsafeSendable(p.baseAddress!)
-      if weights != nil { transposeWeights(pointer.pointer) }
       buffer.observations.withUnsafeBufferPointer { observations in
         buffer.actions.withUnsafeBufferPointer { actions in
           let obs = UnsafeSendable(observations.baseAddress!), acts = UnsafeSendable(actions.baseAddress!)
-          parallel(chunkCount) { c in
+          parallel(chunkCount) { c, thread, first in
             self.forward(chunk: c, indices: indices, observations: obs.pointer, actions: acts.pointer, observationCount: d, parameters: pointer.pointer)
             if let weights {
               let chunk = self.chunks[c]
-              self.backward(chunk: c, parameters: pointer.pointer) { r in
+              if first { self.transposeWeights(pointer.pointer, into: thread) }
+              self.backward(chunk: c, parameters: pointer.pointer, thread: thread) { r in
                 weights(c * chunkSize + r, chunk.logProbs[r], chunk.entropies[r], chunk.values[r])
               }
             }
@@ -296,7 +307,7 @@ public final class ActorCriticLearner: @unchecked Sendable {
   }
 
   private func backward(
-    chunk c: Int, parameters: UnsafePointer<Float>, weight: (Int) -> (Double, Double, Double)
+    chunk c: Int, parameters: UnsafePointer<Float>, thread: Int, weight: (Int) -> (Double, Double, Double)
   ) {
     let model = self.model, width = model.actionWidth, outputCount = model.actor.outputCount
     let chunk = chunks[c]
@@ -315,7 +326,7 @@ public final class ActorCriticLearner: @unchecked Sendable {
       chunk.criticOutputGradient[r] = Float(wv)
     }
     let x = UnsafePointer(chunk.inputs.baseAddress!), g = chunk.gradient.baseAddress!
-    let transposed = UnsafePointer(self.transposed.baseAddress!)
+    let transposed = UnsafePointer(self.transposed[thread].baseAddress!)
     model.actor.backward(
       batch: x, count: rows, parameters: parameters, tape: chunk.actorTape,
       outputGradients: chunk.actorOutputGradient.baseAddress!, gradient: g, transposedWeights: transposed)

@@ -122,6 +122,10 @@ public final class Evaluator<E: Environment>: @unchecked Sendable {
   public let threads: Int
   public let network: MLP
   public let head: ActionHead
+  /// Where the threads come from: a `WorkerPool` shared with other work (policy-gradient
+  /// training evaluates between updates on the pool its updates use, so its workers stay
+  /// awake), or nil for Dispatch's threads.
+  @usableFromInline let pool: WorkerPool?
   /// Values per behaviour descriptor of this env.
   public let behaviorCount: Int
   @usableFromInline let workers: [Worker]
@@ -138,8 +142,18 @@ public final class Evaluator<E: Environment>: @unchecked Sendable {
     }
   }
 
-  public init(environment: E, network: MLP, threads: Int) {
+  public convenience init(environment: E, network: MLP, threads: Int) {
+    self.init(environment: environment, network: network, threads: threads, pool: nil)
+  }
+
+  /// An evaluator running on `pool`'s threads.
+  public convenience init(environment: E, network: MLP, pool: WorkerPool) {
+    self.init(environment: environment, network: network, threads: pool.threads, pool: pool)
+  }
+
+  init(environment: E, network: MLP, threads: Int, pool: WorkerPool?) {
     precondition(threads > 0, "an evaluator needs at least one thread")
+    self.pool = pool
     precondition(
       environment.spec.observationSpace.count == network.inputCount,
       "network input does not match the observation size")
@@ -217,6 +231,9 @@ public final class Evaluator<E: Environment>: @unchecked Sendable {
               }
               if threads == 1 {
                 work(0)
+              } else if let pool {
+                // One item per thread: each runs its worker's loop over the members.
+                pool.run(threads, sameThreads: true, work)
               } else {
                 DispatchQueue.concurrentPerform(iterations: threads, execute: work)
               }

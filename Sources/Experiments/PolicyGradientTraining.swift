@@ -35,14 +35,15 @@ public func runPolicyGradient<E: Environment, M: PolicyGradientMethod>(
   var parameters = model.initialParameters(seed: config.seed)
   var optimizerState = GradientOptimizer.State(count: model.parameterCount)
   var statistics = RunningStatistics(dimension: space.count)
-  // One pool for the rollouts and the minibatches: its workers stay awake across the sections.
+  // One pool for the rollouts, the minibatches and the evaluations: its workers stay awake
+  // from one section to the next.
   let pool = WorkerPool(threads: config.threads)
   let collector = RolloutCollector(
     environment: environment, model: model, envs: method.envs, pool: pool, gamma: method.gamma, seed: config.seed)
   let learner = ActorCriticLearner(model: model, pool: pool, cluster: cluster)
   let buffer = RolloutBuffer(
     envs: method.envs, steps: method.rolloutSteps, observationCount: space.count, actionWidth: model.actionWidth)
-  let evaluator = Evaluator(environment: environment, network: model.actor, threads: config.threads)
+  let evaluator = Evaluator(environment: environment, network: model.actor, pool: pool)
 
   func normalizer() -> ObservationNormalizer {
     config.observationNormalization.normalizer(space: space, statistics: statistics)

@@ -73,9 +73,12 @@ struct EvolutionTests {
 
 @Suite("Evaluator")
 struct EvaluatorTests {
-  func evaluate(threads: Int) -> EvaluationResults {
+  func evaluate(threads: Int, onPool: Bool = false) -> EvaluationResults {
     let network = MLP(inputs: 4, hidden: [16], outputs: 2)
-    let evaluator = Evaluator(environment: CartPole(), network: network, threads: threads)
+    let evaluator =
+      onPool
+      ? Evaluator(environment: CartPole(), network: network, pool: WorkerPool(threads: threads))
+      : Evaluator(environment: CartPole(), network: network, threads: threads)
     let es = OpenAIES(config: .init(populationSize: 64, noiseStd: 0.5))
     let population = es.ask(es.initialState(parameters: network.normcInitialization(seed: 1, outputScale: 1), seed: 3))
     let plan = EvaluationPlan(
@@ -86,11 +89,11 @@ struct EvaluatorTests {
     return evaluator.evaluate(plan) { m, buffer in population.write(member: m, into: buffer) }
   }
 
-  @Test("results are stored by member and identical for 1, 2 and 5 threads")
+  @Test("results are stored by member and identical for 1, 2 and 5 threads, on Dispatch's threads or a pool's")
   func threadIndependence() {
     let one = evaluate(threads: 1)
-    for threads in [2, 5] {
-      let many = evaluate(threads: threads)
+    for (threads, onPool) in [(2, false), (5, false), (2, true), (3, true)] {
+      let many = evaluate(threads: threads, onPool: onPool)
       #expect(many.episodeReturns == one.episodeReturns)
       #expect(many.episodeLengths == one.episodeLengths)
       #expect(many.statisticsSum == one.statisticsSum)

@@ -46,7 +46,10 @@ public final class WorkerPool: @unchecked Sendable {
       var seen = 0
       while true {
         waitForSection(after: seen, worker)
-        seen = epoch.load(ordering: .acquiring)
+        let current = epoch.load(ordering: .acquiring)
+        // A wake-up without a new section (a signal left over from a race) just waits again.
+        if current == seen { continue }
+        seen = current
         if stopping.load(ordering: .acquiring) { break }
         runItems(participant: participant)
         finished.add(1, ordering: .releasing)

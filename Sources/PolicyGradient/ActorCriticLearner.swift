@@ -89,6 +89,10 @@ public final class ActorCriticLearner: @unchecked Sendable {
   /// one copy per thread: each thread lays it out in its first chunk of a pass and its later
   /// chunks reuse it, so no thread reads lines another one just wrote.
   let transposed: [UnsafeMutableBufferPointer<Float>]
+  /// Passes over the chunks so far, and the last pass each thread worked in (one slot per
+  /// 128 bytes, so threads never write the same cache line).
+  private var pass = 0
+  private let passOfThread: UnsafeMutableBufferPointer<Int>
 
   /// A learner running its chunks on `pool` (shared with the rollout collector in training).
   public init(model: ActorCritic, pool: WorkerPool, chunkSize: Int = 64, cluster: any Communicator = SingleProcess()) {
@@ -97,6 +101,8 @@ public final class ActorCriticLearner: @unchecked Sendable {
     self.pool = pool
     self.chunkSize = chunkSize
     self.cluster = cluster
+    passOfThread = .allocate(capacity: pool.threads * 16)
+    passOfThread.initialize(repeating: 0)
     transposed = (0..<pool.threads).map { _ in
       let copy = UnsafeMutableBufferPointer<Float>.allocate(
         capacity: model.actor.transposedWeightCount + model.critic.transposedWeightCount)
@@ -109,20 +115,28 @@ public final class ActorCriticLearner: @unchecked Sendable {
     self.init(model: model, pool: WorkerPool(threads: threads), chunkSize: chunkSize, cluster: cluster)
   }
 
-  deinit { for copy in transposed { copy.deallocate() } }
+  deinit {
+    for copy in transposed { copy.deallocate() }
+    passOfThread.deallocate()
+  }
 
   public var threads: Int { pool.threads }
 
   /// Chunks in a minibatch of `rows` rows (the last one may be short).
   private func chunkCount(_ rows: Int) -> Int { (rows + chunkSize - 1) / chunkSize }
 
-  /// Runs `body(chunkIndex, thread)` for this rank's block of the `count` chunks on the pool.
-  /// The k-th chunk of the block always runs on thread k mod threads, after that thread's
-  /// earlier chunks, so its tapes and gradient stay in that core's caches from step to step.
+  /// Runs `body(chunk, thread, isFirstOnThread)` for this rank's block of the `count` chunks on
+  /// the pool, chunks going to whichever thread is free (a thread slowed by a busy core leaves
+  /// its share to the others). `isFirstOnThread`: the thread's first chunk of this pass.
   private func parallel(_ count: Int, _ body: (_ chunk: Int, _ thread: Int, _ isFirstOnThread: Bool) -> Void) {
     let mine = cluster.block(count)
-    let threads = pool.threads
-    pool.run(mine.count, sameThreads: true) { k in body(mine.lowerBound + k, k % threads, k < threads) }
+    pass &+= 1
+    let pass = self.pass
+    pool.run(mine.count) { k, thread in
+      let first = passOfThread[thread * 16] != pass
+      passOfThread[thread * 16] = pass
+      body(mine.lowerBound + k, thread, first)
+    }
   }
 
   /// Gives every rank the other ranks' chunks: their per-row outputs and/or their gradients.

@@ -29,7 +29,7 @@ public final class WorkerPool: @unchecked Sendable {
     let finished = Atomic<Int>(0)
     let stopping = Atomic<Bool>(false)
     /// The current section, written only while every worker is between sections.
-    var body: ((Int) -> Void)?
+    var body: ((_ item: Int, _ thread: Int) -> Void)?
     var count = 0
     /// Static sections: item i goes to participant i mod (workers + 1), the caller being 0.
     var isStatic = false
@@ -60,13 +60,13 @@ public final class WorkerPool: @unchecked Sendable {
     func runItems(participant: Int) {
       let body = self.body!, count = self.count
       if isStatic {
-        for i in stride(from: participant, to: count, by: workers.count + 1) { body(i) }
+        for i in stride(from: participant, to: count, by: workers.count + 1) { body(i, participant) }
         return
       }
       while true {
         let i = next.add(1, ordering: .relaxed).oldValue
         if i >= count { break }
-        body(i)
+        body(i, participant)
       }
     }
 
@@ -124,12 +124,19 @@ public final class WorkerPool: @unchecked Sendable {
   /// Runs `body(i)` for every i in `0..<count`, spread over the pool; returns when all are done.
   ///
   /// Items go to whichever thread is free next, unless `sameThreads`: then item i always runs
-  /// on the same thread (i mod `threads`), so per-item buffers stay in one core's caches from
-  /// section to section — worth more than balancing when the items are equal.
+  /// on thread i mod `threads`, after that thread's earlier items — for one item per thread, or
+  /// per-item state that should stay in one core's caches. Free-for-all suits equal items on a
+  /// shared machine better: a thread slowed by a busy core leaves its items to the others.
   public func run(_ count: Int, sameThreads: Bool = false, _ body: (Int) -> Void) {
+    run(count, sameThreads: sameThreads) { item, _ in body(item) }
+  }
+
+  /// `run`, telling `body` which thread (0 = the caller, 1… the workers) runs the item, for
+  /// per-thread scratch space.
+  public func run(_ count: Int, sameThreads: Bool = false, _ body: (_ item: Int, _ thread: Int) -> Void) {
     guard count > 0 else { return }
     if threads == 1 || count == 1 {
-      for i in 0..<count { body(i) }
+      for i in 0..<count { body(i, 0) }
       return
     }
     withoutActuallyEscaping(body) { body in

@@ -18,6 +18,20 @@ struct WorkerPoolTests {
     }
   }
 
+  @Test("bodies learn their thread: 0..<threads, and with sameThreads item i runs on thread i mod threads")
+  func threadIndices() {
+    for threads in 1...4 {
+      let pool = WorkerPool(threads: threads)
+      for sameThreads in [false, true] {
+        let seen = Mutex([Int](repeating: -1, count: 23))
+        pool.run(23, sameThreads: sameThreads) { item, thread in seen.withLock { $0[item] = thread } }
+        let threadOf = seen.withLock { $0 }
+        #expect(threadOf.allSatisfy { (0..<threads).contains($0) })
+        if sameThreads { #expect(threadOf == (0..<23).map { $0 % threads }) }
+      }
+    }
+  }
+
   @Test("results written by item index do not depend on the thread count")
   func threadIndependence() {
     func squares(threads: Int) -> [Double] {

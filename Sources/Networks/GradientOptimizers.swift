@@ -51,7 +51,10 @@ public enum GradientOptimizer: Sendable, Equatable, Codable {
             if let pool, shares > 1 {
               // Shares are whole multiples of eight, so every one runs the SIMD loop.
               let share = (n / shares + 7) / 8 * 8
-              pool.run(shares, sameThreads: true) { k in update(min(k * share, n)..<(k == shares - 1 ? n : min((k + 1) * share, n))) }
+              pool.run(shares, sameThreads: true) { k in
+                let start = min(k * share, n)
+                update(start..<(k == shares - 1 ? n : min(start + share, n)))
+              }
             } else {
               update(0..<n)
             }

@@ -1,7 +1,6 @@
 import Cluster
 import Networks
 import RLCore
-import Synchronization
 
 /// Forward and backward passes of an `ActorCritic` over minibatches, on worker threads.
 ///
@@ -120,22 +119,23 @@ public final class ActorCriticLearner: @unchecked Sendable {
     passOfThread.deallocate()
   }
 
-  public var threads: Int { pool.threads }
-
   /// Chunks in a minibatch of `rows` rows (the last one may be short).
   private func chunkCount(_ rows: Int) -> Int { (rows + chunkSize - 1) / chunkSize }
 
-  /// Runs `body(chunk, thread, isFirstOnThread)` for this rank's block of the `count` chunks on
-  /// the pool, chunks going to whichever thread is free (a thread slowed by a busy core leaves
-  /// its share to the others). `isFirstOnThread`: the thread's first chunk of this pass.
-  private func parallel(_ count: Int, _ body: (_ chunk: Int, _ thread: Int, _ isFirstOnThread: Bool) -> Void) {
+  /// Runs `body(chunk, thread)` for this rank's block of the `count` chunks on the pool, chunks
+  /// going to whichever thread is free (a thread slowed by a busy core leaves its share to the
+  /// others). With `transposing`, each thread first lays out its own Wᵀ of those parameters, in
+  /// its first chunk of the pass, for the backward passes.
+  private func parallel(_ count: Int, transposing parameters: UnsafePointer<Float>?, _ body: (_ chunk: Int, _ thread: Int) -> Void) {
     let mine = cluster.block(count)
     pass &+= 1
     let pass = self.pass
     pool.run(mine.count) { k, thread in
-      let first = passOfThread[thread * 16] != pass
-      passOfThread[thread * 16] = pass
-      body(mine.lowerBound + k, thread, first)
+      if let parameters, passOfThread[thread * 16] != pass {
+        passOfThread[thread * 16] = pass
+        transposeWeights(parameters, into: thread)
+      }
+      body(mine.lowerBound + k, thread)
     }
   }
 
@@ -198,8 +198,7 @@ public final class ActorCriticLearner: @unchecked Sendable {
     let chunkSize = self.chunkSize
     parameters.withUnsafeBufferPointer { p in
       let pointer = UnsafeSendable(p.baseAddress!)
-      parallel(chunkCount) { c, thread, first in
-        if first { self.transposeWeights(pointer.pointer, into: thread) }
+      parallel(chunkCount, transposing: pointer.pointer) { c, thread in
         self.backward(chunk: c, parameters: pointer.pointer, thread: thread) { r in
           let row = c * chunkSize + r
           return (logProbWeights[row], entropyWeights[row], valueWeights[row])
@@ -264,11 +263,10 @@ public final class ActorCriticLearner: @unchecked Sendable {
       buffer.observations.withUnsafeBufferPointer { observations in
         buffer.actions.withUnsafeBufferPointer { actions in
           let obs = UnsafeSendable(observations.baseAddress!), acts = UnsafeSendable(actions.baseAddress!)
-          parallel(chunkCount) { c, thread, first in
+          parallel(chunkCount, transposing: weights == nil ? nil : pointer.pointer) { c, thread in
             self.forward(chunk: c, indices: indices, observations: obs.pointer, actions: acts.pointer, observationCount: d, parameters: pointer.pointer)
             if let weights {
               let chunk = self.chunks[c]
-              if first { self.transposeWeights(pointer.pointer, into: thread) }
               self.backward(chunk: c, parameters: pointer.pointer, thread: thread) { r in
                 weights(c * chunkSize + r, chunk.logProbs[r], chunk.entropies[r], chunk.values[r])
               }

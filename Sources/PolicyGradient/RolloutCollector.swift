@@ -4,10 +4,8 @@
   import Darwin
 #endif
 import Cluster
-import Dispatch
 import Networks
 import RLCore
-import Synchronization
 
 /// One rollout: T steps of each of N envs, stored env-major (sample s = env·T + t).
 public final class RolloutBuffer: @unchecked Sendable {
@@ -174,82 +172,80 @@ public final class RolloutCollector<E: Environment>: @unchecked Sendable {
         var actorWorkspace = [Float](repeating: 0, count: actor.workspaceCount)
         var criticWorkspace = [Float](repeating: 0, count: critic.workspaceCount)
         var u = [Float](repeating: 0, count: max(width, 1))
-        func value(of observation: [Float]) -> Double {
-          normalizer.apply(observation, into: &input)
-          return input.withUnsafeBufferPointer { x in
+        /// V of the normalised observation in `input`.
+        func criticValue() -> Double {
+          input.withUnsafeBufferPointer { x in
             criticWorkspace.withUnsafeMutableBufferPointer { w in
               Double(critic.forward(parameters: params.critic, input: x.baseAddress!, workspace: w.baseAddress!)[0])
             }
           }
         }
-        do {
-          let slot = slots[e]
-          slot.finished.removeAll(keepingCapacity: true)
+        func value(of observation: [Float]) -> Double {
+          normalizer.apply(observation, into: &input)
+          return criticValue()
+        }
+        let slot = slots[e]
+        slot.finished.removeAll(keepingCapacity: true)
+        if collectStatistics {
+          for i in 0..<d {
+            slot.statisticsSum[i] = 0
+            slot.statisticsSumOfSquares[i] = 0
+          }
+        }
+        slot.statisticsCount = 0
+        for t in 0..<steps {
+          let s = e * steps + t
           if collectStatistics {
             for i in 0..<d {
-              slot.statisticsSum[i] = 0
-              slot.statisticsSumOfSquares[i] = 0
+              let x = Double(slot.observation[i])
+              slot.statisticsSum[i] += x
+              slot.statisticsSumOfSquares[i] += x * x
             }
+            slot.statisticsCount += 1
           }
-          slot.statisticsCount = 0
-          for t in 0..<steps {
-            let s = e * steps + t
-            if collectStatistics {
-              for i in 0..<d {
-                let x = Double(slot.observation[i])
-                slot.statisticsSum[i] += x
-                slot.statisticsSumOfSquares[i] += x * x
-              }
-              slot.statisticsCount += 1
-            }
-            normalizer.apply(slot.observation, into: &input)
-            for i in 0..<d { out.observations[s * d + i] = input[i] }
-            let action: Action
-            let logProb: Double
-            let v: Double = input.withUnsafeBufferPointer { x in
-              criticWorkspace.withUnsafeMutableBufferPointer { w in
-                Double(critic.forward(parameters: params.critic, input: x.baseAddress!, workspace: w.baseAddress!)[0])
-              }
-            }
-            (action, logProb) = input.withUnsafeBufferPointer { x in
-              actorWorkspace.withUnsafeMutableBufferPointer { w in
-                let outputs = actor.forward(parameters: params.actor, input: x.baseAddress!, workspace: w.baseAddress!)
-                if continuous {
-                  for i in 0..<width { u[i] = outputs[i] + expf(params.logStd[i]) * slot.rng.nextGaussian() }
-                  let lp = u.withUnsafeBufferPointer {
-                    DiagonalGaussian.logProb(mean: outputs, logStd: params.logStd, sample: $0.baseAddress!, count: width)
-                  }
-                  return (u.withUnsafeBufferPointer { head.action(outputs: $0.baseAddress!, mode: .greedy, rng: &slot.rng) }, lp)
+          normalizer.apply(slot.observation, into: &input)
+          for i in 0..<d { out.observations[s * d + i] = input[i] }
+          let action: Action
+          let logProb: Double
+          let v = criticValue()
+          (action, logProb) = input.withUnsafeBufferPointer { x in
+            actorWorkspace.withUnsafeMutableBufferPointer { w in
+              let outputs = actor.forward(parameters: params.actor, input: x.baseAddress!, workspace: w.baseAddress!)
+              if continuous {
+                for i in 0..<width { u[i] = outputs[i] + expf(params.logStd[i]) * slot.rng.nextGaussian() }
+                let lp = u.withUnsafeBufferPointer {
+                  DiagonalGaussian.logProb(mean: outputs, logStd: params.logStd, sample: $0.baseAddress!, count: width)
                 }
-                let a = Categorical.sample(logits: outputs, count: outputCount, rng: &slot.rng)
-                u[0] = Float(a)
-                return (Action(index: a), Categorical.logProb(logits: outputs, count: outputCount, action: a))
+                return (u.withUnsafeBufferPointer { head.action(outputs: $0.baseAddress!, mode: .greedy, rng: &slot.rng) }, lp)
               }
-            }
-            for i in 0..<width { out.actions[s * width + i] = u[i] }
-            out.values[s] = v
-            out.logProbs[s] = logProb
-            let step = slot.observation.withUnsafeMutableBufferPointer { slot.env.step(action, observation: $0) }
-            slot.episodeReward += step.reward
-            slot.episodeLength += 1
-            var reward = step.reward
-            if step.truncated && !step.terminated {
-              reward += gamma * value(of: slot.observation)
-            }
-            out.rewards[s] = reward
-            out.dones[s] = step.isDone
-            if step.isDone {
-              var behavior = [Float](repeating: 0, count: slot.env.behaviorCount)
-              behavior.withUnsafeMutableBufferPointer { b in
-                slot.observation.withUnsafeBufferPointer { slot.env.writeBehavior(into: b, finalObservation: $0) }
-              }
-              slot.finished.append(
-                EpisodeRecord(env: e, totalReward: slot.episodeReward, length: slot.episodeLength, finalBehavior: behavior))
-              reset(slot, index: e)
+              let a = Categorical.sample(logits: outputs, count: outputCount, rng: &slot.rng)
+              u[0] = Float(a)
+              return (Action(index: a), Categorical.logProb(logits: outputs, count: outputCount, action: a))
             }
           }
-          out.lastValues[e] = value(of: slot.observation)
+          for i in 0..<width { out.actions[s * width + i] = u[i] }
+          out.values[s] = v
+          out.logProbs[s] = logProb
+          let step = slot.observation.withUnsafeMutableBufferPointer { slot.env.step(action, observation: $0) }
+          slot.episodeReward += step.reward
+          slot.episodeLength += 1
+          var reward = step.reward
+          if step.truncated && !step.terminated {
+            reward += gamma * value(of: slot.observation)
+          }
+          out.rewards[s] = reward
+          out.dones[s] = step.isDone
+          if step.isDone {
+            var behavior = [Float](repeating: 0, count: slot.env.behaviorCount)
+            behavior.withUnsafeMutableBufferPointer { b in
+              slot.observation.withUnsafeBufferPointer { slot.env.writeBehavior(into: b, finalObservation: $0) }
+            }
+            slot.finished.append(
+              EpisodeRecord(env: e, totalReward: slot.episodeReward, length: slot.episodeLength, finalBehavior: behavior))
+            reset(slot, index: e)
+          }
         }
+        out.lastValues[e] = value(of: slot.observation)
       }
       pool.run(mine.count, work)
     }

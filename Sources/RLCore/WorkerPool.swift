@@ -7,11 +7,12 @@ import Synchronization
 /// PPO's update is twenty parallel sections of ~0.1 ms each, one per minibatch, with a little
 /// serial work between them. `DispatchQueue.concurrentPerform` parks its helper threads between
 /// sections, and waking one costs a good part of a section, so two threads ran such updates only
-/// ~1.3× faster than one. Here a worker spins for `spin` after a section before it sleeps, so
-/// back-to-back sections find it awake; spinning is bounded, so a pool left idle costs nothing.
+/// ~1.3× faster than one. Here a worker spins for `spinMicroseconds` after a section before it
+/// sleeps, so back-to-back sections find it awake; spinning is bounded, so a pool left idle costs
+/// nothing.
 ///
-/// Which thread runs which item is not fixed: callers write results by item index, so their
-/// outputs never depend on the thread count. `run` must not be called from inside a `run` body.
+/// Callers write results by item index, so their outputs never depend on which thread ran an
+/// item, nor on the thread count. `run` must not be called from inside a `run` body.
 public final class WorkerPool: @unchecked Sendable {
   /// Threads working on a section, the caller's included.
   public let threads: Int
@@ -31,8 +32,8 @@ public final class WorkerPool: @unchecked Sendable {
     /// The current section, written only while every worker is between sections.
     var body: ((_ item: Int, _ thread: Int) -> Void)?
     var count = 0
-    /// Static sections: item i goes to participant i mod (workers + 1), the caller being 0.
-    var isStatic = false
+    /// Item i goes to participant i mod (workers + 1), the caller being 0 (see `run`).
+    var sameThreads = false
     let spinNanoseconds: UInt64
     let workers: [Worker]
     let exited = DispatchGroup()
@@ -59,7 +60,7 @@ public final class WorkerPool: @unchecked Sendable {
 
     func runItems(participant: Int) {
       let body = self.body!, count = self.count
-      if isStatic {
+      if sameThreads {
         for i in stride(from: participant, to: count, by: workers.count + 1) { body(i, participant) }
         return
       }
@@ -142,7 +143,7 @@ public final class WorkerPool: @unchecked Sendable {
     withoutActuallyEscaping(body) { body in
       shared.body = body
       shared.count = count
-      shared.isStatic = sameThreads
+      shared.sameThreads = sameThreads
       shared.next.store(0, ordering: .relaxed)
       shared.finished.store(0, ordering: .relaxed)
       shared.startSection()

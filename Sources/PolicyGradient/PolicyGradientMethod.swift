@@ -16,6 +16,13 @@ public struct UpdateStatistics: Sendable, Equatable, Codable {
   public var gradientSteps: Int = 0
 
   public init() {}
+
+  // Metrics are written and read with snake-case key conversion, which turns "approx_kl" back
+  // into "approxKl", never "approxKL": the key is spelt so that both directions meet.
+  enum CodingKeys: String, CodingKey {
+    case policyLoss, valueLoss, entropy, clipFraction, learningRate, gradientSteps
+    case approxKL = "approxKl"
+  }
 }
 
 /// A policy-gradient method: how many envs and steps a rollout has, which optimiser it uses,

@@ -216,4 +216,18 @@ struct PlotTests {
     let broken = try Rollout.run(["plot", run.path])
     #expect(broken.stderr.contains("metrics.jsonl:1: not a metrics record"), "\(broken.stderr)")
   }
+
+  @Test("rollout plot reads a policy-gradient run's metrics, whose records carry the update's statistics")
+  func plotPolicyGradient() throws {
+    let run = TestPaths.temporaryDirectory("rollout-plot-ppo").appendingPathComponent("run")
+    let train = try Rollout.run(
+      ["train", "cartpole", "--algo", "ppo", "--max-steps", "2048", "--no-early-stop", "--out", run.path, "--quiet"])
+    #expect(train.status == 0, "\(train.stderr)")
+    let metrics = try String(contentsOf: run.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+    #expect(metrics.contains("\"approx_kl\""))
+    let result = try Rollout.run(["plot", run.path])
+    #expect(result.status == 0, "\(result.stderr)")
+    let svg = try String(contentsOf: run.appendingPathComponent("learning-curve.svg"), encoding: .utf8)
+    #expect(svg.contains("cartpole, ppo, seed 0"))
+  }
 }

@@ -46,19 +46,12 @@ public struct LearningCurve {
 
   /// The SVG document.
   public func svg(width: Int = 720, height: Int = 420) -> String {
-    let left = 70.0, right = 20.0, top = 40.0, bottom = 50.0
-    let plotWidth = Double(width) - left - right, plotHeight = Double(height) - top - bottom
     let xs = reports.map { Double($0.envSteps) }
-    var ys = reports.flatMap { [$0.evaluationReturn, $0.meanReturn] }
-    if let target { ys.append(target) }
-    let xMax = max(xs.max() ?? 1, 1)
-    var yMin = ys.min() ?? 0, yMax = ys.max() ?? 1
-    if yMax - yMin < 1e-9 { yMin -= 1; yMax += 1 }
-    let pad = (yMax - yMin) * 0.05
-    yMin -= pad
-    yMax += pad
-    func px(_ x: Double) -> Double { left + x / xMax * plotWidth }
-    func py(_ y: Double) -> Double { top + (1 - (y - yMin) / (yMax - yMin)) * plotHeight }
+    let area = PlotArea(
+      width: width, height: height, left: 70, right: 20, top: 40, bottom: 50, xMax: max(xs.max() ?? 1, 1),
+      ys: reports.flatMap { [$0.evaluationReturn, $0.meanReturn] } + (target.map { [$0] } ?? []))
+    let left = area.left, top = area.top, plotWidth = area.width, plotHeight = area.height
+    let px = area.x, py = area.y
     func polyline(_ values: [Double], _ color: String, width: Double) -> String {
       let points = zip(xs, values).map { String(format: "%.1f,%.1f", px($0), py($1)) }.joined(separator: " ")
       return "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"\(width)\" points=\"\(points)\"/>"
@@ -69,17 +62,7 @@ public struct LearningCurve {
       <text x="\(Int(left))" y="24" font-size="15">\(xmlEscape(title))</text>
 
       """
-    for tick in niceTicks(yMin, yMax) {
-      let y = py(tick)
-      svg += String(format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e5e5e5\"/>", left, y, left + plotWidth, y)
-      svg += String(format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%@</text>\n", left - 6, y + 4, tickLabel(tick))
-    }
-    for tick in niceTicks(0, xMax) where tick <= xMax {
-      let x = px(tick)
-      svg += String(format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e5e5e5\"/>", x, top, x, top + plotHeight)
-      svg += String(format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%@</text>\n", x, top + plotHeight + 18, tickLabel(tick))
-    }
-    svg += String(format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#333\"/>\n", left, top, plotWidth, plotHeight)
+    svg += area.grid() + area.frame()
     if let target {
       svg += String(format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#2a9d3a\" stroke-dasharray=\"6 4\"/>\n", left, py(target), left + plotWidth, py(target))
     }
@@ -100,6 +83,53 @@ public struct LearningCurve {
       legendX += 28 + Double(name.count) * 6.6
     }
     return svg + "</svg>\n"
+  }
+}
+
+/// A chart's plotting rectangle inside a `width × height` picture, and the mapping of data into
+/// it: x from 0 to `xMax`, y over the values given with 5 % to spare on each side (±1 around a
+/// flat series).
+struct PlotArea {
+  let left: Double, top: Double, width: Double, height: Double
+  let xMax: Double
+  let yMin: Double, yMax: Double
+
+  init(width: Int, height: Int, left: Double, right: Double, top: Double, bottom: Double, xMax: Double, ys: [Double]) {
+    self.left = left
+    self.top = top
+    self.width = Double(width) - left - right
+    self.height = Double(height) - top - bottom
+    self.xMax = xMax
+    var low = ys.min() ?? 0, high = ys.max() ?? 1
+    if high - low < 1e-9 {
+      low -= 1
+      high += 1
+    }
+    let pad = (high - low) * 0.05
+    yMin = low - pad
+    yMax = high + pad
+  }
+
+  func x(_ value: Double) -> Double { left + value / xMax * width }
+  func y(_ value: Double) -> Double { top + (1 - (value - yMin) / (yMax - yMin)) * height }
+
+  /// Light grid lines at round values of both axes, with their labels.
+  func grid() -> String {
+    var svg = ""
+    for tick in niceTicks(yMin, yMax) {
+      svg += String(format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e5e5e5\"/>", left, y(tick), left + width, y(tick))
+      svg += String(format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%@</text>\n", left - 6, y(tick) + 4, tickLabel(tick))
+    }
+    for tick in niceTicks(0, xMax) where tick <= xMax {
+      svg += String(format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e5e5e5\"/>", x(tick), top, x(tick), top + height)
+      svg += String(format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%@</text>\n", x(tick), top + height + 18, tickLabel(tick))
+    }
+    return svg
+  }
+
+  /// The rectangle's outline.
+  func frame() -> String {
+    String(format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#333\"/>\n", left, top, width, height)
   }
 }
 

@@ -23,27 +23,13 @@ struct CurveFigure {
   var threshold: Double?
 
   func svg(width: Int = 760, height: Int = 440) -> String {
-    let left = 72.0, right = 20.0, top = 62.0, bottom = 50.0
-    let plotWidth = Double(width) - left - right, plotHeight = Double(height) - top - bottom
-    let xMax = max(series.flatMap(\.xs).max() ?? 1, 1e-9)
-    var ys = series.flatMap { $0.lower + $0.upper }.filter(\.isFinite)
-    if let threshold { ys.append(threshold) }
-    var yMin = ys.min() ?? 0, yMax = ys.max() ?? 1
-    if yMax - yMin < 1e-9 { yMin -= 1; yMax += 1 }
-    let pad = (yMax - yMin) * 0.05
-    yMin -= pad
-    yMax += pad
-    func px(_ x: Double) -> Double { left + x / xMax * plotWidth }
-    func py(_ y: Double) -> Double { top + (1 - (y - yMin) / (yMax - yMin)) * plotHeight }
-    var svg = svgHeader(width: width, height: height, title: title, left: left)
-    for tick in niceTicks(yMin, yMax) {
-      svg += String(format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e5e5e5\"/>", left, py(tick), left + plotWidth, py(tick))
-      svg += String(format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%@</text>\n", left - 6, py(tick) + 4, tickLabel(tick))
-    }
-    for tick in niceTicks(0, xMax) where tick <= xMax {
-      svg += String(format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e5e5e5\"/>", px(tick), top, px(tick), top + plotHeight)
-      svg += String(format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%@</text>\n", px(tick), top + plotHeight + 18, tickLabel(tick))
-    }
+    let area = PlotArea(
+      width: width, height: height, left: 72, right: 20, top: 62, bottom: 50,
+      xMax: max(series.flatMap(\.xs).max() ?? 1, 1e-9),
+      ys: series.flatMap { $0.lower + $0.upper }.filter(\.isFinite) + (threshold.map { [$0] } ?? []))
+    let left = area.left, top = area.top, plotWidth = area.width, plotHeight = area.height
+    let px = area.x, py = area.y
+    var svg = svgHeader(width: width, height: height, title: title, left: left) + area.grid()
     for s in series {
       let upper = zip(s.xs, s.upper).map { String(format: "%.1f,%.1f", px($0), py($1)) }
       let lower = zip(s.xs, s.lower).reversed().map { String(format: "%.1f,%.1f", px($0), py($1)) }
@@ -58,7 +44,7 @@ struct CurveFigure {
         format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#444\" stroke-dasharray=\"6 4\"/>\n",
         left, py(threshold), left + plotWidth, py(threshold))
     }
-    svg += String(format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#333\"/>\n", left, top, plotWidth, plotHeight)
+    svg += area.frame()
     svg += String(format: "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%@</text>\n", left + plotWidth / 2, height - 10, xmlEscape(xLabel))
     svg += "<text transform=\"translate(16 \(Int(top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">\(xmlEscape(yLabel))</text>\n"
     var items = series.map { ($0.color, "2.2", $0.name + " (median, IQR band)") }

@@ -39,6 +39,17 @@ public struct Seaquest: MinAtarGame {
     public var moveTimer: Int
     public var shotTimer = 0
     public var isSub = false
+
+    /// One frame: a step sideways when the move timer has run down (then it restarts at
+    /// `speed`), otherwise the timer counts down.
+    mutating func advance(every speed: Int) {
+      if moveTimer == 0 {
+        moveTimer = speed
+        x += right ? 1 : -1
+      } else {
+        moveTimer -= 1
+      }
+    }
   }
 
   public struct Bullet: Sendable, Equatable {
@@ -143,12 +154,7 @@ public struct Seaquest: MinAtarGame {
     kept = 0
     for i in enemies.indices {
       var e = enemies[i]
-      if e.moveTimer == 0 {
-        e.moveTimer = moveSpeed
-        e.x += e.right ? 1 : -1
-      } else {
-        e.moveTimer -= 1
-      }
+      e.advance(every: moveSpeed)
       if e.isSub {
         if e.shotTimer == 0 {
           e.shotTimer = 10
@@ -170,12 +176,7 @@ public struct Seaquest: MinAtarGame {
     kept = 0
     for i in diversInWater.indices {
       var d = diversInWater[i]
-      if d.moveTimer == 0 {
-        d.moveTimer = moveSpeed
-        d.x += d.right ? 1 : -1
-      } else {
-        d.moveTimer -= 1
-      }
+      d.advance(every: moveSpeed)
       if (0..<10).contains(d.x) {
         diversInWater[kept] = d
         kept += 1

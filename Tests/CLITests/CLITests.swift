@@ -351,6 +351,17 @@ struct CLITests {
     expectOneLineError(try Rollout.run(["bench", "allocations"]), containing: "Benchmarks/run.sh allocations")
   }
 
+  @Test("bench learner times PPO's gradient step on 1 and 2 threads and reports both rates")
+  func benchLearner() throws {
+    let result = try Rollout.run(["bench", "learner", "--seconds", "0.05", "--repeats", "1", "--threads", "2"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let line = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    #expect(line.hasPrefix("learner, 256-row minibatch"), "\(line)")
+    let rates = line.components(separatedBy: " minibatches/s")[0].split(separator: " ").last.flatMap { Double($0) }
+    #expect((rates ?? 0) > 0, "\(line)")
+    #expect(line.contains("2 threads") && line.contains("GMAC/s") && line.contains("speed-up"), "\(line)")
+  }
+
   @Test("an unwritable output directory is reported, and nothing is left half-written")
   func unwritableOutput() throws {
     let file = work.appendingPathComponent("plain-file")

@@ -59,11 +59,16 @@ extension MLP {
       let inCount = layerSizes[l], outCount = layerSizes[l + 1]
       let x: UnsafePointer<Float> = l == 0 ? inputs : UnsafePointer(tape.outputs[l - 1])
       let y = tape.outputs[l]
+      // The last `outCount % 8` units (an output layer's few) read their weights unit-major.
+      let tail = outCount - outCount % 8
+      for u in tail..<outCount {
+        for i in 0..<inCount { tape.transposed[(u - tail) * inCount + i] = p[i * outCount + u] }
+      }
       var r = 0
       while r + 4 <= count {
         denseLayer4(
           input: x + r * inCount, inCount: inCount, weights: p, bias: p + inCount * outCount,
-          outCount: outCount, output: y + r * outCount)
+          outCount: outCount, output: y + r * outCount, transposedTail: tape.transposed)
         r += 4
       }
       while r < count {
@@ -175,7 +180,8 @@ func transpose(_ m: UnsafePointer<Float>, rows: Int, columns: Int, into t: Unsaf
 @inlinable
 func denseLayer4(
   input x: UnsafePointer<Float>, inCount: Int, weights w: UnsafePointer<Float>,
-  bias b: UnsafePointer<Float>, outCount: Int, output y: UnsafeMutablePointer<Float>
+  bias b: UnsafePointer<Float>, outCount: Int, output y: UnsafeMutablePointer<Float>,
+  transposedTail wt: UnsafePointer<Float>
 ) {
   var j = 0
   while j &+ 16 <= outCount {
@@ -227,12 +233,48 @@ func denseLayer4(
     j += 8
   }
   if j < outCount {
-    // The last `outCount % 8` units, row by row, exactly as `denseLayer` does them.
-    for r in 0..<4 {
-      denseTail(
-        input: x + r * inCount, inCount: inCount, weights: w, bias: b, from: j, outCount: outCount,
-        output: y + r * outCount)
+    denseNarrow4(input: x, inCount: inCount, transposedTail: wt, bias: b, from: j, outCount: outCount, output: y)
+  }
+}
+
+/// Units `j..<outCount` of `denseLayer4` (fewer than 8: an output layer's), from their weights
+/// laid out unit-major (`wt[u * inCount + i]` = W[i, j + u]) so each row reads contiguous runs.
+/// Lane k of a row's SIMD4 sum is `denseTail`'s accumulator k (the inputs i ≡ k mod 4, in
+/// order, the leftover inputs going to accumulator 0), so every output is bit-identical to it.
+@inlinable
+func denseNarrow4(
+  input x: UnsafePointer<Float>, inCount: Int, transposedTail wt: UnsafePointer<Float>,
+  bias b: UnsafePointer<Float>, from start: Int, outCount: Int, output y: UnsafeMutablePointer<Float>
+) {
+  @inline(__always) func load4(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
+  }
+  let x0 = x, x1 = x + inCount, x2 = x + 2 &* inCount, x3 = x + 3 &* inCount
+  let whole = inCount & ~3
+  for j in start..<outCount {
+    let w = wt + (j &- start) &* inCount
+    var a0 = SIMD4<Float>(), a1 = SIMD4<Float>(), a2 = SIMD4<Float>(), a3 = SIMD4<Float>()
+    var i = 0
+    while i < whole {
+      let wi = load4(w + i)
+      a0 += load4(x0 + i) * wi
+      a1 += load4(x1 + i) * wi
+      a2 += load4(x2 + i) * wi
+      a3 += load4(x3 + i) * wi
+      i &+= 4
     }
+    while i < inCount {
+      a0[0] += x0[i] * w[i]
+      a1[0] += x1[i] * w[i]
+      a2[0] += x2[i] * w[i]
+      a3[0] += x3[i] * w[i]
+      i &+= 1
+    }
+    @inline(__always) func total(_ a: SIMD4<Float>) -> Float { b[j] + ((a[0] + a[1]) + (a[2] + a[3])) }
+    y[j] = total(a0)
+    y[outCount &+ j] = total(a1)
+    y[2 &* outCount &+ j] = total(a2)
+    y[3 &* outCount &+ j] = total(a3)
   }
 }
 

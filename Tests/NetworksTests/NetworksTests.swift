@@ -42,9 +42,34 @@ struct NetworksTests {
     #expect(fastTanh(Float(0.3)) == -fastTanh(Float(-0.3)))
   }
 
+  @Test("fast tanh: the 16-lane, 8-lane and scalar versions agree bit for bit across the float range")
+  func fastTanhLanesAgree() {
+    // Every 4099th bit pattern (~1M floats: both signs, subnormals, the clamp at ±9, ±inf, NaN),
+    // plus the values either side of the clamp and of the saturation point.
+    var values: [Float] = stride(from: UInt64(0), to: 1 << 32, by: 4099).map { Float(bitPattern: UInt32($0)) }
+    for edge: Float in [9, -9, 8.100889, -8.100889] {
+      values += [edge.nextDown, edge, edge.nextUp]
+    }
+    values += [.infinity, -.infinity, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 0, -0.0]
+    var mismatches = 0
+    for start in stride(from: 0, to: values.count - 16, by: 16) {
+      let v = SIMD16<Float>((0..<16).map { values[start + $0] })
+      let wide = fastTanh(v), low = fastTanh(v.lowHalf), high = fastTanh(v.highHalf)
+      for k in 0..<16 {
+        let scalar = fastTanh(v[k]), narrow = k < 8 ? low[k] : high[k - 8]
+        if scalar.isNaN {
+          if !(wide[k].isNaN && narrow.isNaN) { mismatches += 1 }
+        } else if wide[k].bitPattern != scalar.bitPattern || narrow.bitPattern != scalar.bitPattern {
+          mismatches += 1
+        }
+      }
+    }
+    #expect(mismatches == 0)
+  }
+
   @Test(
-    "forward matches a Double reference for many shapes",
-    arguments: [[4, 16, 2], [4, 64, 64, 2], [3, 5, 1], [10, 24, 7], [2, 8, 33, 9], [17, 3]])
+    "forward matches a Double reference for many shapes; the batched pass matches it bit for bit",
+    arguments: [[4, 16, 2], [4, 64, 64, 2], [4, 64, 64, 1], [3, 5, 1], [10, 24, 7], [2, 8, 33, 9], [17, 3], [64, 21, 13]])
   func forwardMatchesReference(sizes: [Int]) {
     for activation in Activation.allCases {
       let mlp = MLP(layerSizes: sizes, activation: activation)
@@ -65,6 +90,28 @@ struct NetworksTests {
         for j in 0..<mlp.outputCount {
           #expect(abs(Double(output[j]) - expected[j]) < 1e-4 * max(1, abs(expected[j])))
         }
+      }
+      // 11 rows: two four-row blocks and three single rows, every unit block and the narrow tail.
+      let rows = 11
+      let inputs = (0..<(rows * mlp.inputCount)).map { _ in rng.nextGaussian() }
+      let tape = MLPTape(network: mlp, capacity: rows)
+      let batched: [Float] = parameters.withUnsafeBufferPointer { p in
+        inputs.withUnsafeBufferPointer { x in
+          let out = mlp.forward(batch: x.baseAddress!, count: rows, parameters: p.baseAddress!, tape: tape)
+          return Array(UnsafeBufferPointer(start: out, count: rows * mlp.outputCount))
+        }
+      }
+      for r in 0..<rows {
+        let single: [Float] = parameters.withUnsafeBufferPointer { p in
+          inputs.withUnsafeBufferPointer { x in
+            workspace.withUnsafeMutableBufferPointer { w in
+              let out = mlp.forward(parameters: p.baseAddress!, input: x.baseAddress! + r * mlp.inputCount, workspace: w.baseAddress!)
+              return Array(UnsafeBufferPointer(start: out, count: mlp.outputCount))
+            }
+          }
+        }
+        let row = Array(batched[(r * mlp.outputCount)..<((r + 1) * mlp.outputCount)])
+        #expect(row.map(\.bitPattern) == single.map(\.bitPattern), "row \(r)")
       }
     }
   }

@@ -13,6 +13,8 @@ public final class MLPTape: @unchecked Sendable {
   @usableFromInline let deltaB: UnsafeMutablePointer<Float>
   /// Room for one layer's transposed weights.
   @usableFromInline let transposed: UnsafeMutablePointer<Float>
+  /// Zeros, `widest layer` of them: the bias of δ·Wᵀ.
+  @usableFromInline let zeros: UnsafeMutablePointer<Float>
 
   public init(network: MLP, capacity: Int) {
     precondition(capacity > 0, "a tape needs room for at least one row")
@@ -31,6 +33,8 @@ public final class MLPTape: @unchecked Sendable {
     let largest = (0..<network.layerCount).map { network.layerSizes[$0] * network.layerSizes[$0 + 1] }.max()!
     transposed = .allocate(capacity: largest)
     transposed.initialize(repeating: 0, count: largest)
+    zeros = .allocate(capacity: widest)
+    zeros.initialize(repeating: 0, count: widest)
   }
 
   deinit {
@@ -38,6 +42,7 @@ public final class MLPTape: @unchecked Sendable {
     deltaA.deallocate()
     deltaB.deallocate()
     transposed.deallocate()
+    zeros.deallocate()
   }
 
   /// The network's outputs for the last batch, row-major `count × outputCount`.
@@ -116,7 +121,9 @@ extension MLP {
         wt = UnsafePointer(tape.transposed)
       }
       let below = spare.0
-      propagateDown(delta: delta, rows: count, transposed: wt, inCount: inCount, outCount: outCount, into: below)
+      propagateDown(
+        delta: delta, rows: count, transposed: wt, weights: parameters + offset, inCount: inCount,
+        outCount: outCount, zeros: tape.zeros, into: below)
       multiplyByDerivative(below, outputs: x, count: count * inCount, activation: activation)
       delta = UnsafePointer(below)
       spare = (spare.1, spare.0)
@@ -409,60 +416,27 @@ func accumulateOneUnit(
   }
 }
 
-/// below[r, :] = δ[r, :]·Wᵀ for every row, with Wᵀ (`outCount × inCount`) laid out row by row.
-/// Two rows × 32 inputs stay in eight SIMD8 registers while the units stream past, so each Wᵀ
-/// load feeds two rows and nothing is stored until a block is done.
+/// below[r, :] = δ[r, :]·Wᵀ for every row: the forward pass's kernels with Wᵀ (`outCount ×
+/// inCount`) as the weights and a zero bias, so four rows share each Wᵀ load; each sum runs over
+/// the units in order. The last `inCount % 8` inputs read W's rows, which are Wᵀ's columns.
 @inlinable
 func propagateDown(
-  delta: UnsafePointer<Float>, rows: Int, transposed wt: UnsafePointer<Float>, inCount: Int, outCount: Int,
-  into below: UnsafeMutablePointer<Float>
+  delta: UnsafePointer<Float>, rows: Int, transposed wt: UnsafePointer<Float>, weights w: UnsafePointer<Float>,
+  inCount: Int, outCount: Int, zeros: UnsafePointer<Float>, into below: UnsafeMutablePointer<Float>
 ) {
+  let tail = w + (inCount - inCount % 8) * outCount
   var r = 0
+  while r + 4 <= rows {
+    denseLayer4(
+      input: delta + r * outCount, inCount: outCount, weights: wt, bias: zeros, outCount: inCount,
+      output: below + r * inCount, transposedTail: tail)
+    r += 4
+  }
   while r < rows {
-    let pair = r + 1 < rows
-    let d0 = delta + r * outCount, d1 = delta + (pair ? r + 1 : r) * outCount
-    var i = 0
-    while i + 32 <= inCount {
-      var a0 = SIMD8<Float>.zero, a1 = SIMD8<Float>.zero, a2 = SIMD8<Float>.zero, a3 = SIMD8<Float>.zero
-      var b0 = SIMD8<Float>.zero, b1 = SIMD8<Float>.zero, b2 = SIMD8<Float>.zero, b3 = SIMD8<Float>.zero
-      for j in 0..<outCount {
-        let w = wt + j * inCount + i
-        let w0 = load8(w), w1 = load8(w + 8), w2 = load8(w + 16), w3 = load8(w + 24)
-        let x0 = SIMD8<Float>(repeating: d0[j]), x1 = SIMD8<Float>(repeating: d1[j])
-        a0 += x0 * w0
-        a1 += x0 * w1
-        a2 += x0 * w2
-        a3 += x0 * w3
-        b0 += x1 * w0
-        b1 += x1 * w1
-        b2 += x1 * w2
-        b3 += x1 * w3
-      }
-      let o0 = below + r * inCount + i
-      store8(a0, o0)
-      store8(a1, o0 + 8)
-      store8(a2, o0 + 16)
-      store8(a3, o0 + 24)
-      if pair {
-        let o1 = below + (r + 1) * inCount + i
-        store8(b0, o1)
-        store8(b1, o1 + 8)
-        store8(b2, o1 + 16)
-        store8(b3, o1 + 24)
-      }
-      i += 32
-    }
-    while i < inCount {
-      var a: Float = 0, b: Float = 0
-      for j in 0..<outCount {
-        a += d0[j] * wt[j * inCount + i]
-        b += d1[j] * wt[j * inCount + i]
-      }
-      below[r * inCount + i] = a
-      if pair { below[(r + 1) * inCount + i] = b }
-      i += 1
-    }
-    r += 2
+    denseLayer(
+      input: delta + r * outCount, inCount: outCount, weights: wt, bias: zeros, outCount: inCount,
+      output: below + r * inCount)
+    r += 1
   }
 }
 

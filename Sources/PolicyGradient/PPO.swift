@@ -66,24 +66,31 @@ public struct PPO: PolicyGradientMethod {
     statistics.learningRate = learningRate
     var policyLosses: [Double] = [], valueLosses: [Double] = [], entropies: [Double] = [], kls: [Double] = []
     var clipped = 0, seen = 0
+    // Read once: the buffer is a class, and each element read through it paid an access check.
+    let allAdvantages = buffer.advantages, allReturns = buffer.returns, allLogProbs = buffer.logProbs
+    // ρ of each row of a minibatch, from the weights closure (rows of different chunks, different
+    // threads) for the statistics after it. Rows another rank weighed stay NaN and are recomputed.
+    let ratios = RowValues(count: config.batchSize)
     epochs: for epoch in 0..<config.epochs {
       let order = permutation(
         buffer.count, seed: SeedDerivation.seed(run: seed, purpose: .selection, iteration: iteration, member: epoch))
       for start in stride(from: 0, to: order.count, by: config.batchSize) {
         let indices = order[start..<min(start + config.batchSize, order.count)]
         let n = Double(indices.count)
-        let raw = indices.map { buffer.advantages[$0] }
+        let raw = indices.map { allAdvantages[$0] }
         let advantages = config.normalizeAdvantage ? normalized(raw) : raw
-        let returns = indices.map { buffer.returns[$0] }
-        let oldLogProbs = indices.map { buffer.logProbs[$0] }
+        let returns = indices.map { allReturns[$0] }
+        let oldLogProbs = indices.map { allLogProbs[$0] }
         let (entropyCoefficient, valueCoefficient) = (config.entropyCoefficient, config.valueCoefficient)
         // Each row's weights depend on that row alone, so the forward and backward passes run in
         // one sweep over the chunks. The gradient routes through whichever term the min picks;
         // through the clipped one only while the ratio is inside the clip range.
-        let (logProbs, entropy, values, gradient) = learner.forwardAndGradient(
+        for r in 0..<indices.count { ratios[r] = .nan }
+        let (logProbs, entropy, values, summed) = learner.forwardAndGradient(
           buffer: buffer, indices: indices, parameters: parameters
         ) { r, logProb, _, value in
           let ratio = exp(logProb - oldLogProbs[r])
+          ratios[r] = ratio
           let a = advantages[r]
           let clippedRatio = min(max(ratio, 1 - epsilon), 1 + epsilon)
           let inside = ratio >= 1 - epsilon && ratio <= 1 + epsilon
@@ -93,7 +100,7 @@ public struct PPO: PolicyGradientMethod {
         var surrogate = 0.0, kl = 0.0
         for r in 0..<indices.count {
           let logRatio = logProbs[r] - oldLogProbs[r]
-          let ratio = exp(logRatio)
+          let ratio = ratios[r].isNaN ? exp(logRatio) : ratios[r]
           let clippedRatio = min(max(ratio, 1 - epsilon), 1 + epsilon)
           surrogate += min(ratio * advantages[r], clippedRatio * advantages[r])
           if !(ratio >= 1 - epsilon && ratio <= 1 + epsilon) { clipped += 1 }
@@ -107,8 +114,9 @@ public struct PPO: PolicyGradientMethod {
         policyLosses.append(-surrogate / n)
         valueLosses.append(zip(values, returns).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / n)
         entropies.append(entropy.reduce(0, +) / n)
+        var gradient = consume summed
         apply(
-          gradient, to: &parameters, optimizerState: &optimizerState, maxGradientNorm: config.maxGradientNorm,
+          &gradient, to: &parameters, optimizerState: &optimizerState, maxGradientNorm: config.maxGradientNorm,
           learningRate: learningRate, pool: learner.pool)
         statistics.gradientSteps += 1
       }

@@ -55,22 +55,36 @@ extension PolicyGradientMethod {
     let n = Double(values.count)
     let valueWeights = (0..<values.count).map { valueCoefficient * 2 * (values[$0] - returns[$0]) / n }
     let entropyWeights = [Double](repeating: -entropyCoefficient / n, count: values.count)
-    let gradient = learner.gradient(
+    var gradient = learner.gradient(
       parameters: parameters, logProbWeights: policyWeights.map { -$0 }, entropyWeights: entropyWeights,
       valueWeights: valueWeights)
     apply(
-      gradient, to: &parameters, optimizerState: &optimizerState, maxGradientNorm: maxGradientNorm,
+      &gradient, to: &parameters, optimizerState: &optimizerState, maxGradientNorm: maxGradientNorm,
       learningRate: learningRate, pool: learner.pool)
   }
 
-  /// Clips the gradient's global norm and takes one optimiser step.
+  /// Clips the gradient's global norm (in place) and takes one optimiser step.
   func apply(
-    _ gradient: [Float], to parameters: inout [Float], optimizerState: inout GradientOptimizer.State,
+    _ gradient: inout [Float], to parameters: inout [Float], optimizerState: inout GradientOptimizer.State,
     maxGradientNorm: Double, learningRate: Double, pool: WorkerPool
   ) {
-    var gradient = gradient
     clipGradientNorm(&gradient, maxNorm: Float(maxGradientNorm))
     optimizer.step(&parameters, gradient: gradient, learningRate: Float(learningRate), state: &optimizerState, pool: pool)
+  }
+}
+
+/// One Double per row of a minibatch, written by the per-row closures on the worker threads
+/// (each row by one thread) and read after the section.
+final class RowValues: @unchecked Sendable {
+  private let values: UnsafeMutableBufferPointer<Double>
+  init(count: Int) {
+    values = .allocate(capacity: count)
+    values.initialize(repeating: 0)
+  }
+  deinit { values.deallocate() }
+  subscript(row: Int) -> Double {
+    get { values[row] }
+    set { values[row] = newValue }
   }
 }
 

@@ -47,14 +47,10 @@ public enum GradientOptimizer: Sendable, Equatable, Codable {
             case .rmsprop(let alpha, let epsilon):
               update = { range in Self.rmsprop(p, g, v, range, alpha: alpha, epsilon: epsilon, learningRate: learningRate) }
             }
-            let shares = min(pool?.threads ?? 1, max(n / 1024, 1))
-            if let pool, shares > 1 {
+            if let pool {
               // Shares are whole multiples of eight, so every one runs the SIMD loop.
-              let share = (n / shares + 7) / 8 * 8
-              pool.run(shares, sameThreads: true) { k in
-                let start = min(k * share, n)
-                update(start..<(k == shares - 1 ? n : min(start + share, n)))
-              }
+              let ranges = pool.ranges(of: n)
+              pool.run(ranges.count, sameThreads: true) { k in update(ranges[k]) }
             } else {
               update(0..<n)
             }

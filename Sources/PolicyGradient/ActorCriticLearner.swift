@@ -237,12 +237,20 @@ public final class ActorCriticLearner: @unchecked Sendable {
     return (logProbs, entropies, values)
   }
 
-  /// Σ of the chunk gradients, added to zero in chunk order (one pass over all of them).
+  /// Σ of the chunk gradients, added to zero in chunk order. Each thread sums its range of the
+  /// parameters (`pool.ranges`, the optimiser step's split), so the chunks it computed are read
+  /// where they lie and its range of the sum is in its cache for the step.
   private func sum(_ chunkCount: Int) -> [Float] {
     let sources = chunks[0..<chunkCount].map { UnsafePointer($0.gradient.baseAddress!) }
-    return [Float](unsafeUninitializedCapacity: model.parameterCount) { g, initialized in
-      sumInOrder(sources, count: g.count, into: g.baseAddress!)
-      initialized = g.count
+    let n = model.parameterCount
+    return [Float](unsafeUninitializedCapacity: n) { g, initialized in
+      let out = UnsafeSendableMutable(g.baseAddress!)
+      let ranges = pool.ranges(of: n)
+      pool.run(ranges.count, sameThreads: true) { k in
+        let range = ranges[k]
+        sumInOrder(sources.map { $0 + range.lowerBound }, count: range.count, into: out.pointer + range.lowerBound)
+      }
+      initialized = n
     }
   }
 
@@ -353,4 +361,9 @@ public final class ActorCriticLearner: @unchecked Sendable {
 struct UnsafeSendable<T>: @unchecked Sendable {
   let pointer: UnsafePointer<T>
   init(_ pointer: UnsafePointer<T>) { self.pointer = pointer }
+}
+
+struct UnsafeSendableMutable<T>: @unchecked Sendable {
+  let pointer: UnsafeMutablePointer<T>
+  init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
 }

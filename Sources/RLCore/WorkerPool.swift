@@ -122,6 +122,19 @@ public final class WorkerPool: @unchecked Sendable {
     shared.exited.wait()
   }
 
+  /// `0..<count` cut into one contiguous range per thread (fewer when there are under `minimum`
+  /// elements per thread), each a whole multiple of `multiple` long but the last. Run with
+  /// `sameThreads`, range k stays on thread k: passes over one vector split this way (a sum, then
+  /// an optimiser step) find their range in the cache of the core that last wrote it.
+  public func ranges(of count: Int, multiple: Int = 8, minimum: Int = 1024) -> [Range<Int>] {
+    let shares = min(threads, max(count / minimum, 1))
+    let share = (count / shares + multiple - 1) / multiple * multiple
+    return (0..<shares).map { k in
+      let start = min(k * share, count)
+      return start..<(k == shares - 1 ? count : min(start + share, count))
+    }
+  }
+
   /// Runs `body(i)` for every i in `0..<count`, spread over the pool; returns when all are done.
   ///
   /// Items go to whichever thread is free next, unless `sameThreads`: then item i always runs

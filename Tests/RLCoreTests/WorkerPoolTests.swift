@@ -57,4 +57,19 @@ struct WorkerPoolTests {
       }
     }
   }
+
+  @Test("ranges(of:) tiles 0..<count contiguously, one range per thread at most, whole multiples of 8 but the last")
+  func ranges() {
+    for threads in 1...4 {
+      let pool = WorkerPool(threads: threads)
+      for count in [0, 7, 1023, 1024, 2048, 9155, 10_001] {
+        let ranges = pool.ranges(of: count)
+        #expect(ranges.count >= 1 && ranges.count <= threads)
+        #expect(ranges.first?.lowerBound == 0 && ranges.last?.upperBound == count)
+        for (a, b) in zip(ranges, ranges.dropFirst()) { #expect(a.upperBound == b.lowerBound) }
+        for range in ranges.dropLast() { #expect(range.count % 8 == 0 && !range.isEmpty) }
+        if count < 2048 { #expect(ranges.count == 1, "under 1024 elements per thread stays on one") }
+      }
+    }
+  }
 }

@@ -19,31 +19,39 @@ public enum Categorical {
     var maxLogit = Double(z[0])
     for k in 1..<count { maxLogit = max(maxLogit, Double(z[k])) }
     var total = 0.0
-    for k in 0..<count { total += exp(Double(z[k]) - maxLogit) }
+    for k in 0..<count { total += shiftedExp(Double(z[k]) - maxLogit) }
     let logTotal = log(total) + maxLogit
+    // pₖ is needed twice; the gradient slots hold it between the two passes (this runs once per
+    // row of every minibatch, and exp is most of its cost).
     var entropy = 0.0
     for k in 0..<count {
       let logP = Double(z[k]) - logTotal
-      entropy -= exp(logP) * logP
+      let p = exp(logP)
+      logProbGradient[k] = p
+      entropy -= p * logP
     }
     for k in 0..<count {
       let logP = Double(z[k]) - logTotal
-      let p = exp(logP)
+      let p = logProbGradient[k]
       logProbGradient[k] = (k == a ? 1 : 0) - p
       entropyGradient[k] = -p * (logP + entropy)
     }
     return (Double(z[a]) - logTotal, entropy)
   }
 
+  /// exp(d) for d = zₖ − max z: the largest logit's term is exp(0) = 1 exactly, without the call.
+  @inline(__always)
+  static func shiftedExp(_ d: Double) -> Double { d == 0 ? 1 : exp(d) }
+
   /// A draw from softmax(z) by inverse CDF on one uniform.
   public static func sample(logits z: UnsafePointer<Float>, count: Int, rng: inout PhiloxStream) -> Int {
     var maxLogit = Double(z[0])
     for k in 1..<count { maxLogit = max(maxLogit, Double(z[k])) }
     var total = 0.0
-    for k in 0..<count { total += exp(Double(z[k]) - maxLogit) }
+    for k in 0..<count { total += shiftedExp(Double(z[k]) - maxLogit) }
     var threshold = Double(rng.nextUnitFloat()) * total
     for k in 0..<(count - 1) {
-      threshold -= exp(Double(z[k]) - maxLogit)
+      threshold -= shiftedExp(Double(z[k]) - maxLogit)
       if threshold < 0 { return k }
     }
     return count - 1
@@ -54,7 +62,7 @@ public enum Categorical {
     var maxLogit = Double(z[0])
     for k in 1..<count { maxLogit = max(maxLogit, Double(z[k])) }
     var total = 0.0
-    for k in 0..<count { total += exp(Double(z[k]) - maxLogit) }
+    for k in 0..<count { total += shiftedExp(Double(z[k]) - maxLogit) }
     return Double(z[a]) - log(total) - maxLogit
   }
 }

@@ -89,7 +89,9 @@ extension MLP {
   }
 
   /// Adds ∂L/∂θ to `gradient` (same layout as the parameters) for the batch last run through
-  /// `tape`, given ∂L/∂outputs (`count × outputCount`; left unchanged).
+  /// `tape`, given ∂L/∂outputs (`count × outputCount`; left unchanged). With `overwriting`, writes
+  /// it instead, bit for bit what adding it to zeros gives, so the caller need not clear the
+  /// buffer first.
   ///
   /// For each layer from the last: ∂b += Σ_rows δ, ∂W += xᵀδ (input-major rows, SIMD over units),
   /// and δ ← (δ·Wᵀ) ⊙ act′ for the layer below (tanh′ = 1 − y², relu′ = [y > 0]). Rows are summed
@@ -100,7 +102,7 @@ extension MLP {
   public func backward(
     batch inputs: UnsafePointer<Float>, count: Int, parameters: UnsafePointer<Float>, tape: MLPTape,
     outputGradients: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>,
-    transposedWeights: UnsafePointer<Float>? = nil
+    transposedWeights: UnsafePointer<Float>? = nil, overwriting: Bool = false
   ) {
     var delta = UnsafePointer(outputGradients)
     var spare = (tape.deltaA, tape.deltaB)
@@ -109,8 +111,10 @@ extension MLP {
       let offset = weightOffset(layer: l)
       let dW = gradient + offset, dB = dW + inCount * outCount
       let x: UnsafePointer<Float> = l == 0 ? inputs : UnsafePointer(tape.outputs[l - 1])
+      if overwriting { dB.update(repeating: 0, count: outCount) }
       for r in 0..<count { addRow(delta + r * outCount, into: dB, count: outCount, scale: 1) }
-      accumulateOuterProducts(x: x, delta: delta, rows: count, inCount: inCount, outCount: outCount, into: dW)
+      accumulateOuterProducts(
+        x: x, delta: delta, rows: count, inCount: inCount, outCount: outCount, into: dW, overwriting: overwriting)
       guard l > 0 else { break }
       // δ_below = δ·Wᵀ, with Wᵀ laid out so each row is a run of SIMD multiply-adds.
       let wt: UnsafePointer<Float>
@@ -291,8 +295,12 @@ func denseNarrow4(
 @inlinable
 func accumulateOuterProducts(
   x: UnsafePointer<Float>, delta: UnsafePointer<Float>, rows: Int, inCount: Int, outCount: Int,
-  into dW: UnsafeMutablePointer<Float>
+  into dW: UnsafeMutablePointer<Float>, overwriting: Bool = false
 ) {
+  /// dW[p…p+7] += v, or = 0 + v when overwriting (+0 + −0 is +0: the bits adding to zeros give).
+  @inline(__always) func put(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+    store8((overwriting ? .zero : load8(p)) + v, p)
+  }
   var i = 0
   while i < inCount {
     let group = min(4, inCount - i)
@@ -341,8 +349,8 @@ func accumulateOuterProducts(
       }
       @inline(__always) func add(_ k: Int, _ low: SIMD8<Float>, _ high: SIMD8<Float>) {
         let p = dW + (i + k) * outCount + j
-        store8(load8(p) + low, p)
-        store8(load8(p + 8) + high, p + 8)
+        put(low, p)
+        put(high, p + 8)
       }
       add(0, a0, c0)
       if group > 1 { add(1, a1, c1) }
@@ -360,16 +368,17 @@ func accumulateOuterProducts(
         if group > 2 { a2 += SIMD8(repeating: xr[2]) * d }
         if group > 3 { a3 += SIMD8(repeating: xr[3]) * d }
       }
-      store8(load8(dW + i * outCount + j) + a0, dW + i * outCount + j)
-      if group > 1 { store8(load8(dW + (i + 1) * outCount + j) + a1, dW + (i + 1) * outCount + j) }
-      if group > 2 { store8(load8(dW + (i + 2) * outCount + j) + a2, dW + (i + 2) * outCount + j) }
-      if group > 3 { store8(load8(dW + (i + 3) * outCount + j) + a3, dW + (i + 3) * outCount + j) }
+      put(a0, dW + i * outCount + j)
+      if group > 1 { put(a1, dW + (i + 1) * outCount + j) }
+      if group > 2 { put(a2, dW + (i + 2) * outCount + j) }
+      if group > 3 { put(a3, dW + (i + 3) * outCount + j) }
       j += 8
     }
     i += group
   }
   var j = outCount - outCount % 8
   while j < outCount {
+    if overwriting { for i in 0..<inCount { dW[i * outCount + j] = 0 } }
     accumulateOneUnit(x: x, delta: delta + j, rows: rows, inCount: inCount, outCount: outCount, into: dW + j)
     j += 1
   }

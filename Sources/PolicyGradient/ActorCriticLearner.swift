@@ -332,7 +332,6 @@ public final class ActorCriticLearner: @unchecked Sendable {
     let model = self.model, width = model.actionWidth, outputCount = model.actor.outputCount
     let chunk = chunks[c]
     let rows = chunk.rows
-    chunk.gradient.update(repeating: 0)
     var logStdGradient = [Double](repeating: 0, count: model.logStdCount)
     for r in 0..<rows {
       let (wl, we, wv) = weight(r)
@@ -349,11 +348,12 @@ public final class ActorCriticLearner: @unchecked Sendable {
     let transposed = UnsafePointer(self.transposed[thread].baseAddress!)
     model.actor.backward(
       batch: x, count: rows, parameters: parameters, tape: chunk.actorTape,
-      outputGradients: chunk.actorOutputGradient.baseAddress!, gradient: g, transposedWeights: transposed)
+      outputGradients: chunk.actorOutputGradient.baseAddress!, gradient: g, transposedWeights: transposed,
+      overwriting: true)
     model.critic.backward(
       batch: x, count: rows, parameters: parameters + model.criticOffset, tape: chunk.criticTape,
       outputGradients: chunk.criticOutputGradient.baseAddress!, gradient: g + model.criticOffset,
-      transposedWeights: transposed + model.actor.transposedWeightCount)
+      transposedWeights: transposed + model.actor.transposedWeightCount, overwriting: true)
     for i in 0..<model.logStdCount { chunk.gradient[model.logStdOffset + i] = Float(logStdGradient[i]) }
   }
 }

@@ -86,6 +86,18 @@ struct GradientCheckTests {
       }
     }
     #expect(again == gradient)
+    // Overwriting a buffer of garbage gives the bits that adding to zeros gave.
+    var overwritten = [Float](repeating: .nan, count: network.parameterCount)
+    inputs.withUnsafeBufferPointer { x in
+      parameters.withUnsafeBufferPointer { p in
+        overwritten.withUnsafeMutableBufferPointer { g in
+          network.backward(
+            batch: x.baseAddress!, count: rows, parameters: p.baseAddress!, tape: tape,
+            outputGradients: outputGradients, gradient: g.baseAddress!, overwriting: true)
+        }
+      }
+    }
+    #expect(overwritten.map(\.bitPattern) == gradient.map(\.bitPattern))
     let reference = ReferenceMLP(network: network)
     func loss(_ theta: [Double]) -> Double {
       (0..<rows).reduce(0.0) { total, r in

@@ -56,6 +56,40 @@ public struct PPO: PolicyGradientMethod {
   public var gaeLambda: Double { config.gaeLambda }
   public var optimizer: GradientOptimizer { .sb3Adam }
 
+  /// One minibatch's samples and their per-sample inputs to the loss.
+  struct Minibatch {
+    var indices: ArraySlice<Int>
+    /// Normalised within the minibatch when `normalizeAdvantage`.
+    var advantages: [Double]
+    var returns: [Double]
+    var oldLogProbs: [Double]
+  }
+
+  /// Every epoch's minibatches: the shuffle and the inputs it selects depend on the rollout
+  /// alone, never on the parameters, so all epochs are laid out at once, spread over the pool,
+  /// instead of one at a time on the calling thread between gradient steps.
+  func minibatches(of buffer: RolloutBuffer, seed: UInt64, iteration: Int, pool: WorkerPool) -> [[Minibatch]] {
+    // Read once: the buffer is a class, and each element read through it paid an access check.
+    let allAdvantages = buffer.advantages, allReturns = buffer.returns, allLogProbs = buffer.logProbs
+    let (count, batchSize, normalize) = (buffer.count, config.batchSize, config.normalizeAdvantage)
+    var epochs = [[Minibatch]](repeating: [], count: config.epochs)
+    epochs.withUnsafeMutableBufferPointer { epochs in
+      nonisolated(unsafe) let epochs = epochs
+      pool.run(epochs.count) { epoch in
+        let order = permutation(
+          count, seed: SeedDerivation.seed(run: seed, purpose: .selection, iteration: iteration, member: epoch))
+        epochs[epoch] = stride(from: 0, to: count, by: batchSize).map { start in
+          let indices = order[start..<min(start + batchSize, count)]
+          let raw = indices.map { allAdvantages[$0] }
+          return Minibatch(
+            indices: indices, advantages: normalize ? normalized(raw) : raw, returns: indices.map { allReturns[$0] },
+            oldLogProbs: indices.map { allLogProbs[$0] })
+        }
+      }
+    }
+    return epochs
+  }
+
   public func update(
     learner: ActorCriticLearner, buffer: RolloutBuffer, parameters: inout [Float],
     optimizerState: inout GradientOptimizer.State, progress: Double, seed: UInt64, iteration: Int
@@ -66,21 +100,15 @@ public struct PPO: PolicyGradientMethod {
     statistics.learningRate = learningRate
     var policyLosses: [Double] = [], valueLosses: [Double] = [], entropies: [Double] = [], kls: [Double] = []
     var clipped = 0, seen = 0
-    // Read once: the buffer is a class, and each element read through it paid an access check.
-    let allAdvantages = buffer.advantages, allReturns = buffer.returns, allLogProbs = buffer.logProbs
     // ρ of each row of a minibatch, from the weights closure (rows of different chunks, different
     // threads) for the statistics after it. Rows another rank weighed stay NaN and are recomputed.
     let ratios = RowValues(count: config.batchSize)
-    epochs: for epoch in 0..<config.epochs {
-      let order = permutation(
-        buffer.count, seed: SeedDerivation.seed(run: seed, purpose: .selection, iteration: iteration, member: epoch))
-      for start in stride(from: 0, to: order.count, by: config.batchSize) {
-        let indices = order[start..<min(start + config.batchSize, order.count)]
+    let epochMinibatches = minibatches(of: buffer, seed: seed, iteration: iteration, pool: learner.pool)
+    epochs: for minibatches in epochMinibatches {
+      for minibatch in minibatches {
+        let (indices, advantages, returns, oldLogProbs) =
+          (minibatch.indices, minibatch.advantages, minibatch.returns, minibatch.oldLogProbs)
         let n = Double(indices.count)
-        let raw = indices.map { allAdvantages[$0] }
-        let advantages = config.normalizeAdvantage ? normalized(raw) : raw
-        let returns = indices.map { allReturns[$0] }
-        let oldLogProbs = indices.map { allLogProbs[$0] }
         let (entropyCoefficient, valueCoefficient) = (config.entropyCoefficient, config.valueCoefficient)
         // Each row's weights depend on that row alone, so the forward and backward passes run in
         // one sweep over the chunks. The gradient routes through whichever term the min picks;

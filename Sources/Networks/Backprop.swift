@@ -112,7 +112,7 @@ extension MLP {
       let dW = gradient + offset, dB = dW + inCount * outCount
       let x: UnsafePointer<Float> = l == 0 ? inputs : UnsafePointer(tape.outputs[l - 1])
       if overwriting { dB.update(repeating: 0, count: outCount) }
-      for r in 0..<count { addRow(delta + r * outCount, into: dB, count: outCount, scale: 1) }
+      sumRows(delta, rows: count, width: outCount, into: dB)
       accumulateOuterProducts(
         x: x, delta: delta, rows: count, inCount: inCount, outCount: outCount, into: dW, overwriting: overwriting)
       guard l > 0 else { break }
@@ -451,6 +451,42 @@ func propagateDown(
   }
 }
 
+/// `sums[j] += x[0, j] + x[1, j] + …` (added one row at a time, in order) over a row-major
+/// `rows × width` matrix: ∂b. Thirty-two sums ride in registers down the rows; adding each row
+/// into memory made every row wait on the previous row's store.
+@inlinable
+func sumRows(_ x: UnsafePointer<Float>, rows: Int, width: Int, into sums: UnsafeMutablePointer<Float>) {
+  var j = 0
+  while j &+ 32 <= width {
+    var a0 = load8(sums + j), a1 = load8(sums + j + 8), a2 = load8(sums + j + 16), a3 = load8(sums + j + 24)
+    var row = x + j
+    for _ in 0..<rows {
+      a0 += load8(row)
+      a1 += load8(row + 8)
+      a2 += load8(row + 16)
+      a3 += load8(row + 24)
+      row += width
+    }
+    store8(a0, sums + j)
+    store8(a1, sums + j + 8)
+    store8(a2, sums + j + 16)
+    store8(a3, sums + j + 24)
+    j &+= 32
+  }
+  while j &+ 8 <= width {
+    var a = load8(sums + j)
+    for r in 0..<rows { a += load8(x + (r &* width &+ j)) }
+    store8(a, sums + j)
+    j &+= 8
+  }
+  while j < width {
+    var a = sums[j]
+    for r in 0..<rows { a += x[r &* width &+ j] }
+    sums[j] = a
+    j &+= 1
+  }
+}
+
 /// `out[i] = ((0 + s₀[i]) + s₁[i]) + …` over `sources` in order, eight lanes at a time: the sum
 /// of per-chunk gradients, the same for any way the chunks were spread over threads.
 public func sumInOrder(_ sources: [UnsafePointer<Float>], count n: Int, into out: UnsafeMutablePointer<Float>) {
@@ -466,21 +502,6 @@ public func sumInOrder(_ sources: [UnsafePointer<Float>], count n: Int, into out
     for x in sources { acc += x[i] }
     out[i] = acc
     i &+= 1
-  }
-}
-
-/// `y[0..<n] += scale · x[0..<n]`.
-@inlinable @inline(__always)
-func addRow(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count n: Int, scale: Float) {
-  var j = 0
-  let s = SIMD8<Float>(repeating: scale)
-  while j + 8 <= n {
-    store8(load8(y + j) + s * load8(x + j), y + j)
-    j += 8
-  }
-  while j < n {
-    y[j] += scale * x[j]
-    j += 1
   }
 }
 

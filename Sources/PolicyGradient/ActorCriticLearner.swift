@@ -197,9 +197,9 @@ public final class ActorCriticLearner: @unchecked Sendable {
     let chunkCount = self.chunkCount(logProbWeights.count)
     let chunkSize = self.chunkSize
     parameters.withUnsafeBufferPointer { p in
-      let pointer = UnsafeSendable(p.baseAddress!)
-      parallel(chunkCount, transposing: pointer.pointer) { c, thread in
-        self.backward(chunk: c, parameters: pointer.pointer, thread: thread) { r in
+      let base = p.baseAddress!
+      parallel(chunkCount, transposing: base) { c, thread in
+        self.backward(chunk: c, parameters: base, thread: thread) { r in
           let row = c * chunkSize + r
           return (logProbWeights[row], entropyWeights[row], valueWeights[row])
         }
@@ -244,11 +244,11 @@ public final class ActorCriticLearner: @unchecked Sendable {
     let sources = chunks[0..<chunkCount].map { UnsafePointer($0.gradient.baseAddress!) }
     let n = model.parameterCount
     return [Float](unsafeUninitializedCapacity: n) { g, initialized in
-      let out = UnsafeSendableMutable(g.baseAddress!)
+      let out = g.baseAddress!
       let ranges = pool.ranges(of: n)
       pool.run(ranges.count, sameThreads: true) { k in
         let range = ranges[k]
-        sumInOrder(sources.map { $0 + range.lowerBound }, count: range.count, into: out.pointer + range.lowerBound)
+        sumInOrder(sources.map { $0 + range.lowerBound }, count: range.count, into: out + range.lowerBound)
       }
       initialized = n
     }
@@ -267,15 +267,15 @@ public final class ActorCriticLearner: @unchecked Sendable {
     while chunks.count < chunkCount { chunks.append(Chunk(model: model, rows: chunkSize, observationCount: d)) }
     let chunkSize = self.chunkSize
     parameters.withUnsafeBufferPointer { p in
-      let pointer = UnsafeSendable(p.baseAddress!)
+      let base = p.baseAddress!
       buffer.observations.withUnsafeBufferPointer { observations in
         buffer.actions.withUnsafeBufferPointer { actions in
-          let obs = UnsafeSendable(observations.baseAddress!), acts = UnsafeSendable(actions.baseAddress!)
-          parallel(chunkCount, transposing: weights == nil ? nil : pointer.pointer) { c, thread in
-            self.forward(chunk: c, indices: indices, observations: obs.pointer, actions: acts.pointer, observationCount: d, parameters: pointer.pointer)
+          let (obs, acts) = (observations.baseAddress!, actions.baseAddress!)
+          parallel(chunkCount, transposing: weights == nil ? nil : base) { c, thread in
+            self.forward(chunk: c, indices: indices, observations: obs, actions: acts, observationCount: d, parameters: base)
             if let weights {
               let chunk = self.chunks[c]
-              self.backward(chunk: c, parameters: pointer.pointer, thread: thread) { r in
+              self.backward(chunk: c, parameters: base, thread: thread) { r in
                 weights(c * chunkSize + r, chunk.logProbs[r], chunk.entropies[r], chunk.values[r])
               }
             }
@@ -356,14 +356,4 @@ public final class ActorCriticLearner: @unchecked Sendable {
       transposedWeights: transposed + model.actor.transposedWeightCount, overwriting: true)
     for i in 0..<model.logStdCount { chunk.gradient[model.logStdOffset + i] = Float(logStdGradient[i]) }
   }
-}
-
-struct UnsafeSendable<T>: @unchecked Sendable {
-  let pointer: UnsafePointer<T>
-  init(_ pointer: UnsafePointer<T>) { self.pointer = pointer }
-}
-
-struct UnsafeSendableMutable<T>: @unchecked Sendable {
-  let pointer: UnsafeMutablePointer<T>
-  init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
 }

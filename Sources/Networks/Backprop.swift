@@ -1,5 +1,9 @@
 import RLCore
 
+#if AVX512
+  import CVectorMath
+#endif
+
 /// The activations of one batch, kept by `MLP.forward(batch:)` for `MLP.backward`.
 ///
 /// A tape is sized for a maximum batch once and reused, so training steps allocate nothing.
@@ -194,7 +198,11 @@ func denseLayer4(
   bias b: UnsafePointer<Float>, outCount: Int, output y: UnsafeMutablePointer<Float>,
   transposedTail wt: UnsafePointer<Float>
 ) {
-  var j = 0
+  #if AVX512
+    var j = rollout_dense_fma16(x, 4, inCount, w, b, outCount, y)
+  #else
+    var j = 0
+  #endif
   while j &+ 16 <= outCount {
     // Four rows × sixteen units: eight independent sums, enough to hide the add latency.
     let low = load8(b + j), high = load8(b + j + 8)
@@ -301,10 +309,15 @@ func accumulateOuterProducts(
   @inline(__always) func put(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
     store8((overwriting ? .zero : load8(p)) + v, p)
   }
+  #if AVX512
+    let wide = rollout_outer_fma16(x, delta, rows, inCount, outCount, dW, overwriting ? 1 : 0)
+  #else
+    let wide = 0
+  #endif
   var i = 0
   while i < inCount {
     let group = min(4, inCount - i)
-    var j = 0
+    var j = wide
     while j + 16 <= outCount {
       // Four inputs × sixteen units: eight accumulators, two δ loads and four broadcasts per row.
       var a0 = SIMD8<Float>.zero, a1 = SIMD8<Float>.zero, a2 = SIMD8<Float>.zero, a3 = SIMD8<Float>.zero

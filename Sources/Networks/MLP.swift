@@ -1,5 +1,9 @@
 import RLCore
 
+#if AVX512
+  import CVectorMath
+#endif
+
 /// The nonlinearity between hidden layers.
 public enum Activation: String, Sendable, Codable, CaseIterable {
   /// `fastTanh` (max error < 5e-7), the OpenAI-ES and SB3 default for small policies.
@@ -91,19 +95,23 @@ func activate(_ y: UnsafeMutablePointer<Float>, _ count: Int, _ activation: Acti
   var j = 0
   switch activation {
   case .tanh:
-    while j &+ 16 <= count {
-      let x = UnsafeRawPointer(y + j).loadUnaligned(as: SIMD16<Float>.self)
-      UnsafeMutableRawPointer(y + j).storeBytes(of: fastTanh(x), as: SIMD16<Float>.self)
-      j &+= 16
-    }
-    while j &+ 8 <= count {
-      store8(fastTanh(load8(y + j)), y + j)
-      j &+= 8
-    }
-    while j < count {
-      y[j] = fastTanh(y[j])
-      j &+= 1
-    }
+    #if AVX512
+      rollout_tanh_fma16(y, count)
+    #else
+      while j &+ 16 <= count {
+        let x = UnsafeRawPointer(y + j).loadUnaligned(as: SIMD16<Float>.self)
+        UnsafeMutableRawPointer(y + j).storeBytes(of: fastTanh(x), as: SIMD16<Float>.self)
+        j &+= 16
+      }
+      while j &+ 8 <= count {
+        store8(fastTanh(load8(y + j)), y + j)
+        j &+= 8
+      }
+      while j < count {
+        y[j] = fastTanh(y[j])
+        j &+= 1
+      }
+    #endif
   case .relu:
     while j < count {
       if y[j] < 0 { y[j] = 0 }
@@ -121,7 +129,11 @@ func denseLayer(
   input x: UnsafePointer<Float>, inCount: Int, weights w: UnsafePointer<Float>,
   bias b: UnsafePointer<Float>, outCount: Int, output y: UnsafeMutablePointer<Float>
 ) {
-  var j = 0
+  #if AVX512
+    var j = rollout_dense_fma16(x, 1, inCount, w, b, outCount, y)
+  #else
+    var j = 0
+  #endif
   while j + 16 <= outCount {
     var a0 = load8(b + j)
     var a1 = load8(b + j + 8)

@@ -45,7 +45,7 @@ extension Bench {
       String(
         format: "learner, 256-row minibatch, actor and critic [64, 64] tanh: 1 thread %.0f minibatches/s (%.1f GMAC/s), "
           + "%d threads %.0f/s (%.1f GMAC/s), speed-up %.2f×",
-        one, one * macs / 1e9, threads, many, many * macs / 1e9, many / one))
+        one, one * macs / 1e9, threads, many, many * macs / 1e9, many / one) + "; kernels: \(Kernels.name)")
   }
 }
 

@@ -360,6 +360,7 @@ struct CLITests {
     let rates = line.components(separatedBy: " minibatches/s")[0].split(separator: " ").last.flatMap { Double($0) }
     #expect((rates ?? 0) > 0, "\(line)")
     #expect(line.contains("2 threads") && line.contains("GMAC/s") && line.contains("speed-up"), "\(line)")
+    #expect(line.contains("; kernels: "), "\(line)")
   }
 
   @Test("an unwritable output directory is reported, and nothing is left half-written")

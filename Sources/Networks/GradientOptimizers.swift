@@ -22,11 +22,13 @@ public enum GradientOptimizer: Sendable, Equatable, Codable {
 
   /// One step on `parameters` along the gradient of the loss (it minimises).
   ///
-  /// With a `pool`, each thread updates its own contiguous share of the parameters (the same
-  /// share every step, so its moments stay in that core's caches). Every element follows the same
+  /// The gradient is multiplied by `scale` first (a gradient-norm clip's factor; g·1 is g, bit
+  /// for bit). With a `pool`, thread k updates `shares[k]` (default: `pool.ranges`), the same
+  /// share every step, so its moments stay in that core's caches. Every element follows the same
   /// formula whichever share it falls in: the result does not depend on the pool.
   public func step(
-    _ parameters: inout [Float], gradient: [Float], learningRate: Float, state: inout State, pool: WorkerPool? = nil
+    _ parameters: inout [Float], gradient: [Float], scale: Float = 1, learningRate: Float, state: inout State,
+    pool: WorkerPool? = nil, shares: [Range<Int>]? = nil
   ) {
     precondition(parameters.count == gradient.count && state.v.count == gradient.count)
     state.t += 1
@@ -42,14 +44,17 @@ public enum GradientOptimizer: Sendable, Equatable, Codable {
             case .adam(let beta1, let beta2, let epsilon):
               let c1 = Float(1 - pow(Double(beta1), t)), c2 = Float(1 - pow(Double(beta2), t)).squareRoot()
               update = { range in
-                Self.adam(p, g, m, v, range, beta1: beta1, beta2: beta2, epsilon: epsilon, c1: c1, c2: c2, learningRate: learningRate)
+                Self.adam(
+                  p, g, m, v, range, scale: scale, beta1: beta1, beta2: beta2, epsilon: epsilon, c1: c1, c2: c2,
+                  learningRate: learningRate)
               }
             case .rmsprop(let alpha, let epsilon):
-              update = { range in Self.rmsprop(p, g, v, range, alpha: alpha, epsilon: epsilon, learningRate: learningRate) }
+              update = { range in
+                Self.rmsprop(p, g, v, range, scale: scale, alpha: alpha, epsilon: epsilon, learningRate: learningRate)
+              }
             }
             if let pool {
-              // Shares are whole multiples of eight, so every one runs the SIMD loop.
-              let ranges = pool.ranges(of: n)
+              let ranges = shares ?? pool.ranges(of: n)
               pool.run(ranges.count, sameThreads: true) { k in update(ranges[k]) }
             } else {
               update(0..<n)
@@ -63,12 +68,12 @@ public enum GradientOptimizer: Sendable, Equatable, Codable {
   /// Adam on `range`, eight lanes at a time, each lane the scalar formula (same results).
   private static func adam(
     _ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
-    _ v: UnsafeMutablePointer<Float>, _ range: Range<Int>, beta1: Float, beta2: Float, epsilon: Float, c1: Float, c2: Float,
-    learningRate: Float
+    _ v: UnsafeMutablePointer<Float>, _ range: Range<Int>, scale: Float, beta1: Float, beta2: Float, epsilon: Float,
+    c1: Float, c2: Float, learningRate: Float
   ) {
     var i = range.lowerBound
     while i + 8 <= range.upperBound {
-      let gi = load8(g + i)
+      let gi = load8(g + i) * SIMD8(repeating: scale)
       let mi = SIMD8(repeating: beta1) * load8(m + i) + SIMD8(repeating: 1 - beta1) * gi
       let vi = SIMD8(repeating: beta2) * load8(v + i) + SIMD8(repeating: 1 - beta2) * gi * gi
       store8(mi, m + i)
@@ -79,7 +84,7 @@ public enum GradientOptimizer: Sendable, Equatable, Codable {
       i += 8
     }
     while i < range.upperBound {
-      let gi = g[i]
+      let gi = g[i] * scale
       m[i] = beta1 * m[i] + (1 - beta1) * gi
       v[i] = beta2 * v[i] + (1 - beta2) * gi * gi
       p[i] -= learningRate * (m[i] / c1) / (v[i].squareRoot() / c2 + epsilon)
@@ -90,11 +95,11 @@ public enum GradientOptimizer: Sendable, Equatable, Codable {
   /// RMSprop on `range`, eight lanes at a time, each lane the scalar formula.
   private static func rmsprop(
     _ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ range: Range<Int>,
-    alpha: Float, epsilon: Float, learningRate: Float
+    scale: Float, alpha: Float, epsilon: Float, learningRate: Float
   ) {
     var i = range.lowerBound
     while i + 8 <= range.upperBound {
-      let gi = load8(g + i)
+      let gi = load8(g + i) * SIMD8(repeating: scale)
       let vi = SIMD8(repeating: alpha) * load8(v + i) + SIMD8(repeating: 1 - alpha) * gi * gi
       store8(vi, v + i)
       let step = SIMD8(repeating: learningRate) * gi / (rollout_sqrt8(vi) + SIMD8(repeating: epsilon))
@@ -102,7 +107,7 @@ public enum GradientOptimizer: Sendable, Equatable, Codable {
       i += 8
     }
     while i < range.upperBound {
-      let gi = g[i]
+      let gi = g[i] * scale
       v[i] = alpha * v[i] + (1 - alpha) * gi * gi
       p[i] -= learningRate * gi / (v[i].squareRoot() + epsilon)
       i += 1
@@ -112,37 +117,44 @@ public enum GradientOptimizer: Sendable, Equatable, Codable {
 
 /// Scales `gradient` so its global L2 norm is at most `maxNorm` (PyTorch's `clip_grad_norm_`:
 /// factor maxNorm / (norm + 1e-6) when the norm exceeds it). Returns the norm before clipping.
-///
-/// The squares are summed in Double in eight interleaved lanes (then lane by lane in order):
-/// a fixed order, so the same on every machine and thread count, and eight times shorter a
-/// chain of dependent adds than one running sum, which sat on the serial path of every step.
 @discardableResult
 public func clipGradientNorm(_ gradient: inout [Float], maxNorm: Float) -> Float {
-  let n = gradient.count
-  let sum = gradient.withUnsafeBufferPointer { g -> Double in
-    var lanes = (SIMD4<Double>.zero, SIMD4<Double>.zero)
-    var i = 0
-    while i + 8 <= n {
-      let x = SIMD8<Double>(load8(g.baseAddress! + i))
-      lanes.0 += x.lowHalf * x.lowHalf
-      lanes.1 += x.highHalf * x.highHalf
-      i += 8
-    }
-    var total = 0.0
-    for k in 0..<4 { total += lanes.0[k] }
-    for k in 0..<4 { total += lanes.1[k] }
-    while i < n {
-      total += Double(g[i]) * Double(g[i])
-      i += 1
-    }
-    return total
-  }
-  let norm = Float(sum.squareRoot())
-  let factor = maxNorm / (norm + 1e-6)
+  let squares = gradient.withUnsafeBufferPointer { squaredNorm($0.baseAddress!, count: $0.count) }
+  let norm = Float(squares.squareRoot())
+  let factor = clipFactor(squaredNorm: squares, maxNorm: maxNorm)
   if factor < 1 {
     for i in gradient.indices { gradient[i] *= factor }
   }
   return norm
+}
+
+/// What `clipGradientNorm` multiplies a gradient of squared norm `squaredNorm` by: 1, or
+/// maxNorm / (norm + 1e-6) when the norm exceeds `maxNorm`.
+public func clipFactor(squaredNorm: Double, maxNorm: Float) -> Float {
+  let factor = maxNorm / (Float(squaredNorm.squareRoot()) + 1e-6)
+  return factor < 1 ? factor : 1
+}
+
+/// Σ gᵢ² in Double, in eight interleaved lanes (then lane by lane in order): a fixed order, so
+/// the same on every machine, and eight times shorter a chain of dependent adds than one running
+/// sum.
+public func squaredNorm(_ g: UnsafePointer<Float>, count n: Int) -> Double {
+  var lanes = (SIMD4<Double>.zero, SIMD4<Double>.zero)
+  var i = 0
+  while i + 8 <= n {
+    let x = SIMD8<Double>(load8(g + i))
+    lanes.0 += x.lowHalf * x.lowHalf
+    lanes.1 += x.highHalf * x.highHalf
+    i += 8
+  }
+  var total = 0.0
+  for k in 0..<4 { total += lanes.0[k] }
+  for k in 0..<4 { total += lanes.1[k] }
+  while i < n {
+    total += Double(g[i]) * Double(g[i])
+    i += 1
+  }
+  return total
 }
 
 /// A value that moves linearly from `start` (progress 0) to `end` (progress 1); SB3's

@@ -114,17 +114,19 @@ public struct PPO: PolicyGradientMethod {
         // one sweep over the chunks. The gradient routes through whichever term the min picks;
         // through the clipped one only while the ratio is inside the clip range.
         for r in 0..<indices.count { ratios[r] = .nan }
+        let weights = ActorCriticLearner.RowWeights(
+          actor: { r, logProb, _ in
+            let ratio = exp(logProb - oldLogProbs[r])
+            ratios[r] = ratio
+            let a = advantages[r]
+            let clippedRatio = min(max(ratio, 1 - epsilon), 1 + epsilon)
+            let inside = ratio >= 1 - epsilon && ratio <= 1 + epsilon
+            let w = ratio * a <= clippedRatio * a || inside ? a * ratio / n : 0
+            return (-w, -entropyCoefficient / n)
+          },
+          critic: { r, value in valueCoefficient * 2 * (value - returns[r]) / n })
         let (logProbs, entropy, values, summed) = learner.forwardAndGradient(
-          buffer: buffer, indices: indices, parameters: parameters
-        ) { r, logProb, _, value in
-          let ratio = exp(logProb - oldLogProbs[r])
-          ratios[r] = ratio
-          let a = advantages[r]
-          let clippedRatio = min(max(ratio, 1 - epsilon), 1 + epsilon)
-          let inside = ratio >= 1 - epsilon && ratio <= 1 + epsilon
-          let w = ratio * a <= clippedRatio * a || inside ? a * ratio / n : 0
-          return (-w, -entropyCoefficient / n, valueCoefficient * 2 * (value - returns[r]) / n)
-        }
+          buffer: buffer, indices: indices, parameters: parameters, weights: weights)
         var surrogate = 0.0, kl = 0.0
         for r in 0..<indices.count {
           let logRatio = logProbs[r] - oldLogProbs[r]
@@ -142,10 +144,9 @@ public struct PPO: PolicyGradientMethod {
         policyLosses.append(-surrogate / n)
         valueLosses.append(zip(values, returns).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / n)
         entropies.append(entropy.reduce(0, +) / n)
-        var gradient = consume summed
-        apply(
-          &gradient, to: &parameters, optimizerState: &optimizerState, maxGradientNorm: config.maxGradientNorm,
-          learningRate: learningRate, pool: learner.pool)
+        learner.apply(
+          summed, to: &parameters, optimizer: optimizer, state: &optimizerState,
+          maxGradientNorm: config.maxGradientNorm, learningRate: learningRate)
         statistics.gradientSteps += 1
       }
     }

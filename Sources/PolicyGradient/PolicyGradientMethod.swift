@@ -55,21 +55,12 @@ extension PolicyGradientMethod {
     let n = Double(values.count)
     let valueWeights = (0..<values.count).map { valueCoefficient * 2 * (values[$0] - returns[$0]) / n }
     let entropyWeights = [Double](repeating: -entropyCoefficient / n, count: values.count)
-    var gradient = learner.gradient(
+    let gradient = learner.gradient(
       parameters: parameters, logProbWeights: policyWeights.map { -$0 }, entropyWeights: entropyWeights,
       valueWeights: valueWeights)
-    apply(
-      &gradient, to: &parameters, optimizerState: &optimizerState, maxGradientNorm: maxGradientNorm,
-      learningRate: learningRate, pool: learner.pool)
-  }
-
-  /// Clips the gradient's global norm (in place) and takes one optimiser step.
-  func apply(
-    _ gradient: inout [Float], to parameters: inout [Float], optimizerState: inout GradientOptimizer.State,
-    maxGradientNorm: Double, learningRate: Double, pool: WorkerPool
-  ) {
-    clipGradientNorm(&gradient, maxNorm: Float(maxGradientNorm))
-    optimizer.step(&parameters, gradient: gradient, learningRate: Float(learningRate), state: &optimizerState, pool: pool)
+    learner.apply(
+      gradient, to: &parameters, optimizer: optimizer, state: &optimizerState, maxGradientNorm: maxGradientNorm,
+      learningRate: learningRate)
   }
 }
 

@@ -27,11 +27,12 @@ extension Bench {
         let start = DispatchTime.now().uptimeNanoseconds
         var elapsed = 0.0
         repeat {
-          var gradient = learner.forwardAndGradient(buffer: buffer, indices: indices, parameters: parameters) { _, _, _, value in
-            (-1 / rows, 0, (value - 1) / rows)
-          }.gradient
-          clipGradientNorm(&gradient, maxNorm: 0.5)
-          GradientOptimizer.sb3Adam.step(&parameters, gradient: gradient, learningRate: 1e-4, state: &state, pool: learner.pool)
+          let weights = ActorCriticLearner.RowWeights(actor: { _, _, _ in (-1 / rows, 0) }, critic: { _, value in (value - 1) / rows })
+          let gradient = learner.forwardAndGradient(
+            buffer: buffer, indices: indices, parameters: parameters, weights: weights
+          ).gradient
+          learner.apply(
+            gradient, to: &parameters, optimizer: .sb3Adam, state: &state, maxGradientNorm: 0.5, learningRate: 1e-4)
           steps += 1
           elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         } while elapsed < seconds

@@ -183,7 +183,8 @@ struct GradientCheckTests {
     let gradient = learner.gradient(
       parameters: parameters, logProbWeights: a.map { -$0 / Double(n) },
       entropyWeights: [Double](repeating: -0.01 / Double(n), count: n),
-      valueWeights: (0..<n).map { 0.5 * 2 * (values[$0] - returns[$0]) / Double(n) })
+      valueWeights: (0..<n).map { 0.5 * 2 * (values[$0] - returns[$0]) / Double(n) }
+    ).values
     let actor = ReferenceMLP(network: model.actor), critic = ReferenceMLP(network: model.critic)
     func loss(_ theta: [Double]) -> Double {
       var total = 0.0
@@ -262,5 +263,60 @@ struct GradientCheckTests {
     clipGradientNorm(&small, maxNorm: 0.5)
     #expect(small == [0.1, 0.1])
     #expect(LinearSchedule(start: 1e-3, end: 0).value(at: 0.25) == 7.5e-4)
+    #expect(clipFactor(squaredNorm: 25, maxNorm: 0.5) == Float(0.5) / (Float(5) + 1e-6))
+    #expect(clipFactor(squaredNorm: 0.02, maxNorm: 0.5) == 1)
+  }
+
+  @Test("an optimiser step with a scale is the step on the scaled gradient, bit for bit; scale 1 is the plain step")
+  func scaledStep() {
+    var rng = PhiloxStream(seed: 11)
+    let n = 43
+    let start = (0..<n).map { _ in rng.nextGaussian() }, g = (0..<n).map { _ in rng.nextGaussian() }
+    let scale: Float = 0.37
+    let pool = WorkerPool(threads: 2)
+    for optimizer in [GradientOptimizer.sb3Adam, .sb3RMSprop] {
+      var a = start, b = start, c = start, d = start
+      var sa = GradientOptimizer.State(count: n), sb = sa, sc = sa, sd = sa
+      for _ in 0..<3 {
+        optimizer.step(&a, gradient: g, scale: scale, learningRate: 0.01, state: &sa, pool: pool, shares: [0..<20, 20..<n])
+        optimizer.step(&b, gradient: g.map { $0 * scale }, learningRate: 0.01, state: &sb)
+        optimizer.step(&c, gradient: g, scale: 1, learningRate: 0.01, state: &sc, pool: pool)
+        optimizer.step(&d, gradient: g, learningRate: 0.01, state: &sd)
+      }
+      #expect(a.map(\.bitPattern) == b.map(\.bitPattern) && sa == sb)
+      #expect(c.map(\.bitPattern) == d.map(\.bitPattern) && sc == sd)
+    }
+  }
+
+  @Test("the learner's shares: the actor, then the critic and log σ on two threads, whole blocks otherwise; gradient and norm bit-identical for 1–3 threads")
+  func learnerShares() {
+    let model = ActorCritic(
+      observationCount: 4, actionSpace: .box(BoxSpace(low: [-1, -1], high: [1, 1])), hidden: [40, 40], activation: .tanh)
+    var rng = PhiloxStream(seed: 21)
+    let parameters = model.initialParameters(seed: 2).map { $0 + 0.1 * rng.nextGaussian() }
+    let n = 150
+    let buffer = RolloutBuffer(envs: 1, steps: n, observationCount: 4, actionWidth: 2)
+    buffer.observations = (0..<(n * 4)).map { _ in rng.nextGaussian() }
+    buffer.actions = (0..<(n * 2)).map { _ in rng.nextGaussian() }
+    let indices = Array((0..<n).reversed())[...]
+    let weights = ActorCriticLearner.RowWeights(
+      actor: { r, logProb, _ in (0.01 * Double(r % 7) - logProb * 1e-3, -0.01) },
+      critic: { r, value in value - Double(r % 5) * 0.1 })
+    var results: [SummedGradient] = []
+    for threads in 1...3 {
+      let learner = ActorCriticLearner(model: model, threads: threads)
+      let shares = learner.shares
+      #expect(shares.first?.lowerBound == 0 && shares.last?.upperBound == model.parameterCount)
+      #expect(zip(shares, shares.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+      #expect(shares.count == min(threads, shares.count))
+      if threads == 2 { #expect(shares == [0..<model.criticOffset, model.criticOffset..<model.parameterCount]) }
+      results.append(learner.forwardAndGradient(buffer: buffer, indices: indices, parameters: parameters, weights: weights).gradient)
+    }
+    for other in results.dropFirst() {
+      #expect(other.values.map(\.bitPattern) == results[0].values.map(\.bitPattern))
+      #expect(other.squaredNorm.bitPattern == results[0].squaredNorm.bitPattern)
+    }
+    let exact = results[0].values.reduce(0.0) { $0 + Double($1) * Double($1) }
+    #expect(abs(results[0].squaredNorm - exact) <= 1e-12 * exact)
   }
 }

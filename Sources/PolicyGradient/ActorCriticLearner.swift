@@ -13,8 +13,10 @@ import RLCore
 /// With two threads the actor's items all run on thread 0 and the critic's on thread 1, and each
 /// thread sums and steps its own network's parameters (`shares`): no parameter, tape or gradient
 /// line written by one core is read by the other within a step. Read across cores, those lines
-/// cost PPO's CartPole update 12 % (1.14× in eight interleaved pairs of runs); the two networks
-/// cost nearly the same. With other thread counts items go to whichever thread is free.
+/// cost PPO's CartPole training up to a fifth on a busy host (this split: 1.13× in 16 interleaved
+/// pairs of runs). The networks cost about the same; the actor's thread also takes the per-row
+/// log-probabilities, so the critic's thread waits a little at the end of each minibatch. With
+/// other thread counts items go to whichever thread is free.
 ///
 /// With several ranks, each computes its contiguous block of a minibatch's chunks and the chunk
 /// gradients (and per-row outputs) are allgathered: every rank then sums all chunks in chunk

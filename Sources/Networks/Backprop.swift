@@ -1,6 +1,6 @@
 import RLCore
 
-#if AVX512
+#if AVX512 && arch(x86_64)
   import CVectorMath
 #endif
 
@@ -198,7 +198,7 @@ func denseLayer4(
   bias b: UnsafePointer<Float>, outCount: Int, output y: UnsafeMutablePointer<Float>,
   transposedTail wt: UnsafePointer<Float>
 ) {
-  #if AVX512
+  #if AVX512 && arch(x86_64)
     var j = rollout_dense_fma16(x, 4, inCount, w, b, outCount, y)
   #else
     var j = 0
@@ -309,7 +309,7 @@ func accumulateOuterProducts(
   @inline(__always) func put(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
     store8((overwriting ? .zero : load8(p)) + v, p)
   }
-  #if AVX512
+  #if AVX512 && arch(x86_64)
     let wide = rollout_outer_fma16(x, delta, rows, inCount, outCount, dW, overwriting ? 1 : 0)
   #else
     let wide = 0

@@ -1,4 +1,4 @@
-#if AVX512
+#if AVX512 && arch(x86_64)
   import CVectorMath
 #endif
 
@@ -8,13 +8,14 @@
 /// Swift kernels for Haswell-class CPUs, with the same results; `AVX512` replaces the wide
 /// matrix kernels and tanh with 16-lane fused multiply-adds (`Sources/CVectorMath/shim.h`), whose
 /// results differ from the other builds in the last bits. A CPU without AVX-512F would stop on
-/// an illegal instruction in the middle of a run, so rollout checks first.
+/// an illegal instruction in the middle of a run, so rollout checks first. Off x86-64 both
+/// traits are ignored.
 public enum Kernels {
   /// The instruction set the kernels were compiled for, as the bench reports it.
   public static var name: String {
-    #if AVX512
+    #if AVX512 && arch(x86_64)
       "AVX-512 fused multiply-adds"
-    #elseif AVX2
+    #elseif AVX2 && arch(x86_64)
       "AVX2"
     #else
       "baseline SIMD"
@@ -23,7 +24,7 @@ public enum Kernels {
 
   /// Whether the kernels use AVX-512F instructions.
   public static var needAVX512F: Bool {
-    #if AVX512
+    #if AVX512 && arch(x86_64)
       true
     #else
       false
@@ -32,7 +33,7 @@ public enum Kernels {
 
   /// Whether this CPU has AVX-512F (only builds with the trait ask it).
   public static var cpuHasAVX512F: Bool {
-    #if AVX512
+    #if AVX512 && arch(x86_64)
       rollout_cpu_has_avx512f() != 0
     #else
       false

@@ -1,6 +1,6 @@
 import RLCore
 
-#if AVX512
+#if AVX512 && arch(x86_64)
   import CVectorMath
 #endif
 
@@ -95,7 +95,7 @@ func activate(_ y: UnsafeMutablePointer<Float>, _ count: Int, _ activation: Acti
   var j = 0
   switch activation {
   case .tanh:
-    #if AVX512
+    #if AVX512 && arch(x86_64)
       rollout_tanh_fma16(y, count)
     #else
       while j &+ 16 <= count {
@@ -129,7 +129,7 @@ func denseLayer(
   input x: UnsafePointer<Float>, inCount: Int, weights w: UnsafePointer<Float>,
   bias b: UnsafePointer<Float>, outCount: Int, output y: UnsafeMutablePointer<Float>
 ) {
-  #if AVX512
+  #if AVX512 && arch(x86_64)
     var j = rollout_dense_fma16(x, 1, inCount, w, b, outCount, y)
   #else
     var j = 0

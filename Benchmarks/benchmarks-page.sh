@@ -18,6 +18,16 @@ solve() { # env algo seed -> "steps seconds"
     sed -n 1p | sed -E 's/.* ([0-9]+) env steps, ([0-9.]+) s$/\1 \2/'
 }
 
+ppo_throughput() { # binary -> one line per thread count: steps, seconds, steps/s
+  for t in 1 "$cores"; do
+    line=$("$1" train cartpole --algo ppo --seed 1 --no-early-stop --threads "$t" --quiet --out "$work/ppo-$t" | sed -n 1p)
+    steps=$(echo "$line" | sed -E 's/.* ([0-9]+) env steps.*/\1/')
+    seconds=$(echo "$line" | sed -E 's/.* ([0-9.]+) s$/\1/')
+    echo "- $t thread(s): $steps steps in $seconds s ($(echo "$steps / $seconds" | bc) steps/s)"
+    rm -rf "$work/ppo-$t"
+  done
+}
+
 {
   echo "# Benchmarks"
   echo
@@ -65,23 +75,13 @@ solve() { # env algo seed -> "steps seconds"
   echo "PPO with the zoo CartPole config, 100 k steps, updates included"
   echo "(\`rollout train cartpole --algo ppo --seed 1 --no-early-stop --threads N\`):"
   echo
-  for t in 1 "$cores"; do
-    line=$("$rollout" train cartpole --algo ppo --seed 1 --no-early-stop --threads "$t" --quiet --out "$work/ppo-$t" | sed -n 1p)
-    steps=$(echo "$line" | sed -E 's/.* ([0-9]+) env steps.*/\1/')
-    seconds=$(echo "$line" | sed -E 's/.* ([0-9.]+) s$/\1/')
-    echo "- $t thread(s): $steps steps in $seconds s ($(echo "$steps / $seconds" | bc) steps/s)"
-  done
+  ppo_throughput "$rollout"
   if grep -q '\bavx512f\b' /proc/cpuinfo 2>/dev/null; then
     fast=$(ROLLOUT_TRAITS=AVX512 ROLLOUT_BUILD_PATH=.build-avx512 scripts/release-binary)
     echo
     echo "The same with the \`AVX512\` trait (fused multiply-add kernels; results differ in the last bits):"
     echo
-    for t in 1 "$cores"; do
-      line=$("$fast" train cartpole --algo ppo --seed 1 --no-early-stop --threads "$t" --quiet --out "$work/ppo512-$t" | sed -n 1p)
-      steps=$(echo "$line" | sed -E 's/.* ([0-9]+) env steps.*/\1/')
-      seconds=$(echo "$line" | sed -E 's/.* ([0-9.]+) s$/\1/')
-      echo "- $t thread(s): $steps steps in $seconds s ($(echo "$steps / $seconds" | bc) steps/s)"
-    done
+    ppo_throughput "$fast"
   fi
   echo
   echo "## The hard-maze comparison"

@@ -115,21 +115,9 @@ public enum GradientOptimizer: Sendable, Equatable, Codable {
   }
 }
 
-/// Scales `gradient` so its global L2 norm is at most `maxNorm` (PyTorch's `clip_grad_norm_`:
-/// factor maxNorm / (norm + 1e-6) when the norm exceeds it). Returns the norm before clipping.
-@discardableResult
-public func clipGradientNorm(_ gradient: inout [Float], maxNorm: Float) -> Float {
-  let squares = gradient.withUnsafeBufferPointer { squaredNorm($0.baseAddress!, count: $0.count) }
-  let norm = Float(squares.squareRoot())
-  let factor = clipFactor(squaredNorm: squares, maxNorm: maxNorm)
-  if factor < 1 {
-    for i in gradient.indices { gradient[i] *= factor }
-  }
-  return norm
-}
-
-/// What `clipGradientNorm` multiplies a gradient of squared norm `squaredNorm` by: 1, or
-/// maxNorm / (norm + 1e-6) when the norm exceeds `maxNorm`.
+/// PyTorch's `clip_grad_norm_` as a factor: what a gradient of squared norm `squaredNorm` is
+/// multiplied by so its global L2 norm is at most `maxNorm` — 1, or maxNorm / (norm + 1e-6) when
+/// the norm exceeds it. The optimiser step applies it (`step(scale:)`).
 public func clipFactor(squaredNorm: Double, maxNorm: Float) -> Float {
   let factor = maxNorm / (Float(squaredNorm.squareRoot()) + 1e-6)
   return factor < 1 ? factor : 1

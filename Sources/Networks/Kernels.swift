@@ -40,8 +40,8 @@ public enum Kernels {
     #endif
   }
 
-  /// The one-line reason kernels that `needAVX512F` cannot run on a CPU that has it or not;
-  /// nil when they can.
+  /// Why kernels that need AVX-512F (or not) cannot run on a CPU that has it (or not), in one
+  /// line; nil when they can.
   public static func problem(needAVX512F: Bool, cpuHasAVX512F: Bool) -> String? {
     guard needAVX512F, !cpuHasAVX512F else { return nil }
     return "this rollout was built with the AVX512 trait, but this CPU lacks AVX-512F; "

@@ -256,12 +256,16 @@ struct GradientCheckTests {
     var rms = GradientOptimizer.State(count: 1)
     GradientOptimizer.sb3RMSprop.step(&q, gradient: [2], learningRate: 0.01, state: &rms)
     #expect(abs(q[0] - (1 - 0.01 * 2 / ((0.01 * 4).squareRoot() + 1e-5))) < 1e-6)
-    var g: [Float] = [3, 4]
-    #expect(clipGradientNorm(&g, maxNorm: 0.5) == 5)
-    #expect(abs(g[0] - 0.3) < 1e-6 && abs(g[1] - 0.4) < 1e-6)
-    var small: [Float] = [0.1, 0.1]
-    clipGradientNorm(&small, maxNorm: 0.5)
-    #expect(small == [0.1, 0.1])
+    // The clip the learner applies: the norm, then the factor the step multiplies g by.
+    let g: [Float] = [3, 4]
+    let squares = g.withUnsafeBufferPointer { squaredNorm($0.baseAddress!, count: $0.count) }
+    #expect(Float(squares.squareRoot()) == 5)
+    let factor = clipFactor(squaredNorm: squares, maxNorm: 0.5)
+    #expect(abs(g[0] * factor - 0.3) < 1e-6 && abs(g[1] * factor - 0.4) < 1e-6)
+    let small: [Float] = [0.1, 0.1]
+    let smallFactor = clipFactor(
+      squaredNorm: small.withUnsafeBufferPointer { squaredNorm($0.baseAddress!, count: $0.count) }, maxNorm: 0.5)
+    #expect(small.map { $0 * smallFactor } == [0.1, 0.1])
     #expect(LinearSchedule(start: 1e-3, end: 0).value(at: 0.25) == 7.5e-4)
     #expect(clipFactor(squaredNorm: 25, maxNorm: 0.5) == Float(0.5) / (Float(5) + 1e-6))
     #expect(clipFactor(squaredNorm: 0.02, maxNorm: 0.5) == 1)

@@ -81,7 +81,6 @@ public struct SpaceInvaders: MinAtarGame {
     friendlyBullets = up
     enemyBullets = down
     if enemyBullets[90 + cannon] { terminal = true }
-    reward += hits()
     // The alien block.
     if alienMoveTimer == 0 {
       alienMoveTimer = min(alienCount, moveInterval)
@@ -101,7 +100,6 @@ public struct SpaceInvaders: MinAtarGame {
         for i in 0..<100 where aliens[i] { shifted[i + (movingLeft ? -1 : 1)] = true }
         aliens = shifted
       }
-      reward += hits()
       if aliens[90 + cannon] { terminal = true }
     }
     // The column nearest the cannon fires from its lowest alien.
@@ -117,10 +115,13 @@ public struct SpaceInvaders: MinAtarGame {
         enemyBullets[lowest * 10 + column] = true
       }
     }
+    // Bullets meet aliens once, after the block has moved and fired: a bullet and an alien that
+    // swap cells pass each other, and the alien hit this frame still chose where its shot starts.
+    reward += hits()
     if alienCount == 0 {
       if ramping && moveInterval > 6 { moveInterval -= 1 }
+      // The new block keeps the old one's direction and move timer: it moves as the timer says.
       Self.newWave(&aliens)
-      alienMoveTimer = min(24, moveInterval)
     }
     if shotTimer > 0 { shotTimer -= 1 }
     alienMoveTimer -= 1

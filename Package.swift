@@ -80,7 +80,8 @@ let package = Package(
     .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev"])]),
 
     // MARK: Tests
-    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    // Optimised in debug builds too: the MinAtar controllers play hundreds of thousands of frames.
+    .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
     .testTarget(name: "RLCoreTests", dependencies: ["RLCore", "TestSupport"]),
     .testTarget(
       name: "EnvironmentsTests", dependencies: ["Environments", "Evaluation", "Networks", "RLCore", "TestSupport"],

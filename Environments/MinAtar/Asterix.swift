@@ -5,10 +5,11 @@ import RLCore
 /// - **Channels**: player, enemy, trail (the cell behind each entity), gold.
 /// - **Actions**: six; left, up, right, down move the player one cell. Minimal set: n, l, u, r, d.
 /// - **Start**: the player at (5, 5), inside x 0–9, y 1–8; no entities.
-/// - **Each frame**: the player moves; then, when the spawn timer runs out (every `spawnSpeed`
-///   = 10 frames, first on frame 11), an entity appears in a random free row 1–8, at x = 0
-///   moving right or x = 9 moving left (½ each), gold with probability ⅓ else an enemy; every
-///   `moveSpeed` = 5 frames every entity steps one cell, leaving the grid at the far edge.
+/// - **Each frame**: when the spawn timer runs out (every `spawnSpeed` = 10 frames, first on
+///   frame 11), an entity appears in a random row 1–8 that is free at the start of the frame, at
+///   x = 0 moving right or x = 9 moving left (½ each), gold with probability ⅓ else an enemy;
+///   then the player moves; every `moveSpeed` = 5 frames every entity steps one cell, leaving the
+///   grid at the far edge.
 ///   Touching gold (after either moves) gives +1 and removes it; touching an enemy ends the game.
 /// - **Ramping** (default on): every 102 frames `spawnSpeed` drops by 1 (to at least 1) and, on
 ///   every other ramp, `moveSpeed` too.
@@ -62,14 +63,8 @@ public struct Asterix: MinAtarGame {
   }
 
   public mutating func act(_ action: Int, rng: inout SplitMix64) -> (reward: Double, terminal: Bool) {
-    switch action {
-    case 1: x = max(0, x - 1)
-    case 2: y = max(1, y - 1)
-    case 3: x = min(9, x + 1)
-    case 4: y = min(8, y + 1)
-    default: break
-    }
-    var (reward, terminal) = collide()
+    // The spawn comes first: a row the player empties this frame (by taking its gold) is not free
+    // for it yet — MinAtar measurably never spawns there.
     if spawnTimer == 0 {
       let free = entities.reduce(0) { $0 + ($1 == nil ? 1 : 0) }
       if free > 0 {
@@ -86,6 +81,14 @@ public struct Asterix: MinAtarGame {
       }
       spawnTimer = spawnSpeed
     }
+    switch action {
+    case 1: x = max(0, x - 1)
+    case 2: y = max(1, y - 1)
+    case 3: x = min(9, x + 1)
+    case 4: y = min(8, y + 1)
+    default: break
+    }
+    var (reward, terminal) = collide()
     if moveTimer == 0 {
       for i in entities.indices {
         guard var e = entities[i] else { continue }

@@ -66,6 +66,8 @@ public struct SpaceInvaders: MinAtarGame {
     var reward = 0.0, terminal = false
     if action == 1 { cannon = max(0, cannon - 1) }
     if action == 3 { cannon = min(9, cannon + 1) }
+    // Moving into an alien on the bottom row ends the game, even if the block then moves on.
+    if aliens[90 + cannon] { terminal = true }
     if action == 5 && shotTimer == 0 {
       friendlyBullets[90 + cannon] = true
       shotTimer = Self.shotCooldown

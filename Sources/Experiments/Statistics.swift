@@ -31,11 +31,18 @@ public struct EvaluationSummary: Sendable, Equatable, Codable {
   /// final observation elsewhere). Left out when it has more than 16 values (a MinAtar grid):
   /// nobody reads 400 averaged cells in a summary.
   public var finalBehavior: [Float]?
+  /// Every episode's return and length, in episode order, when asked for (`eval --per-episode`).
+  public var episodeReturns: [Double]?
+  public var episodeLengths: [Int]?
 
   public init(
     env: String, seed: UInt64, returns: [Double], lengths: [Int], threshold: Double?,
-    finalBehavior: [Float]? = nil
+    finalBehavior: [Float]? = nil, listingEpisodes: Bool = false
   ) {
+    if listingEpisodes {
+      episodeReturns = returns
+      episodeLengths = lengths
+    }
     self.finalBehavior = (finalBehavior?.count ?? 0) <= 16 ? finalBehavior : nil
     self.env = env
     episodes = returns.count

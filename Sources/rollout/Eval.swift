@@ -13,7 +13,8 @@ struct Eval: ParsableCommand {
       Prints mean ± std of the episode return and length. `rollout eval random --env cartpole`
       evaluates uniformly random actions. With --json, prints one object: env, episodes, seed,
       return and length (each {mean, std, min, max}, std with ddof 0), threshold, solved and
-      final_behavior (the mean behaviour descriptor: the final (x, y) in a maze).
+      final_behavior (the mean behaviour descriptor: the final (x, y) in a maze); with
+      --per-episode also episode_returns and episode_lengths, every episode in order.
       """)
 
   @Argument(help: "A .policy file, or `random`.")
@@ -33,11 +34,15 @@ struct Eval: ParsableCommand {
   @Flag(help: "Print one JSON object instead of text.")
   var json = false
 
+  @Flag(help: "With --json, list every episode's return and length.")
+  var perEpisode = false
+
   func validate() throws {
     guard episodes > 0 else { throw ValidationError("--episodes must be positive, got \(episodes)") }
     guard episodes <= 10_000_000 else {
       throw ValidationError("--episodes must be at most 10000000, got \(episodes)")
     }
+    if perEpisode && !json { throw ValidationError("--per-episode needs --json") }
     if policy == "random" && env == nil {
       throw ValidationError("`rollout eval random` needs --env (see `rollout envs`)")
     }
@@ -76,7 +81,7 @@ struct Eval: ParsableCommand {
     -> EvaluationSummary
   {
     struct Visitor: EnvironmentVisitor {
-      let policy: Policy, seed: UInt64, threads: Int, episodes: Int, mode: ActionMode
+      let policy: Policy, seed: UInt64, threads: Int, episodes: Int, mode: ActionMode, listing: Bool
       func visit<E: ConfigurableEnvironment>(_ env: E) -> EvaluationSummary {
       let evaluator = Evaluator(environment: env, network: policy.network, threads: threads)
       let seed = self.seed
@@ -93,19 +98,19 @@ struct Eval: ParsableCommand {
       return EvaluationSummary(
         env: env.spec.id, seed: seed, returns: results.episodeReturns,
         lengths: results.episodeLengths, threshold: env.spec.rewardThreshold,
-        finalBehavior: results.meanBehaviorOverAll)
+        finalBehavior: results.meanBehaviorOverAll, listingEpisodes: listing)
       }
     }
     return try EnvironmentRegistry.open(
       environment,
       with: Visitor(
         policy: policy, seed: options.seed, threads: options.threads, episodes: episodes,
-        mode: stochastic ? .sampled : .greedy))
+        mode: stochastic ? .sampled : .greedy, listing: perEpisode))
   }
 
   private func evaluateRandom(_ environment: any ConfigurableEnvironment) throws -> EvaluationSummary {
     struct Visitor: EnvironmentVisitor {
-      let seed: UInt64, episodes: Int
+      let seed: UInt64, episodes: Int, listing: Bool
       func visit<E: ConfigurableEnvironment>(_ env: E) -> EvaluationSummary {
       var env = env
       let observation = UnsafeMutableBufferPointer<Float>.allocate(
@@ -126,9 +131,10 @@ struct Eval: ParsableCommand {
       }
       return EvaluationSummary(
         env: env.spec.id, seed: seed, returns: returns, lengths: lengths,
-        threshold: env.spec.rewardThreshold, finalBehavior: behaviorSum.map { $0 / Float(episodes) })
+        threshold: env.spec.rewardThreshold, finalBehavior: behaviorSum.map { $0 / Float(episodes) },
+        listingEpisodes: listing)
       }
     }
-    return try EnvironmentRegistry.open(environment, with: Visitor(seed: options.seed, episodes: episodes))
+    return try EnvironmentRegistry.open(environment, with: Visitor(seed: options.seed, episodes: episodes, listing: perEpisode))
   }
 }

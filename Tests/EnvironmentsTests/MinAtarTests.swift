@@ -158,6 +158,83 @@ struct MinAtarTests {
     #expect(moved.prefix(3) == [1, 6, 11])
   }
 
+  /// A Space Invaders block of the given cells, the cannon at x = 9 out of the way, no bullets.
+  func invaders(_ cells: [Int], moveTimer: Int, shotTimer: Int = 5) -> SpaceInvaders {
+    var rng = SplitMix64(seed: 0)
+    var game = SpaceInvaders(rng: &rng, ramping: true)
+    game.aliens = GridBits()
+    for cell in cells { game.aliens[cell] = true }
+    game.alienMoveTimer = moveTimer
+    game.enemyShotTimer = shotTimer
+    game.cannon = 9
+    return game
+  }
+
+  @Test("Space Invaders: bullets meet aliens after the block moves: a bullet and an alien that swap cells pass each other")
+  func spaceInvadersCrossing() {
+    var rng = SplitMix64(seed: 0)
+    // Alien at (4, 2) moving left, bullet at (4, 3) rising: they swap cells and both survive.
+    var game = invaders([24, 29], moveTimer: 0)
+    game.friendlyBullets[34] = true
+    var (reward, _) = game.act(0, rng: &rng)
+    #expect(reward == 0 && game.aliens[23] && game.friendlyBullets[24], "passed each other")
+    // Alien at (5, 2) moving left into the cell the bullet rises into: hit.
+    game = invaders([25, 29], moveTimer: 0)
+    game.friendlyBullets[34] = true
+    (reward, _) = game.act(0, rng: &rng)
+    #expect(reward == 1 && !game.aliens[24] && !game.friendlyBullets[24] && game.aliens.count == 1)
+    // No move this frame: the bullet rises into the alien's cell and hits it.
+    game = invaders([24, 29], moveTimer: 3)
+    game.friendlyBullets[34] = true
+    (reward, _) = game.act(0, rng: &rng)
+    #expect(reward == 1 && game.aliens.count == 1)
+  }
+
+  @Test("Space Invaders: the column's lowest alien fires even when a bullet destroys it on that frame")
+  func spaceInvadersShotOnHit() {
+    var rng = SplitMix64(seed: 0)
+    // Column 5 holds aliens on rows 2 and 3; the cannon sits under it; a bullet rises into (5, 3).
+    var game = invaders([25, 35], moveTimer: 5, shotTimer: 0)
+    game.cannon = 5
+    game.friendlyBullets[45] = true
+    let (reward, _) = game.act(0, rng: &rng)
+    #expect(reward == 1 && !game.aliens[35] && game.aliens[25])
+    #expect(game.enemyBullets[35] && game.enemyBullets.count == 1, "the shot starts where the hit alien was")
+  }
+
+  @Test("Space Invaders: a cleared wave comes back in place, keeps its direction and move timer, and ramps the interval")
+  func spaceInvadersNewWave() {
+    var rng = SplitMix64(seed: 0)
+    // The last alien, at (4, 5), moving right, hit from below on a frame the block does not move.
+    var game = invaders([54], moveTimer: 1)
+    game.movingLeft = false
+    game.friendlyBullets[64] = true
+    var (reward, _) = game.act(0, rng: &rng)
+    #expect(reward == 1 && game.aliens.count == 24 && game.aliens[2] && game.aliens[37] && !game.movingLeft)
+    #expect(game.moveInterval == 11)
+    // The move timer was not restarted: the new block moves on the next frame, to the right.
+    (reward, _) = game.act(0, rng: &rng)
+    #expect(game.aliens[3] && game.aliens[38] && !game.aliens[2])
+    // From then on every min(aliens, interval) = 11 frames.
+    var moved: [Int] = []
+    var previous = game.aliens
+    for frame in 1...23 {
+      game.enemyBullets = GridBits()
+      _ = game.act(0, rng: &rng)
+      if game.aliens != previous { moved.append(frame) }
+      previous = game.aliens
+    }
+    #expect(moved == [11, 22])
+    // Without ramping the interval stays at 12.
+    var flat = SpaceInvaders(rng: &rng, ramping: false)
+    flat.aliens = GridBits()
+    flat.aliens[54] = true
+    flat.alienMoveTimer = 1
+    flat.friendlyBullets[64] = true
+    _ = flat.act(0, rng: &rng)
+    #expect(flat.moveInterval == 12 && flat.aliens.count == 24)
+  }
+
   @Test("Freeway: a car on the chicken's cell sends it back to the bottom; a crossing scores; episodes are 2,501 frames")
   func freeway() {
     var rng = SplitMix64(seed: 3)
@@ -198,6 +275,25 @@ struct MinAtarTests {
     game.x = 4
     (reward, terminal) = game.act(3, rng: &rng)
     #expect(terminal)
+  }
+
+  @Test("Asterix: the spawn takes a row free at the start of the frame, not the one the player empties by taking its gold")
+  func asterixSpawnBeforeCollect() {
+    for seed in 0..<20 as Range<UInt64> {
+      var rng = SplitMix64(seed: seed)
+      var game = Asterix(rng: &rng, ramping: true)
+      // Rows 1–8 full of enemies far from the player, except gold right of the player in row 5.
+      for row in 1...8 { game.entities[row - 1] = Asterix.Entity(x: row % 2 == 0 ? 0 : 9, movesRight: row % 2 == 0, gold: false) }
+      game.entities[4] = Asterix.Entity(x: 6, movesRight: false, gold: true)
+      game.x = 5
+      game.y = 5
+      game.spawnTimer = 0
+      game.moveTimer = 3
+      let (reward, terminal) = game.act(3, rng: &rng)  // right onto the gold, on a spawn frame
+      #expect(reward == 1 && !terminal)
+      #expect(game.entities[4] == nil, "seed \(seed): nothing spawns in the row the gold left")
+      #expect(game.spawnTimer == game.spawnSpeed - 1)
+    }
   }
 
   @Test("Seaquest: oxygen runs out; surfacing with no diver ends the game, with some drops one off, with six pays and leaves −1")

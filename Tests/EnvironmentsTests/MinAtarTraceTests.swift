@@ -31,19 +31,25 @@ struct MinAtarTraceEpisode: Decodable {
   var steps: [Step]
   var length: Int
 
-  /// The file named by `ROLLOUT_MINATAR_TRACES` when set (same format), else the fixture copy.
-  static var url: URL {
+  /// The file named by `ROLLOUT_MINATAR_TRACES` when set (same format), else the fixtures: the
+  /// golden episodes and the further ones `scripts/minatar-reference.py traces` recorded.
+  static var urls: [URL] {
     if let override = ProcessInfo.processInfo.environment["ROLLOUT_MINATAR_TRACES"], !override.isEmpty {
-      return URL(fileURLWithPath: override)
+      return [URL(fileURLWithPath: override)]
     }
-    return TestPaths.packageRoot.appendingPathComponent("Tests/EnvironmentsTests/Fixtures/minatar_traces.jsonl")
+    return ["minatar_traces.jsonl", "minatar_traces_more.jsonl"].map {
+      TestPaths.packageRoot.appendingPathComponent("Tests/EnvironmentsTests/Fixtures/\($0)")
+    }
   }
 
-  static func load() throws -> [MinAtarTraceEpisode] {
+  /// Every episode in `urls`, with the file it came from.
+  static func load() throws -> [(file: String, episode: MinAtarTraceEpisode)] {
     let decoder = JSONDecoder()
     decoder.keyDecodingStrategy = .convertFromSnakeCase
-    return try String(contentsOf: url, encoding: .utf8).split(separator: "\n").filter { !$0.isEmpty }.map {
-      try decoder.decode(MinAtarTraceEpisode.self, from: Data($0.utf8))
+    return try urls.flatMap { url in
+      try String(contentsOf: url, encoding: .utf8).split(separator: "\n").filter { !$0.isEmpty }.map {
+        (url.lastPathComponent, try decoder.decode(MinAtarTraceEpisode.self, from: Data($0.utf8)))
+      }
     }
   }
 
@@ -86,10 +92,10 @@ struct MinAtarTraceTests {
   /// Replays each recorded episode of one game from the recorded start and requires every
   /// observation, reward and terminal flag to match; returns the frames replayed.
   func replay<G: MinAtarGame>(_: G.Type, key: String, start: (inout G, MinAtarTraceEpisode) -> Void) throws -> Int {
-    let episodes = try MinAtarTraceEpisode.load().filter { $0.game == key }
-    try #require(!episodes.isEmpty, "no \(key) episodes in \(MinAtarTraceEpisode.url.path)")
+    let episodes = try MinAtarTraceEpisode.load().filter { $0.episode.game == key }
+    try #require(!episodes.isEmpty, "no \(key) episodes in \(MinAtarTraceEpisode.urls.map(\.path))")
     var frames = 0
-    for episode in episodes {
+    for (file, episode) in episodes {
       #expect(episode.channels == G.channels)
       var env = MinAtar<G>(
         config: .init(stickyActionProbability: episode.stickyActionProb, difficultyRamping: episode.difficultyRamping))
@@ -97,7 +103,7 @@ struct MinAtarTraceTests {
       observation.withUnsafeMutableBufferPointer { env.reset(seed: 0, observation: $0) }
       start(&env.game, episode)
       observation.withUnsafeMutableBufferPointer { env.write($0) }
-      let label = "\(key) episode \(episode.episodeIndex) (ε \(episode.epsilon))"
+      let label = "\(file): \(key) episode \(episode.episodeIndex) (ε \(episode.epsilon))"
       #expect(observation == MinAtarTraceEpisode.decode(episode.initialObs), "\(label): reset")
       for step in episode.steps {
         let result = observation.withUnsafeMutableBufferPointer { env.step(Action(index: step.action), observation: $0) }
@@ -118,7 +124,7 @@ struct MinAtarTraceTests {
   @Test("Space Invaders replays MinAtar's skilled-play episodes frame for frame (waves cleared, ramped speeds)")
   func spaceInvaders() throws {
     let frames = try replay(SpaceInvaders.self, key: "space_invaders") { _, _ in }
-    #expect(frames > 0)
+    #expect(frames >= 1_000)
   }
 
   @Test("Breakout replays MinAtar's skilled-play episodes frame for frame (from the recorded ball start)")

@@ -1,0 +1,110 @@
+@testable import Environments
+import Foundation
+import RLCore
+import Testing
+import TestSupport
+
+/// Statistics of skilled play recorded in MinAtar 1.0.15 by `scripts/minatar-reference.py skilled`
+/// (sticky actions 0.1, ramping on): one run per player and game.
+struct MinAtarSkilledPlay: Decodable {
+  struct Run: Decodable, CustomTestStringConvertible {
+    var game: String
+    var player: String
+    var episodes: Int
+    var returns: [Double]
+    var lengths: [Double]
+    var testDescription: String { "\(game), \(player)" }
+  }
+
+  var frameCap: Int
+  var runs: [Run]
+
+  static let shared: MinAtarSkilledPlay = {
+    let url = TestPaths.packageRoot.appendingPathComponent("Tests/EnvironmentsTests/Fixtures/minatar_skilled.json")
+    let decoder = JSONDecoder()
+    decoder.keyDecodingStrategy = .convertFromSnakeCase
+    return try! decoder.decode(MinAtarSkilledPlay.self, from: Data(contentsOf: url))
+  }()
+
+  static var controllerRuns: [Run] { shared.runs.filter { $0.player == "controller" } }
+}
+
+/// Two samples agree: means within 3 combined standard errors, and a two-sample KS test that does
+/// not reject at 1 % (critical value 1.628·√((n + m)/(n·m))).
+func expectSameDistribution(_ ours: [Double], _ reference: [Double], _ what: String, ks: Bool = true) {
+  let a = meanAndError(ours), b = meanAndError(reference)
+  let combined = (a.error * a.error + b.error * b.error).squareRoot()
+  #expect(
+    abs(a.mean - b.mean) <= 3 * combined + 1e-12,
+    "\(what): rollout \(a.mean) ± \(a.error), MinAtar \(b.mean) ± \(b.error)")
+  if ks {
+    let n = Double(ours.count), m = Double(reference.count)
+    let d = ksStatistic(ours, reference), critical = 1.628 * ((n + m) / (n * m)).squareRoot()
+    #expect(d <= critical, "\(what): KS statistic \(d) above the 1 % critical value \(critical)")
+  }
+}
+
+@Suite("MinAtar under skilled play")
+struct MinAtarSkilledPlayTests {
+  /// Plays `episodes` episodes of one game with its scripted controller (sticky actions and
+  /// ramping as MinAtar's defaults, truncated at the reference run's frame cap).
+  func play<G: MinAtarGame>(_: G.Type, episodes: Int, cap: Int) -> (returns: [Double], lengths: [Double]) {
+    let controller = MinAtarControllers.named(G.name)!
+    var env = MinAtar<G>(config: .init(maxEpisodeSteps: cap))
+    var observation = [Float](repeating: 0, count: env.spec.observationSpace.count)
+    var returns: [Double] = [], lengths: [Double] = []
+    for e in 0..<episodes {
+      observation.withUnsafeMutableBufferPointer {
+        env.reset(seed: SeedDerivation.seed(run: 20, purpose: .userEvaluation, episode: e), observation: $0)
+      }
+      var total = 0.0, length = 0
+      while true {
+        let action = observation.withUnsafeBufferPointer {
+          controller(MinAtarControllers.Grid($0, channels: G.channels.count))
+        }
+        let step = observation.withUnsafeMutableBufferPointer { env.step(Action(index: action), observation: $0) }
+        total += step.reward
+        length += 1
+        if step.isDone { break }
+      }
+      returns.append(total)
+      lengths.append(Double(length))
+    }
+    return (returns, lengths)
+  }
+
+  func play(_ game: String, episodes: Int, cap: Int) -> (returns: [Double], lengths: [Double]) {
+    switch game {
+    case Breakout.name: play(Breakout.self, episodes: episodes, cap: cap)
+    case SpaceInvaders.name: play(SpaceInvaders.self, episodes: episodes, cap: cap)
+    case Freeway.name: play(Freeway.self, episodes: episodes, cap: cap)
+    case Asterix.name: play(Asterix.self, episodes: episodes, cap: cap)
+    default: play(Seaquest.self, episodes: episodes, cap: cap)
+    }
+  }
+
+  @Test("every game has a scripted controller's reference run")
+  func coverage() {
+    let games = Set(MinAtarSkilledPlay.controllerRuns.map(\.game))
+    #expect(games == [Breakout.name, SpaceInvaders.name, Freeway.name, Asterix.name, Seaquest.name])
+  }
+
+  @Test("a scripted controller scores as it does in MinAtar: return and length within 3 SE, lengths' KS at 1 %",
+        arguments: MinAtarSkilledPlay.controllerRuns)
+  func controller(run: MinAtarSkilledPlay.Run) {
+    let ours = play(run.game, episodes: run.episodes, cap: MinAtarSkilledPlay.shared.frameCap)
+    expectSameDistribution(ours.returns, run.returns, "\(run.game) return")
+    // Freeway's episodes all last 2,501 frames; its returns carry the distribution instead.
+    expectSameDistribution(ours.lengths, run.lengths, "\(run.game) length")
+    if run.game == Freeway.name { expectSameDistribution(ours.returns, run.returns, "freeway return (KS)") }
+  }
+
+  @Test("the scripted controllers are competent: each beats random play several times over")
+  func competent() {
+    // MinAtar's random-play means (../golden, copied in minatar_random.json) are 0.1–2.9.
+    let floor = [Breakout.name: 5.0, SpaceInvaders.name: 15, Freeway.name: 20, Asterix.name: 10, Seaquest.name: 5]
+    for run in MinAtarSkilledPlay.controllerRuns {
+      #expect(meanAndError(run.returns).mean >= floor[run.game]!, "\(run.game)")
+    }
+  }
+}

@@ -12,9 +12,11 @@ import RLCore
 ///   probability ⅓, else a fish; not where an enemy already swims the other way); every 30
 ///   frames a diver appears likewise. Enemies and divers step one cell every 5 + 1 frames;
 ///   enemy subs fire every 10 + 1 frames. Touching a fish, a sub or an enemy bullet ends the
-///   game; touching a diver picks it up (at most 6).
-/// - **Oxygen**: −1 per frame under water; at 0 the game ends. **Surfacing**: with no diver the
-///   game ends; with 1–5 one diver is dropped off and the oxygen refilled; with 6 the reward is
+///   game — checked right after the sub moves and again after everything else has — and touching
+///   a diver picks it up (at most 6).
+/// - **Oxygen**: −1 per frame under water; below 0 the game ends (a sub that dives on frame 1
+///   and stays down runs out on frame 201). **Surfacing**: with no diver the game ends; with 1–5
+///   one diver is dropped off and the oxygen refilled; with 6 the reward is
 ///   oxygen·10 // 200 and the divers are cleared — and, as in MinAtar 1.0.15, the count then
 ///   drops to −1, after which surfacing never ends the game (the quirk the reference measurably
 ///   has). Every surfacing ramps: enemies spawn a frame sooner (to 1) and, every other time, move
@@ -118,6 +120,11 @@ public struct Seaquest: MinAtarGame {
       bullets.append(Bullet(x: x, y: y, right: !facingLeft))
       shotTimer = 5
     default: break
+    }
+    // Moving into an enemy or an enemy bullet ends the game even if it then moves on (MinAtar
+    // measurably checks here as well as after everything has moved).
+    if enemies.contains(where: { touches($0.x, $0.y) }) || enemyBullets.contains(where: { touches($0.x, $0.y) }) {
+      terminal = true
     }
     // Friendly bullets fly, and hit what they meet (in place: no allocation per frame).
     var kept = 0
@@ -223,8 +230,10 @@ public struct Seaquest: MinAtarGame {
       }
     } else {
       surfaced = false
+      // The last unit of oxygen still lasts a frame: a sub that dives on frame 1 and stays down
+      // runs out on frame 201, as in MinAtar (measured).
       oxygen -= 1
-      if oxygen <= 0 { terminal = true }
+      if oxygen < 0 { terminal = true }
     }
     if shotTimer > 0 { shotTimer -= 1 }
     enemySpawnTimer -= 1

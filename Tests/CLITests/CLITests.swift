@@ -223,6 +223,25 @@ struct CLITests {
     #expect(object["solved"] as? Bool == false)
   }
 
+  @Test("eval --per-episode lists every episode's return and length, in episode order, matching the summary")
+  func evalPerEpisode() throws {
+    let listed = try Rollout.run(["eval", "random", "--env", "cartpole", "--episodes", "30", "--json", "--per-episode"])
+    #expect(listed.status == 0, "\(listed.stderr)")
+    let object = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as! [String: Any]
+    let returns = try #require(object["episode_returns"] as? [Double])
+    let lengths = try #require(object["episode_lengths"] as? [Int])
+    #expect(returns.count == 30 && lengths.count == 30)
+    // CartPole pays 1 per step: each return is its episode's length.
+    #expect(returns == lengths.map(Double.init))
+    let summary = object["return"] as! [String: Double]
+    #expect(abs(summary["mean"]! - returns.reduce(0, +) / 30) < 1e-9)
+    #expect(summary["max"]! == returns.max()!)
+    // Without the flag the summary stays short.
+    let plain = try Rollout.run(["eval", "random", "--env", "cartpole", "--episodes", "30", "--json"])
+    #expect(!plain.stdout.contains("episode_returns"))
+    #expect(plain.stdout.contains(#""return":"#))
+  }
+
   @Test(
     "bad arguments end with one clear line and a non-zero exit",
     arguments: [
@@ -244,6 +263,7 @@ struct CLITests {
       (["eval", "random"], "needs --env"),
       (["eval", "random", "--env", "pong"], "unknown environment 'pong'"),
       (["eval", "random", "--env", "cartpole", "--episodes", "0"], "--episodes must be positive"),
+      (["eval", "random", "--env", "cartpole", "--per-episode"], "--per-episode needs --json"),
       (["eval", "/nonexistent/p.policy"], "cannot read policy file /nonexistent/p.policy: no such file"),
       (["bench", "quantum"], "quantum"),
       (["frobnicate"], "frobnicate"),

@@ -29,19 +29,10 @@ struct MinAtarSkilledPlay: Decodable {
   static var controllerRuns: [Run] { shared.runs.filter { $0.player == "controller" } }
 }
 
-/// Two samples agree: means within 3 combined standard errors, and a two-sample KS test that does
-/// not reject at 1 % (critical value 1.628·√((n + m)/(n·m))).
+/// Expects two samples of one quantity to agree (`distributionMismatch`).
 func expectSameDistribution(_ ours: [Double], _ reference: [Double], _ what: String, ks: Bool = true) {
-  let a = meanAndError(ours), b = meanAndError(reference)
-  let combined = (a.error * a.error + b.error * b.error).squareRoot()
-  #expect(
-    abs(a.mean - b.mean) <= 3 * combined + 1e-12,
-    "\(what): rollout \(a.mean) ± \(a.error), MinAtar \(b.mean) ± \(b.error)")
-  if ks {
-    let n = Double(ours.count), m = Double(reference.count)
-    let d = ksStatistic(ours, reference), critical = 1.628 * ((n + m) / (n * m)).squareRoot()
-    #expect(d <= critical, "\(what): KS statistic \(d) above the 1 % critical value \(critical)")
-  }
+  let problem = distributionMismatch(ours, reference, what, ks: ks)
+  #expect(problem == nil, "\(problem ?? "")")
 }
 
 @Suite("MinAtar under skilled play")

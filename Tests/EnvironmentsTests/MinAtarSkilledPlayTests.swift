@@ -74,6 +74,30 @@ struct MinAtarSkilledPlayTests {
     }
   }
 
+  @Test("the Swift controllers choose the Python controllers' action on every frame of a recorded episode per game")
+  func controllersAgree() throws {
+    let url = TestPaths.packageRoot.appendingPathComponent("Tests/EnvironmentsTests/Fixtures/minatar_controller_episodes.jsonl")
+    let decoder = JSONDecoder()
+    decoder.keyDecodingStrategy = .convertFromSnakeCase
+    let episodes = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map {
+      try decoder.decode(MinAtarTraceEpisode.self, from: Data($0.utf8))
+    }
+    let names = ["breakout": Breakout.name, "space_invaders": SpaceInvaders.name, "freeway": Freeway.name, "asterix": Asterix.name, "seaquest": Seaquest.name]
+    #expect(Set(episodes.map(\.game)) == Set(names.keys))
+    for episode in episodes {
+      #expect(episode.epsilon == 0, "every action must be the controller's")
+      let controller = try #require(MinAtarControllers.named(names[episode.game]!))
+      var observation = MinAtarTraceEpisode.decode(episode.initialObs)
+      var disagreements: [Int] = []
+      for step in episode.steps {
+        let action = observation.withUnsafeBufferPointer { controller(.init($0, channels: episode.channels.count)) }
+        if action != step.action { disagreements.append(step.t) }
+        observation = MinAtarTraceEpisode.decode(step.obs)
+      }
+      #expect(disagreements.isEmpty, "\(episode.game): frames \(disagreements.prefix(10)) of \(episode.steps.count)")
+    }
+  }
+
   @Test("every game has a scripted controller's reference run")
   func coverage() {
     let games = Set(MinAtarSkilledPlay.controllerRuns.map(\.game))

@@ -3,8 +3,10 @@
 fixtures rollout's tests compare against. Needs `pip install minatar==1.0.15 numpy`; rollout itself
 never runs Python.
 
-    scripts/minatar-reference.py traces OUT.jsonl     frame-by-frame episodes of skilled play,
-                                                      sticky actions off (Space Invaders, Breakout)
+    scripts/minatar-reference.py traces OUT.jsonl     frame-by-frame episodes of skilled play, sticky
+                                                      actions off: the controllers of --games (default
+                                                      Space Invaders and Breakout, whose rules are then
+                                                      deterministic) and the --policies given
     scripts/minatar-reference.py skilled OUT.json     return/length statistics of the scripted
                                                       controllers (and shipped policies), sticky on
     scripts/minatar-reference.py eval POLICY [--episodes N] [--seed S]

@@ -105,8 +105,14 @@ public struct Seaquest: MinAtarGame {
 
   func touches(_ bx: Int, _ by: Int) -> Bool { bx == x && by == y }
 
+  /// Whether a fish, an enemy sub or an enemy bullet is in the sub's cell.
+  func collides() -> Bool {
+    enemies.contains { touches($0.x, $0.y) } || enemyBullets.contains { touches($0.x, $0.y) }
+  }
+
   public mutating func act(_ action: Int, rng: inout SplitMix64) -> (reward: Double, terminal: Bool) {
     var reward = 0.0, terminal = false
+    let (startX, startY) = (x, y)
     switch action {
     case 1:
       x = max(0, x - 1)
@@ -122,10 +128,9 @@ public struct Seaquest: MinAtarGame {
     default: break
     }
     // Moving into an enemy or an enemy bullet ends the game even if it then moves on (MinAtar
-    // measurably checks here as well as after everything has moved).
-    if enemies.contains(where: { touches($0.x, $0.y) }) || enemyBullets.contains(where: { touches($0.x, $0.y) }) {
-      terminal = true
-    }
+    // measurably checks here as well as after everything has moved; a sub that stayed put was
+    // checked at the end of the last frame).
+    if (x != startX || y != startY) && collides() { terminal = true }
     // Friendly bullets fly, and hit what they meet (in place: no allocation per frame).
     var kept = 0
     for i in bullets.indices {
@@ -201,9 +206,7 @@ public struct Seaquest: MinAtarGame {
     }
     enemyBullets.removeLast(enemyBullets.count - kept)
     // Collisions with the sub.
-    if enemies.contains(where: { touches($0.x, $0.y) }) || enemyBullets.contains(where: { touches($0.x, $0.y) }) {
-      terminal = true
-    }
+    if collides() { terminal = true }
     if let d = diversInWater.firstIndex(where: { touches($0.x, $0.y) }), divers < 6 {
       diversInWater.remove(at: d)
       divers += 1

@@ -52,35 +52,17 @@ struct ShippedPolicyTests {
     }
   }
 
-  /// A shipped policy's reference run: the same policy played in MinAtar 1.0.15 by
-  /// `scripts/minatar-reference.py skilled --policies …` (Tests/EnvironmentsTests/Fixtures).
-  struct ReferenceRun: Decodable, CustomTestStringConvertible {
-    var player: String
-    var seed: Int
-    var episodes: Int
-    var returns: [Double]
-    var lengths: [Double]
-    var testDescription: String { player }
-  }
-
-  static let referenceRuns: [ReferenceRun] = {
-    struct File: Decodable { var runs: [ReferenceRun] }
-    let url = TestPaths.packageRoot.appendingPathComponent("Tests/EnvironmentsTests/Fixtures/minatar_skilled.json")
-    guard let data = try? Data(contentsOf: url), let file = try? JSONDecoder().decode(File.self, from: data) else { return [] }
-    return file.runs.filter { $0.player.hasPrefix("policies/") }
-  }()
-
   @Test("every shipped MinAtar policy has a reference run in MinAtar itself")
   func minAtarReferences() {
     let games = ["breakout", "space-invaders", "freeway", "asterix", "seaquest"]
     let minAtar = Self.rows.filter { row in games.contains { (game: String) in row.file.hasPrefix("\(game)-") } }
     #expect(minAtar.count == 5)
-    for row in minAtar { #expect(Self.referenceRuns.contains { $0.player == "policies/\(row.file)" }, "\(row.file)") }
+    for row in minAtar { #expect(MinAtarSkilledPlay.policyRuns.contains { $0.player == "policies/\(row.file)" }, "\(row.file)") }
   }
 
   @Test("a shipped MinAtar policy scores in rollout as in MinAtar 1.0.15: return and length within 3 SE, lengths' KS at 1 %",
-        arguments: referenceRuns)
-  func sameAsMinAtar(run: ReferenceRun) throws {
+        arguments: MinAtarSkilledPlay.policyRuns)
+  func sameAsMinAtar(run: MinAtarSkilledPlay.Run) throws {
     let path = TestPaths.packageRoot.appendingPathComponent(run.player).path
     let result = try Rollout.run(["eval", path, "--episodes", "\(run.episodes)", "--seed", "\(run.seed)", "--json", "--per-episode"])
     #expect(result.status == 0, "\(result.stderr)")

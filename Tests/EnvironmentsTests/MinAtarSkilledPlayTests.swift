@@ -4,31 +4,6 @@ import RLCore
 import Testing
 import TestSupport
 
-/// Statistics of skilled play recorded in MinAtar 1.0.15 by `scripts/minatar-reference.py skilled`
-/// (sticky actions 0.1, ramping on): one run per player and game.
-struct MinAtarSkilledPlay: Decodable {
-  struct Run: Decodable, CustomTestStringConvertible {
-    var game: String
-    var player: String
-    var episodes: Int
-    var returns: [Double]
-    var lengths: [Double]
-    var testDescription: String { "\(game), \(player)" }
-  }
-
-  var frameCap: Int
-  var runs: [Run]
-
-  static let shared: MinAtarSkilledPlay = {
-    let url = TestPaths.packageRoot.appendingPathComponent("Tests/EnvironmentsTests/Fixtures/minatar_skilled.json")
-    let decoder = JSONDecoder()
-    decoder.keyDecodingStrategy = .convertFromSnakeCase
-    return try! decoder.decode(MinAtarSkilledPlay.self, from: Data(contentsOf: url))
-  }()
-
-  static var controllerRuns: [Run] { shared.runs.filter { $0.player == "controller" } }
-}
-
 /// Expects two samples of one quantity to agree (`distributionMismatch`).
 func expectSameDistribution(_ ours: [Double], _ reference: [Double], _ what: String, ks: Bool = true) {
   let problem = distributionMismatch(ours, reference, what, ks: ks)

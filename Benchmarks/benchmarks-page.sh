@@ -12,6 +12,8 @@ trap 'rm -rf "$work"' EXIT
 page=docs/benchmarks.md
 cores=$(nproc)
 cpu=$(grep -m1 "model name" /proc/cpuinfo | sed 's/.*: //')
+# Hosts of one model name differ (with and without AVX-512F, and in speed): say which this was.
+if grep -q '\bavx512f\b' /proc/cpuinfo 2>/dev/null; then cpu+=" (with AVX-512F)"; else cpu+=" (without AVX-512F)"; fi
 
 solve() { # env algo seed -> "steps seconds"
   "$rollout" train "$1" --algo "$2" --seed "$3" --threads "$cores" --quiet --out "$work/$1-$2-$3" |

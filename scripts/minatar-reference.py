@@ -180,6 +180,7 @@ class Policy:
     def __init__(self, path):
         p = load_policy(path)
         self.game = p["env"]["name"]
+        self.checksum = p["checksum"]
         sizes = p["network"]["layer_sizes"]
         flat = np.asarray(p["parameters"], dtype=np.float32)
         self.layers, k = [], 0
@@ -279,9 +280,11 @@ def skilled(args):
     for game, player, source in players:
         start = time.time()
         returns, lengths = play(game, player, args.episodes, args.seed, args.cap)
-        out["runs"].append({"game": game, "player": source, "seed": args.seed, "episodes": args.episodes,
-                            "return": summary(returns), "length": summary(lengths),
-                            "returns": returns, "lengths": lengths})
+        run = {"game": game, "player": source, "seed": args.seed, "episodes": args.episodes,
+               "return": summary(returns), "length": summary(lengths), "returns": returns, "lengths": lengths}
+        if isinstance(player, Policy):
+            run["checksum"] = player.checksum   # the policy file this run played
+        out["runs"].append(run)
         r, l = summary(returns), summary(lengths)
         print(f"{game} {source}: return {r['mean']:.2f} ± {r['std']:.2f} (max {r['max']:g}), "
               f"length {l['mean']:.1f} (max {l['max']:g}), {time.time() - start:.0f} s", file=sys.stderr)

@@ -64,6 +64,10 @@ struct ShippedPolicyTests {
         arguments: MinAtarSkilledPlay.policyRuns)
   func sameAsMinAtar(run: MinAtarSkilledPlay.Run) throws {
     let path = TestPaths.packageRoot.appendingPathComponent(run.player).path
+    let file = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+    try #require(
+      file["checksum"] as? String == run.checksum,
+      "\(run.player) is not the policy its MinAtar run played: rerun scripts/minatar-reference.py skilled --policies …")
     let result = try Rollout.run(["eval", path, "--episodes", "\(run.episodes)", "--seed", "\(run.seed)", "--json", "--per-episode"])
     #expect(result.status == 0, "\(result.stderr)")
     let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]

@@ -12,6 +12,8 @@ public struct MinAtarSkilledPlay: Decodable, Sendable {
     public var episodes: Int
     public var returns: [Double]
     public var lengths: [Double]
+    /// The checksum of the policy file that played (policies only).
+    public var checksum: String?
     public var description: String { "\(game), \(player)" }
   }
 

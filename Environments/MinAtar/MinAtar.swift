@@ -200,4 +200,71 @@ public struct GridBits: Sendable, Equatable {
 
   public var isEmpty: Bool { low == 0 && high == 0 }
   public var count: Int { low.nonzeroBitCount + high.nonzeroBitCount }
+
+  // Whole-grid moves as word shifts: cell i is bit i of the 100-bit value high·2⁶⁴ + low, so a
+  // row is 10 bits and a column step 1 bit. Cells pushed off the grid are dropped.
+
+  /// Cells 64…99 live in the low 36 bits of `high`.
+  static let highMask: UInt64 = (1 << 36) - 1
+  /// Column 0 (x = 0) and column 9 of every row.
+  static let column0 = GridBits(cells: (0..<10).map { $0 * 10 })
+  static let column9 = GridBits(cells: (0..<10).map { $0 * 10 + 9 })
+  /// Row 9, the bottom row.
+  static let bottomRow = GridBits(cells: Array(90..<100))
+
+  public init(cells: [Int]) {
+    for cell in cells { self[cell] = true }
+  }
+
+  @usableFromInline
+  init(low: UInt64, high: UInt64) {
+    self.low = low
+    self.high = high & Self.highMask
+  }
+
+  @inlinable
+  public static func & (a: GridBits, b: GridBits) -> GridBits { GridBits(low: a.low & b.low, high: a.high & b.high) }
+  @inlinable
+  public static func | (a: GridBits, b: GridBits) -> GridBits { GridBits(low: a.low | b.low, high: a.high | b.high) }
+  @inlinable
+  public static prefix func ~ (a: GridBits) -> GridBits { GridBits(low: ~a.low, high: ~a.high) }
+
+  /// Every cell one row up (y − 1); row 0 leaves the grid.
+  public var up: GridBits { GridBits(low: (low >> 10) | (high << 54), high: high >> 10) }
+  /// Every cell one row down (y + 1); row 9 leaves the grid.
+  public var down: GridBits { GridBits(low: low << 10, high: (high << 10) | (low >> 54)) }
+  /// Every cell one column left (x − 1); column 0 leaves the grid.
+  public var left: GridBits {
+    let kept = self & ~Self.column0
+    return GridBits(low: (kept.low >> 1) | (kept.high << 63), high: kept.high >> 1)
+  }
+  /// Every cell one column right (x + 1); column 9 leaves the grid.
+  public var right: GridBits {
+    let kept = self & ~Self.column9
+    return GridBits(low: kept.low << 1, high: (kept.high << 1) | (kept.low >> 63))
+  }
+
+  /// Row y's ten cells as the low bits of a word (bit x = column x).
+  @inlinable
+  public func row(_ y: Int) -> UInt64 {
+    let shift = 10 * y
+    if shift + 10 <= 64 { return (low >> UInt64(shift)) & 0x3FF }
+    if shift >= 64 { return (high >> UInt64(shift - 64)) & 0x3FF }
+    return ((low >> UInt64(shift)) | (high << UInt64(64 - shift))) & 0x3FF
+  }
+
+  /// The set cells in increasing order, visiting only those (no allocation).
+  @inlinable
+  public func forEachCell(_ body: (Int) -> Void) {
+    var word = low
+    while word != 0 {
+      body(word.trailingZeroBitCount)
+      word &= word - 1
+    }
+    word = high
+    while word != 0 {
+      body(64 + word.trailingZeroBitCount)
+      word &= word - 1
+    }
+  }
 }

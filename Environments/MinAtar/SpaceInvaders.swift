@@ -56,13 +56,11 @@ public struct SpaceInvaders: MinAtarGame {
 
   /// Friendly bullets sharing a cell with an alien destroy it; returns the reward.
   mutating func hits() -> Double {
-    var reward = 0.0
-    for i in 0..<100 where friendlyBullets[i] && aliens[i] {
-      friendlyBullets[i] = false
-      aliens[i] = false
-      reward += 1
-    }
-    return reward
+    let met = friendlyBullets & aliens
+    if met.isEmpty { return 0 }
+    friendlyBullets = friendlyBullets & ~met
+    aliens = aliens & ~met
+    return Double(met.count)
   }
 
   public mutating func act(_ action: Int, rng: inout SplitMix64) -> (reward: Double, terminal: Bool) {
@@ -75,35 +73,22 @@ public struct SpaceInvaders: MinAtarGame {
       friendlyBullets[90 + cannon] = true
       shotTimer = Self.shotCooldown
     }
-    // Bullets: friendly up, enemy down, one cell each.
-    var up = GridBits(), down = GridBits()
-    for y in 0..<10 {
-      for x in 0..<10 {
-        if friendlyBullets[y * 10 + x] && y > 0 { up[(y - 1) * 10 + x] = true }
-        if enemyBullets[y * 10 + x] && y < 9 { down[(y + 1) * 10 + x] = true }
-      }
-    }
-    friendlyBullets = up
-    enemyBullets = down
+    // Bullets: friendly up, enemy down, one cell each (those leaving the grid are gone).
+    friendlyBullets = friendlyBullets.up
+    enemyBullets = enemyBullets.down
     if enemyBullets[90 + cannon] { terminal = true }
     // The alien block.
     if alienMoveTimer == 0 {
       alienMoveTimer = min(alienCount, moveInterval)
-      var atEdge = false
-      for y in 0..<10 where aliens[y * 10 + (movingLeft ? 0 : 9)] { atEdge = true }
-      if atEdge {
+      if !(aliens & (movingLeft ? GridBits.column0 : GridBits.column9)).isEmpty {
         movingLeft.toggle()
-        if (90..<100).contains(where: { aliens[$0] }) {
+        if !(aliens & GridBits.bottomRow).isEmpty {
           terminal = true
         } else {
-          var shifted = GridBits()
-          for i in 0..<90 where aliens[i] { shifted[i + 10] = true }
-          aliens = shifted
+          aliens = aliens.down
         }
       } else {
-        var shifted = GridBits()
-        for i in 0..<100 where aliens[i] { shifted[i + (movingLeft ? -1 : 1)] = true }
-        aliens = shifted
+        aliens = movingLeft ? aliens.left : aliens.right
       }
       if aliens[90 + cannon] { terminal = true }
     }
@@ -111,8 +96,10 @@ public struct SpaceInvaders: MinAtarGame {
     if enemyShotTimer == 0 {
       enemyShotTimer = Self.enemyShotInterval
       // Nearest column to the cannon; the lower column index wins a tie.
+      var columns: UInt64 = 0
+      for y in 0..<10 { columns |= aliens.row(y) }
       var best: Int?
-      for column in 0..<10 where (0..<10).contains(where: { aliens[$0 * 10 + column] }) {
+      for column in 0..<10 where (columns >> UInt64(column)) & 1 == 1 {
         if best == nil || abs(column - cannon) < abs(best! - cannon) { best = column }
       }
       if let column = best {
@@ -136,13 +123,12 @@ public struct SpaceInvaders: MinAtarGame {
 
   public func draw(_ grid: inout MinAtarGrid) {
     grid.set(x: cannon, y: 9, 0)
-    for i in 0..<100 {
-      if aliens[i] {
-        grid.set(x: i % 10, y: i / 10, 1)
-        grid.set(x: i % 10, y: i / 10, movingLeft ? 2 : 3)
-      }
-      if friendlyBullets[i] { grid.set(x: i % 10, y: i / 10, 4) }
-      if enemyBullets[i] { grid.set(x: i % 10, y: i / 10, 5) }
+    let direction = movingLeft ? 2 : 3
+    aliens.forEachCell { i in
+      grid.set(x: i % 10, y: i / 10, 1)
+      grid.set(x: i % 10, y: i / 10, direction)
     }
+    friendlyBullets.forEachCell { grid.set(x: $0 % 10, y: $0 / 10, 4) }
+    enemyBullets.forEachCell { grid.set(x: $0 % 10, y: $0 / 10, 5) }
   }
 }

@@ -346,6 +346,35 @@ struct MinAtarTests {
     #expect(state.enemySpawnSpeed == 19, "surfacing ramps the spawn speed")
   }
 
+  @Test("GridBits' word shifts move every cell as cell-by-cell moves do, dropping what leaves the grid; rows and the cell walk agree")
+  func gridBitsShifts() {
+    var rng = SplitMix64(seed: 9)
+    for _ in 0..<500 {
+      var grid = GridBits()
+      for cell in 0..<100 where rng.nextUnit() < 0.3 { grid[cell] = true }
+      func moved(_ dx: Int, _ dy: Int) -> GridBits {
+        var out = GridBits()
+        for cell in 0..<100 where grid[cell] {
+          let x = cell % 10 + dx, y = cell / 10 + dy
+          if (0..<10).contains(x) && (0..<10).contains(y) { out[y * 10 + x] = true }
+        }
+        return out
+      }
+      #expect(grid.up == moved(0, -1))
+      #expect(grid.down == moved(0, 1))
+      #expect(grid.left == moved(-1, 0))
+      #expect(grid.right == moved(1, 0))
+      for y in 0..<10 {
+        let bits = (0..<10).reduce(UInt64(0)) { $0 | (grid[y * 10 + $1] ? 1 << UInt64($1) : 0) }
+        #expect(grid.row(y) == bits)
+      }
+      var visited: [Int] = []
+      grid.forEachCell { visited.append($0) }
+      #expect(visited == (0..<100).filter { grid[$0] })
+      #expect((grid & ~grid).isEmpty && (grid | ~grid).count == 100)
+    }
+  }
+
   @Test("sticky actions repeat the previous action, which survives an unseeded reset; minimal action sets map to the full set")
   func stickyAndMinimal() {
     var env = MinAtar<Breakout>(config: .init(stickyActionProbability: 1))

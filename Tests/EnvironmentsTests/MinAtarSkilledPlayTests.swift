@@ -52,11 +52,7 @@ struct MinAtarSkilledPlayTests {
   @Test("the Swift controllers choose the Python controllers' action on every frame of a recorded episode per game")
   func controllersAgree() throws {
     let url = TestPaths.packageRoot.appendingPathComponent("Tests/EnvironmentsTests/Fixtures/minatar_controller_episodes.jsonl")
-    let decoder = JSONDecoder()
-    decoder.keyDecodingStrategy = .convertFromSnakeCase
-    let episodes = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map {
-      try decoder.decode(MinAtarTraceEpisode.self, from: Data($0.utf8))
-    }
+    let episodes = try MinAtarTraceEpisode.load(url)
     let names = ["breakout": Breakout.name, "space_invaders": SpaceInvaders.name, "freeway": Freeway.name, "asterix": Asterix.name, "seaquest": Seaquest.name]
     #expect(Set(episodes.map(\.game)) == Set(names.keys))
     for episode in episodes {

@@ -42,15 +42,18 @@ struct MinAtarTraceEpisode: Decodable {
     }
   }
 
-  /// Every episode in `urls`, with the file it came from.
-  static func load() throws -> [(file: String, episode: MinAtarTraceEpisode)] {
+  /// The episodes of one file, one JSON object a line.
+  static func load(_ url: URL) throws -> [MinAtarTraceEpisode] {
     let decoder = JSONDecoder()
     decoder.keyDecodingStrategy = .convertFromSnakeCase
-    return try urls.flatMap { url in
-      try String(contentsOf: url, encoding: .utf8).split(separator: "\n").filter { !$0.isEmpty }.map {
-        (url.lastPathComponent, try decoder.decode(MinAtarTraceEpisode.self, from: Data($0.utf8)))
-      }
+    return try String(contentsOf: url, encoding: .utf8).split(separator: "\n").filter { !$0.isEmpty }.map {
+      try decoder.decode(MinAtarTraceEpisode.self, from: Data($0.utf8))
     }
+  }
+
+  /// Every episode in `urls`, with the file it came from.
+  static func load() throws -> [(file: String, episode: MinAtarTraceEpisode)] {
+    try urls.flatMap { url in try load(url).map { (url.lastPathComponent, $0) } }
   }
 
   /// A recorded observation (one 25-hex-digit string per channel, cell (0, 0) the most

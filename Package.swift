@@ -10,13 +10,11 @@ let environmentFlags: [SwiftSetting] = [
   .unsafeFlags(["-Xllvm", "-slp-threshold=1000"]),
 ]
 
-// Default release builds target baseline x86-64 (SSE2): SIMD8<Float> runs as two 4-wide halves.
-// The AVX2 trait compiles the kernels for Haswell-class CPUs (8-wide); Swift never fuses a·b + c,
-// so the results are the same bit for bit (checked by the determinism tests under --enable-all-traits).
+// The network kernels are C (Sources/CVectorMath) compiled for every instruction set at once and
+// chosen at run time, so no build needs a CPU flag. Training loops in the test suite run through
+// them: unoptimised they are ~30× slower, so debug builds optimise them too (the rest of a debug
+// build stays debuggable).
 let kernelFlags: [SwiftSetting] = [
-  .unsafeFlags(["-target-cpu", "haswell"], .when(platforms: [.linux], traits: ["AVX2"])),
-  // Training loops in the test suite run through these kernels: unoptimised they are ~30× slower,
-  // so debug builds optimise them too (the rest of a debug build stays debuggable).
   .unsafeFlags(["-O"], .when(configuration: .debug)),
 ]
 
@@ -30,13 +28,9 @@ let package = Package(
     .trait(name: "SDL", description: "SDL2 window for `rollout replay` (needs libsdl2-dev)."),
     .trait(name: "GIF", description: "Tests decode rollout's GIFs with giflib (needs libgif-dev); recording needs no trait."),
     .trait(name: "MPI", description: "Multi-process runs under Open MPI (needs libopenmpi-dev)."),
-    .trait(
-      name: "AVX2",
-      description: "Compile the network kernels for x86-64 CPUs with AVX2 and FMA (Haswell and later): wider SIMD for training; same results."),
-    .trait(
-      name: "AVX512",
-      description: "AVX2, plus the wide network kernels as 16-lane fused multiply-adds for x86-64 CPUs with AVX-512F (Zen 4, Skylake-SP and later): faster training; results differ from other builds in the last bits.",
-      enabledTraits: ["AVX2"]),
+    // Kept so that build scripts naming them still work: the kernels pick AVX2 or AVX-512 at run time.
+    .trait(name: "AVX2", description: "Deprecated, no effect: every build picks AVX-512, AVX2 + FMA or NEON at run time."),
+    .trait(name: "AVX512", description: "Deprecated, no effect: every build picks AVX-512, AVX2 + FMA or NEON at run time."),
     .default(enabledTraits: []),
   ],
   dependencies: [

@@ -54,7 +54,9 @@ public struct ActionHead: Sendable, Equatable {
     }
     var o = SIMD8<Float>.zero
     for i in 0..<boxCount { o[i] = outputs[i] }
-    return Action(values: low + (fastTanh(o) + 1) * 0.5 * (high - low))
+    // The hidden layers' tanh kernel, so a squash has the same bits on every CPU.
+    withUnsafeMutableBytes(of: &o) { activate($0.baseAddress!.assumingMemoryBound(to: Float.self), 8, .tanh) }
+    return Action(values: low + (o + 1) * 0.5 * (high - low))
   }
 }
 

@@ -1,4 +1,3 @@
-import CVectorMath
 import RLCore
 
 #if canImport(Glibc)
@@ -25,10 +24,11 @@ public enum GradientOptimizer: Sendable, Equatable, Codable {
   /// The gradient is multiplied by `scale` first (a gradient-norm clip's factor; g·1 is g, bit
   /// for bit). With a `pool`, thread k updates `shares[k]` (default: `pool.ranges`), the same
   /// share every step, so its moments stay in that core's caches. Every element follows the same
-  /// formula whichever share it falls in: the result does not depend on the pool.
+  /// formula whichever share it falls in (`rollout_adam`, `rollout_rmsprop` in
+  /// `Sources/CVectorMath/kernels.inc`): the result does not depend on the pool.
   public func step(
     _ parameters: inout [Float], gradient: [Float], scale: Float = 1, learningRate: Float, state: inout State,
-    pool: WorkerPool? = nil, shares: [Range<Int>]? = nil
+    pool: WorkerPool? = nil, shares: [Range<Int>]? = nil, kernels: KernelTable = Kernels.active
   ) {
     precondition(parameters.count == gradient.count && state.v.count == gradient.count)
     state.t += 1
@@ -44,13 +44,14 @@ public enum GradientOptimizer: Sendable, Equatable, Codable {
             case .adam(let beta1, let beta2, let epsilon):
               let c1 = Float(1 - pow(Double(beta1), t)), c2 = Float(1 - pow(Double(beta2), t)).squareRoot()
               update = { range in
-                Self.adam(
-                  p, g, m, v, range, scale: scale, beta1: beta1, beta2: beta2, epsilon: epsilon, c1: c1, c2: c2,
-                  learningRate: learningRate)
+                let k = range.lowerBound
+                kernels.adam(
+                  p + k, g + k, m + k, v + k, range.count, scale, beta1, beta2, epsilon, c1, c2, learningRate)
               }
             case .rmsprop(let alpha, let epsilon):
               update = { range in
-                Self.rmsprop(p, g, v, range, scale: scale, alpha: alpha, epsilon: epsilon, learningRate: learningRate)
+                let k = range.lowerBound
+                kernels.rmsprop(p + k, g + k, v + k, range.count, scale, alpha, epsilon, learningRate)
               }
             }
             if let pool {
@@ -62,55 +63,6 @@ public enum GradientOptimizer: Sendable, Equatable, Codable {
           }
         }
       }
-    }
-  }
-
-  /// Adam on `range`, eight lanes at a time, each lane the scalar formula (same results).
-  private static func adam(
-    _ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
-    _ v: UnsafeMutablePointer<Float>, _ range: Range<Int>, scale: Float, beta1: Float, beta2: Float, epsilon: Float,
-    c1: Float, c2: Float, learningRate: Float
-  ) {
-    var i = range.lowerBound
-    while i + 8 <= range.upperBound {
-      let gi = load8(g + i) * SIMD8(repeating: scale)
-      let mi = SIMD8(repeating: beta1) * load8(m + i) + SIMD8(repeating: 1 - beta1) * gi
-      let vi = SIMD8(repeating: beta2) * load8(v + i) + SIMD8(repeating: 1 - beta2) * gi * gi
-      store8(mi, m + i)
-      store8(vi, v + i)
-      let step = SIMD8(repeating: learningRate) * (mi / SIMD8(repeating: c1))
-        / (rollout_sqrt8(vi) / SIMD8(repeating: c2) + SIMD8(repeating: epsilon))
-      store8(load8(p + i) - step, p + i)
-      i += 8
-    }
-    while i < range.upperBound {
-      let gi = g[i] * scale
-      m[i] = beta1 * m[i] + (1 - beta1) * gi
-      v[i] = beta2 * v[i] + (1 - beta2) * gi * gi
-      p[i] -= learningRate * (m[i] / c1) / (v[i].squareRoot() / c2 + epsilon)
-      i += 1
-    }
-  }
-
-  /// RMSprop on `range`, eight lanes at a time, each lane the scalar formula.
-  private static func rmsprop(
-    _ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ range: Range<Int>,
-    scale: Float, alpha: Float, epsilon: Float, learningRate: Float
-  ) {
-    var i = range.lowerBound
-    while i + 8 <= range.upperBound {
-      let gi = load8(g + i) * SIMD8(repeating: scale)
-      let vi = SIMD8(repeating: alpha) * load8(v + i) + SIMD8(repeating: 1 - alpha) * gi * gi
-      store8(vi, v + i)
-      let step = SIMD8(repeating: learningRate) * gi / (rollout_sqrt8(vi) + SIMD8(repeating: epsilon))
-      store8(load8(p + i) - step, p + i)
-      i += 8
-    }
-    while i < range.upperBound {
-      let gi = g[i] * scale
-      v[i] = alpha * v[i] + (1 - alpha) * gi * gi
-      p[i] -= learningRate * gi / (v[i].squareRoot() + epsilon)
-      i += 1
     }
   }
 }

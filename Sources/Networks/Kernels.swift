@@ -1,53 +1,192 @@
-#if AVX512 && arch(x86_64)
-  import CVectorMath
+import CVectorMath
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
 #endif
 
-/// Which network kernels this build carries, and what they need from the CPU.
+/// An instruction set the network kernels are compiled for. One binary carries every path its
+/// architecture has (x86-64: scalar, AVX2 + FMA, AVX-512F; arm64: scalar, NEON) and uses the
+/// widest the CPU runs, or the one `ROLLOUT_KERNELS` names.
 ///
-/// The default build runs everywhere (SSE2 on x86-64, NEON on ARM); `AVX2` compiles the same
-/// Swift kernels for Haswell-class CPUs, with the same results; `AVX512` replaces the wide
-/// matrix kernels and tanh with 16-lane fused multiply-adds (`Sources/CVectorMath/shim.h`), whose
-/// results differ from the other builds in the last bits. A CPU without AVX-512F would stop on
-/// an illegal instruction in the middle of a run, so rollout checks first. Off x86-64 both
-/// traits are ignored.
+/// Every path computes the same bits: a·b + c is one fused multiply-add everywhere (libm's
+/// `fmaf` on the scalar path) and each output's sum runs in one order set by the layer's shape,
+/// not by the vector width (`Sources/CVectorMath/kernels.inc`). So a policy, a checkpoint and a
+/// seed's result are the same on every machine, not only for every thread count.
+public enum KernelPath: String, Sendable, CaseIterable, Codable {
+  case scalar, avx2, avx512, neon
+
+  /// Widest first: what `auto` tries in turn.
+  static let preference: [KernelPath] = [.avx512, .avx2, .neon, .scalar]
+
+  /// Whether this binary carries the path and this CPU runs it.
+  public var isAvailable: Bool {
+    switch self {
+    case .scalar: return true
+    case .avx2:
+      #if arch(x86_64)
+        return rollout_cpu_has_avx2_fma() != 0
+      #else
+        return false
+      #endif
+    case .avx512:
+      #if arch(x86_64)
+        return rollout_cpu_has_avx512f() != 0
+      #else
+        return false
+      #endif
+    case .neon:
+      #if arch(arm64)
+        return true
+      #else
+        return false
+      #endif
+    }
+  }
+
+  /// How `rollout bench learner` and the progress header name it.
+  public var description: String {
+    switch self {
+    case .scalar: "scalar (libm fmaf)"
+    case .avx2: "AVX2 + FMA"
+    case .avx512: "AVX-512F"
+    case .neon: "NEON"
+    }
+  }
+}
+
+/// The kernels of one path, as C function pointers.
+public struct KernelTable: @unchecked Sendable {
+  public let path: KernelPath
+  @usableFromInline let mlpForward:
+    @convention(c) (
+      UnsafePointer<Int>?, Int, Int32, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?
+    ) -> UnsafeMutablePointer<Float>?
+  @usableFromInline let denseRows:
+    @convention(c) (
+      UnsafePointer<Float>?, Int, Int, UnsafePointer<Float>?, UnsafePointer<Float>?, Int, UnsafeMutablePointer<Float>?,
+      UnsafePointer<Float>?
+    ) -> Void
+  @usableFromInline let denseRow:
+    @convention(c) (
+      UnsafePointer<Float>?, Int, UnsafePointer<Float>?, UnsafePointer<Float>?, Int, UnsafeMutablePointer<Float>?
+    ) -> Void
+  @usableFromInline let outer:
+    @convention(c) (UnsafePointer<Float>?, UnsafePointer<Float>?, Int, Int, Int, UnsafeMutablePointer<Float>?, Int32)
+      -> Void
+  @usableFromInline let activate: @convention(c) (UnsafeMutablePointer<Float>?, Int, Int32) -> Void
+  @usableFromInline let activationGradient: @convention(c) (UnsafeMutablePointer<Float>?, UnsafePointer<Float>?, Int, Int32) -> Void
+  @usableFromInline let sumRows: @convention(c) (UnsafePointer<Float>?, Int, Int, UnsafeMutablePointer<Float>?) -> Void
+  @usableFromInline let adam:
+    @convention(c) (
+      UnsafeMutablePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?,
+      Int, Float, Float, Float, Float, Float, Float, Float
+    ) -> Void
+  @usableFromInline let rmsprop:
+    @convention(c) (
+      UnsafeMutablePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int, Float, Float, Float, Float
+    ) -> Void
+
+  /// The table of `path`, or nil when this binary does not carry it (NEON on x86-64, AVX on arm64).
+  public init?(_ path: KernelPath) {
+    self.path = path
+    switch path {
+    case .scalar:
+      (mlpForward, denseRows, denseRow, outer) =
+        (rollout_mlp_forward_scalar, rollout_dense_rows_scalar, rollout_dense_row_scalar, rollout_outer_scalar)
+      (activate, activationGradient, sumRows, adam, rmsprop) =
+        (rollout_activate_scalar, rollout_activation_gradient_scalar, rollout_sum_rows_scalar, rollout_adam_scalar,
+          rollout_rmsprop_scalar)
+    case .avx2:
+      #if arch(x86_64)
+        (mlpForward, denseRows, denseRow, outer) =
+          (rollout_mlp_forward_avx2, rollout_dense_rows_avx2, rollout_dense_row_avx2, rollout_outer_avx2)
+        (activate, activationGradient, sumRows, adam, rmsprop) =
+          (rollout_activate_avx2, rollout_activation_gradient_avx2, rollout_sum_rows_avx2, rollout_adam_avx2,
+            rollout_rmsprop_avx2)
+      #else
+        return nil
+      #endif
+    case .avx512:
+      #if arch(x86_64)
+        (mlpForward, denseRows, denseRow, outer) =
+          (rollout_mlp_forward_avx512, rollout_dense_rows_avx512, rollout_dense_row_avx512, rollout_outer_avx512)
+        (activate, activationGradient, sumRows, adam, rmsprop) =
+          (rollout_activate_avx512, rollout_activation_gradient_avx512, rollout_sum_rows_avx512, rollout_adam_avx512,
+            rollout_rmsprop_avx512)
+      #else
+        return nil
+      #endif
+    case .neon:
+      #if arch(arm64)
+        (mlpForward, denseRows, denseRow, outer) =
+          (rollout_mlp_forward_neon, rollout_dense_rows_neon, rollout_dense_row_neon, rollout_outer_neon)
+        (activate, activationGradient, sumRows, adam, rmsprop) =
+          (rollout_activate_neon, rollout_activation_gradient_neon, rollout_sum_rows_neon, rollout_adam_neon,
+            rollout_rmsprop_neon)
+      #else
+        return nil
+      #endif
+    }
+  }
+}
+
+/// Which kernels this process runs: chosen once, when first used, from `ROLLOUT_KERNELS`
+/// (`scalar`, `avx2`, `avx512`, `neon` or `auto`, the default: the widest the CPU runs).
 public enum Kernels {
-  /// The instruction set the kernels were compiled for, as the bench reports it.
-  public static var name: String {
-    #if AVX512 && arch(x86_64)
-      "AVX-512 fused multiply-adds"
-    #elseif AVX2 && arch(x86_64)
-      "AVX2"
-    #else
-      "baseline SIMD"
-    #endif
+  /// The environment variable that forces a path.
+  public static let variable = "ROLLOUT_KERNELS"
+
+  /// The paths this binary carries and this CPU runs, widest first.
+  public static var available: [KernelPath] { KernelPath.preference.filter { $0.isAvailable && KernelTable($0) != nil } }
+
+  /// The path a `ROLLOUT_KERNELS` value asks for (nil or "auto": the widest available), or a
+  /// one-line reason why it cannot be had.
+  public static func choose(_ setting: String?, available: [KernelPath]) -> Result<KernelPath, KernelChoiceError> {
+    let value = (setting ?? "").trimmingWhitespace.lowercased()
+    if value.isEmpty || value == "auto" { return .success(available.first ?? .scalar) }
+    guard let path = KernelPath(rawValue: value) else {
+      let names = (KernelPath.allCases.map(\.rawValue) + ["auto"]).joined(separator: ", ")
+      return .failure(KernelChoiceError("\(variable)=\(setting ?? "") is not a kernel path; use one of: \(names)"))
+    }
+    guard available.contains(path) else {
+      let names = (available.map(\.rawValue) + ["auto"]).joined(separator: ", ")
+      return .failure(
+        KernelChoiceError("\(variable)=\(value): this CPU or binary lacks \(path.description); use one of: \(names)"))
+    }
+    return .success(path)
   }
 
-  /// Whether the kernels use AVX-512F instructions.
-  public static var needAVX512F: Bool {
-    #if AVX512 && arch(x86_64)
-      true
-    #else
-      false
-    #endif
+  private static let choice = choose(getenv(variable).map { String(cString: $0) }, available: available)
+
+  /// Why the `ROLLOUT_KERNELS` setting cannot be honoured, in one line; nil when it can. The CLI
+  /// stops on it before doing anything; a library user who ignores it gets the widest path.
+  public static var problem: String? {
+    if case .failure(let error) = choice { return error.message }
+    return nil
   }
 
-  /// Whether this CPU has AVX-512F (only builds with the trait ask it).
-  public static var cpuHasAVX512F: Bool {
-    #if AVX512 && arch(x86_64)
-      rollout_cpu_has_avx512f() != 0
-    #else
-      false
-    #endif
-  }
+  /// The kernels in use.
+  public static let active: KernelTable = {
+    switch choice {
+    case .success(let path): return KernelTable(path)!
+    case .failure: return KernelTable(available.first ?? .scalar)!
+    }
+  }()
 
-  /// Why kernels that need AVX-512F (or not) cannot run on a CPU that has it (or not), in one
-  /// line; nil when they can.
-  public static func problem(needAVX512F: Bool, cpuHasAVX512F: Bool) -> String? {
-    guard needAVX512F, !cpuHasAVX512F else { return nil }
-    return "this rollout was built with the AVX512 trait, but this CPU lacks AVX-512F; "
-      + "rebuild without it (swift build -c release --traits AVX2)"
-  }
+  /// The path in use, as the bench and the progress header name it.
+  public static var name: String { active.path.description }
+}
 
-  /// `problem` for this build on this CPU.
-  public static var problemHere: String? { problem(needAVX512F: needAVX512F, cpuHasAVX512F: cpuHasAVX512F) }
+/// A `ROLLOUT_KERNELS` value that cannot be honoured.
+public struct KernelChoiceError: Error, Equatable {
+  public let message: String
+  init(_ message: String) { self.message = message }
+}
+
+extension String {
+  fileprivate var trimmingWhitespace: String {
+    String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+  }
 }

@@ -20,7 +20,7 @@ struct Rollout: ParsableCommand {
   static func main() {
     do {
       var command = try parseAsRoot()
-      if let problem = Kernels.problemHere { throw RolloutError(problem) }
+      if let problem = Kernels.problem { throw RolloutError(problem) }
       if let ranks = Cluster.launchedRanks, ranks > 1, !(command is Train) {
         // Every rank would run the whole command and write the same files.
         throw RolloutError("only `rollout train` runs across MPI ranks; run this command without mpirun")

@@ -23,50 +23,6 @@ func referenceForward(_ mlp: MLP, _ parameters: [Float], _ input: [Float]) -> [D
 
 @Suite("Networks")
 struct NetworksTests {
-  @Test("fast tanh: max abs error below 5e-7 on [-10, 10], stays in [-1, 1], odd, SIMD = scalar")
-  func fastTanhAccuracy() {
-    var worst = 0.0
-    let n = 400_001
-    for k in 0..<n {
-      let x = Float(-10 + 20 * Double(k) / Double(n - 1))
-      let approx = fastTanh(x)
-      worst = max(worst, abs(Double(approx) - tanh(Double(x))))
-      #expect(approx >= -1 && approx <= 1)
-    }
-    #expect(worst < 5e-7, "max error \(worst)")
-    #expect(fastTanh(Float(0)) == 0)
-    #expect(fastTanh(Float(1e6)) == 1 && fastTanh(Float(-1e6)) == -1)
-    let lanes = SIMD8<Float>(-9.5, -3, -0.7, -1e-3, 0, 0.25, 2.5, 40)
-    let vector = fastTanh(lanes)
-    for i in 0..<8 { #expect(vector[i] == fastTanh(lanes[i])) }
-    #expect(fastTanh(Float(0.3)) == -fastTanh(Float(-0.3)))
-  }
-
-  @Test("fast tanh: the 16-lane, 8-lane and scalar versions agree bit for bit across the float range")
-  func fastTanhLanesAgree() {
-    // Every 4099th bit pattern (~1M floats: both signs, subnormals, the clamp at ±9, ±inf, NaN),
-    // plus the values either side of the clamp and of the saturation point.
-    var values: [Float] = stride(from: UInt64(0), to: 1 << 32, by: 4099).map { Float(bitPattern: UInt32($0)) }
-    for edge: Float in [9, -9, 8.100889, -8.100889] {
-      values += [edge.nextDown, edge, edge.nextUp]
-    }
-    values += [.infinity, -.infinity, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 0, -0.0]
-    var mismatches = 0
-    for start in stride(from: 0, to: values.count - 16, by: 16) {
-      let v = SIMD16<Float>((0..<16).map { values[start + $0] })
-      let wide = fastTanh(v), low = fastTanh(v.lowHalf), high = fastTanh(v.highHalf)
-      for k in 0..<16 {
-        let scalar = fastTanh(v[k]), narrow = k < 8 ? low[k] : high[k - 8]
-        if scalar.isNaN {
-          if !(wide[k].isNaN && narrow.isNaN) { mismatches += 1 }
-        } else if wide[k].bitPattern != scalar.bitPattern || narrow.bitPattern != scalar.bitPattern {
-          mismatches += 1
-        }
-      }
-    }
-    #expect(mismatches == 0)
-  }
-
   @Test(
     "forward matches a Double reference for many shapes; the batched pass matches it bit for bit",
     arguments: [[4, 16, 2], [4, 64, 64, 2], [4, 64, 64, 1], [3, 5, 1], [10, 24, 7], [2, 8, 33, 9], [17, 3], [64, 21, 13]])

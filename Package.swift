@@ -89,7 +89,7 @@ let package = Package(
       dependencies: ["Experiments", "Environments", "Evolution", "Networks", "RLCore", "TestSupport"]),
     .testTarget(
       name: "PolicyGradientTests", dependencies: ["PolicyGradient", "Networks", "Environments", "RLCore"]),
-    .testTarget(name: "CLITests", dependencies: ["rollout", "TestSupport"]),
+    .testTarget(name: "CLITests", dependencies: ["rollout", "Networks", "TestSupport"]),
     .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
     .testTarget(
       name: "RenderingTests",

@@ -21,6 +21,10 @@ struct Rollout: ParsableCommand {
     do {
       var command = try parseAsRoot()
       if let problem = Kernels.problem { throw RolloutError(problem) }
+      #if AVX2 || AVX512
+        FileHandle.standardError.write(
+          Data("rollout: note: the AVX2 and AVX512 traits are deprecated and do nothing: kernels are chosen at run time\n".utf8))
+      #endif
       if let ranks = Cluster.launchedRanks, ranks > 1, !(command is Train) {
         // Every rank would run the whole command and write the same files.
         throw RolloutError("only `rollout train` runs across MPI ranks; run this command without mpirun")

@@ -409,7 +409,9 @@ struct Train: ParsableCommand {
     let progressPrinter = ProgressPrinter(enabled: !quiet && writes)
     let envRecord = try environmentRecord(environment)
     if !quiet {
-      say("\(resumeGeneration == nil ? "training" : "resuming") \(environment.spec.id) with \(algorithm.rawValue) in \(directory.path)")
+      say(
+        "\(resumeGeneration == nil ? "training" : "resuming") \(environment.spec.id) with \(algorithm.rawValue) in "
+          + "\(directory.path) (\(settings.run.threads) threads, \(Kernels.name) kernels)")
       if cluster.size > 1 {
         say("\(cluster.size) ranks × \(settings.run.threads) threads (Open MPI); results are the same bits as one process")
       }

@@ -7,23 +7,30 @@ import CVectorMath
 #endif
 
 /// An instruction set the network kernels are compiled for. One binary carries every path its
-/// architecture has (x86-64: scalar, AVX2 + FMA, AVX-512F; arm64: scalar, NEON) and uses the
-/// widest the CPU runs, or the one `ROLLOUT_KERNELS` names.
+/// architecture has (x86-64: scalar, SSE2, AVX2 + FMA, AVX-512F; arm64: scalar, NEON) and uses
+/// the widest the CPU runs, or the one `ROLLOUT_KERNELS` names.
 ///
 /// Every path computes the same bits: a·b + c is one fused multiply-add everywhere (libm's
-/// `fmaf` on the scalar path) and each output's sum runs in one order set by the layer's shape,
+/// `fmaf` on the scalar path, an exact double-precision emulation on SSE2, which predates FMA
+/// instructions) and each output's sum runs in one order set by the layer's shape,
 /// not by the vector width (`Sources/CVectorMath/kernels.inc`). So a policy, a checkpoint and a
 /// seed's result are the same on every machine, not only for every thread count.
 public enum KernelPath: String, Sendable, CaseIterable, Codable {
-  case scalar, avx2, avx512, neon
+  case scalar, sse2, avx2, avx512, neon
 
   /// Widest first: what `auto` tries in turn.
-  static let preference: [KernelPath] = [.avx512, .avx2, .neon, .scalar]
+  static let preference: [KernelPath] = [.avx512, .avx2, .neon, .sse2, .scalar]
 
   /// Whether this binary carries the path and this CPU runs it.
   public var isAvailable: Bool {
     switch self {
     case .scalar: return true
+    case .sse2:
+      #if arch(x86_64)
+        return true
+      #else
+        return false
+      #endif
     case .avx2:
       #if arch(x86_64)
         return rollout_cpu_has_avx2_fma() != 0
@@ -49,6 +56,7 @@ public enum KernelPath: String, Sendable, CaseIterable, Codable {
   public var description: String {
     switch self {
     case .scalar: "scalar (libm fmaf)"
+    case .sse2: "SSE2 (exact FMA emulation)"
     case .avx2: "AVX2 + FMA"
     case .avx512: "AVX-512F"
     case .neon: "NEON"
@@ -98,6 +106,16 @@ public struct KernelTable: @unchecked Sendable {
       (activate, activationGradient, sumRows, adam, rmsprop) =
         (rollout_activate_scalar, rollout_activation_gradient_scalar, rollout_sum_rows_scalar, rollout_adam_scalar,
           rollout_rmsprop_scalar)
+    case .sse2:
+      #if arch(x86_64)
+        (mlpForward, denseRows, denseRow, outer) =
+          (rollout_mlp_forward_sse2, rollout_dense_rows_sse2, rollout_dense_row_sse2, rollout_outer_sse2)
+        (activate, activationGradient, sumRows, adam, rmsprop) =
+          (rollout_activate_sse2, rollout_activation_gradient_sse2, rollout_sum_rows_sse2, rollout_adam_sse2,
+            rollout_rmsprop_sse2)
+      #else
+        return nil
+      #endif
     case .avx2:
       #if arch(x86_64)
         (mlpForward, denseRows, denseRow, outer) =

@@ -7,8 +7,8 @@
 #            the first (how stable it stays)
 #   rate     training env steps per second over the whole run, updates and evaluations included
 #   Benchmarks/policy-gradient.sh [ppo|a2c|reinforce|pendulum ...]   (default: all four)
-# Runs use the full budget (--no-early-stop) with THREADS threads (default 2), built with the
-# AVX2 trait when the CPU has AVX2 (plus the traits in $ROLLOUT_TRAITS, e.g. AVX512).
+# Runs use the full budget (--no-early-stop) with THREADS threads (default 2), in a release build
+# (the widest kernel path the CPU has; ROLLOUT_KERNELS=avx2 or sse2 forces a narrower one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rollout=$(scripts/release-binary)

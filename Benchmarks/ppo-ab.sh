@@ -6,7 +6,9 @@
 # included); its rate is env steps / elapsed seconds at the last update (metrics.csv). Prints each
 # side's runs and median, and the median of the per-pair ratios B/A.
 # To build the binary of an older commit: git worktree add /tmp/old COMMIT && (cd /tmp/old &&
-# swift build -c release --traits AVX2) — then pass /tmp/old/.build/release/rollout.
+# swift build -c release) — then pass /tmp/old/.build/release/rollout (commits before the
+# run-time kernels needed --traits AVX2 or AVX512 for their fast kernels). ROLLOUT_KERNELS in the
+# environment applies to both sides.
 set -euo pipefail
 if (($# < 2)); then
   echo "usage: $0 BINARY_A BINARY_B [PAIRS] [THREADS]" >&2

@@ -8,7 +8,8 @@
 # metrics.csv rate at the last update, which includes its periodic 20-episode evaluations. SB3 runs
 # with torch.set_num_threads(THREADS), rollout with --threads THREADS.
 # The first run creates a virtual environment (torch for CPU, stable-baselines3, gymnasium) in
-# $SB3_VENV (default ~/.cache/rollout-sb3-venv): about 200 MB, a minute or two.
+# $SB3_VENV (default ~/.cache/rollout-sb3-venv): about 200 MB, a minute or two. $ROLLOUT_BINARY
+# measures another rollout binary (default: this checkout's release build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pairs=${1:-3} threads=${2:-2}
@@ -20,7 +21,7 @@ if ! "$venv/bin/python" -c "import stable_baselines3" 2>/dev/null; then
     "$venv/bin/pip" install -q torch
   "$venv/bin/pip" install -q stable-baselines3 gymnasium
 fi
-rollout=$(scripts/release-binary)
+rollout=${ROLLOUT_BINARY:-$(scripts/release-binary)}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 cat >"$dir/sb3_ppo.py" <<'EOF'

@@ -15,6 +15,23 @@ typedef float rk_f4 __attribute__((ext_vector_type(4), aligned(4)));
 typedef float rk_f8 __attribute__((ext_vector_type(8), aligned(4)));
 typedef float rk_f16 __attribute__((ext_vector_type(16), aligned(4)));
 
+/// One path's kernels (kernels.inc documents each); Sources/Networks/Kernels.swift calls them.
+typedef struct {
+  float *(*mlp_forward)(const long *sizes, long layers, int activation, const float *parameters, const float *input,
+    float *workspace);
+  void (*dense_rows)(const float *x, long rows, long in, const float *w, const float *b, long out, float *y,
+    const float *wt);
+  void (*dense_row)(const float *x, long in, const float *w, const float *b, long out, float *y);
+  void (*outer)(const float *x, const float *delta, long rows, long in, long out, float *dW, int overwriting);
+  void (*activate)(float *y, long n, int activation);
+  void (*activation_gradient)(float *delta, const float *y, long n, int activation);
+  void (*sum_rows)(const float *x, long rows, long width, float *sums);
+  void (*adam)(float *p, const float *g, float *m, float *v, long n, float scale, float beta1, float beta2,
+    float epsilon, float c1, float c2, float learningRate);
+  void (*rmsprop)(float *p, const float *g, float *v, long n, float scale, float alpha, float epsilon,
+    float learningRate);
+} rollout_kernel_table;
+
 #define RK_CAT2(a, b) a##_##b
 #define RK_CAT(a, b) RK_CAT2(a, b)
 #define RK(name) RK_CAT(name, RK_SUFFIX)

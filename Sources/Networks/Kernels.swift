@@ -98,55 +98,29 @@ public struct KernelTable: @unchecked Sendable {
 
   /// The table of `path`, or nil when this binary does not carry it (NEON on x86-64, AVX on arm64).
   public init?(_ path: KernelPath) {
-    self.path = path
+    let table: rollout_kernel_table
     switch path {
-    case .scalar:
-      (mlpForward, denseRows, denseRow, outer) =
-        (rollout_mlp_forward_scalar, rollout_dense_rows_scalar, rollout_dense_row_scalar, rollout_outer_scalar)
-      (activate, activationGradient, sumRows, adam, rmsprop) =
-        (rollout_activate_scalar, rollout_activation_gradient_scalar, rollout_sum_rows_scalar, rollout_adam_scalar,
-          rollout_rmsprop_scalar)
-    case .sse2:
-      #if arch(x86_64)
-        (mlpForward, denseRows, denseRow, outer) =
-          (rollout_mlp_forward_sse2, rollout_dense_rows_sse2, rollout_dense_row_sse2, rollout_outer_sse2)
-        (activate, activationGradient, sumRows, adam, rmsprop) =
-          (rollout_activate_sse2, rollout_activation_gradient_sse2, rollout_sum_rows_sse2, rollout_adam_sse2,
-            rollout_rmsprop_sse2)
-      #else
-        return nil
-      #endif
-    case .avx2:
-      #if arch(x86_64)
-        (mlpForward, denseRows, denseRow, outer) =
-          (rollout_mlp_forward_avx2, rollout_dense_rows_avx2, rollout_dense_row_avx2, rollout_outer_avx2)
-        (activate, activationGradient, sumRows, adam, rmsprop) =
-          (rollout_activate_avx2, rollout_activation_gradient_avx2, rollout_sum_rows_avx2, rollout_adam_avx2,
-            rollout_rmsprop_avx2)
-      #else
-        return nil
-      #endif
-    case .avx512:
-      #if arch(x86_64)
-        (mlpForward, denseRows, denseRow, outer) =
-          (rollout_mlp_forward_avx512, rollout_dense_rows_avx512, rollout_dense_row_avx512, rollout_outer_avx512)
-        (activate, activationGradient, sumRows, adam, rmsprop) =
-          (rollout_activate_avx512, rollout_activation_gradient_avx512, rollout_sum_rows_avx512, rollout_adam_avx512,
-            rollout_rmsprop_avx512)
-      #else
-        return nil
-      #endif
-    case .neon:
-      #if arch(arm64)
-        (mlpForward, denseRows, denseRow, outer) =
-          (rollout_mlp_forward_neon, rollout_dense_rows_neon, rollout_dense_row_neon, rollout_outer_neon)
-        (activate, activationGradient, sumRows, adam, rmsprop) =
-          (rollout_activate_neon, rollout_activation_gradient_neon, rollout_sum_rows_neon, rollout_adam_neon,
-            rollout_rmsprop_neon)
-      #else
-        return nil
-      #endif
+    case .scalar: table = rollout_kernels_scalar()
+    #if arch(x86_64)
+      case .sse2: table = rollout_kernels_sse2()
+      case .avx2: table = rollout_kernels_avx2()
+      case .avx512: table = rollout_kernels_avx512()
+    #endif
+    #if arch(arm64)
+      case .neon: table = rollout_kernels_neon()
+    #endif
+    default: return nil
     }
+    self.path = path
+    mlpForward = table.mlp_forward!
+    denseRows = table.dense_rows!
+    denseRow = table.dense_row!
+    outer = table.outer!
+    activate = table.activate!
+    activationGradient = table.activation_gradient!
+    sumRows = table.sum_rows!
+    adam = table.adam!
+    rmsprop = table.rmsprop!
   }
 }
 

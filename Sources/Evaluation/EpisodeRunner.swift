@@ -14,8 +14,11 @@ public final class EpisodeScratch: @unchecked Sendable {
   /// Per-dimension sums of the raw observations seen while collecting statistics.
   public let statisticsSum: UnsafeMutableBufferPointer<Double>
   public let statisticsSumOfSquares: UnsafeMutableBufferPointer<Double>
+  /// The network kernels, looked up once: a step's forward pass then costs no global lookup.
+  public let kernels: KernelTable
 
-  public init(observationCount: Int, network: MLP, behaviorCount: Int = 0) {
+  public init(observationCount: Int, network: MLP, behaviorCount: Int = 0, kernels: KernelTable = Kernels.active) {
+    self.kernels = kernels
     behavior = .allocate(capacity: max(behaviorCount, 1))
     behavior.initialize(repeating: 0)
     observation = .allocate(capacity: observationCount)
@@ -58,7 +61,8 @@ extension EpisodeScratch {
       observation.baseAddress!, into: input.baseAddress!, values: normalization.baseAddress!,
       dimension: observation.count, clip: clip)
     let outputs = network.forward(
-      parameters: parameters.baseAddress!, input: input.baseAddress!, workspace: workspace.baseAddress!)
+      parameters: parameters.baseAddress!, input: input.baseAddress!, workspace: workspace.baseAddress!,
+      kernels: kernels)
     return head.action(outputs: outputs, mode: mode, rng: &rng)
   }
 }

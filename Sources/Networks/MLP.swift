@@ -50,8 +50,8 @@ public struct MLP: Sendable, Equatable, Codable {
   /// Runs the network; returns a pointer to the `outputCount` outputs inside `workspace`.
   ///
   /// One call into the kernels (`Kernels.active` unless told otherwise) for the whole pass: about
-  /// one fused multiply-add per weight plus one fast tanh per hidden unit; 4→16→2 runs in roughly
-  /// 20–30 ns (`rollout bench policy`).
+  /// one fused multiply-add per weight plus one fast tanh per hidden unit (`rollout bench policy`
+  /// times it with CartPole).
   @inlinable
   public func forward(
     parameters: UnsafePointer<Float>, input: UnsafePointer<Float>,

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates docs/benchmarks.md — the figures a user wants before choosing rollout — and prints
 # it. Every number on the page comes from a command run by this script, named beside it.
-#   Benchmarks/benchmarks-page.sh            (about 3 minutes, plus 12 for the hard-maze
+#   Benchmarks/benchmarks-page.sh            (about 6 minutes, plus 12 for the hard-maze
 #                                             comparison when reports/hard-maze is missing)
 # The machine should be otherwise idle: figures are medians of a few runs, but machines are noisy.
 set -euo pipefail

@@ -61,7 +61,7 @@ struct Bench: ParsableCommand {
       }
     case .policy:
       let rate = median { policySteps(seconds: seconds) }
-      print(String(format: "cartpole + 4→16→2 tanh policy: %.2f M steps/s (1 thread)", rate / 1e6))
+      print(String(format: "cartpole + 4→16→2 tanh policy: %.2f M steps/s (1 thread)", rate / 1e6) + "; kernels: \(Kernels.name)")
     case .evaluator:
       try benchEvaluator()
     case .allocations:
@@ -153,7 +153,8 @@ struct Bench: ParsableCommand {
     print(
       String(
         format: "evaluator, population 256, %d env steps: 1 thread %.2f ms, %d threads %.2f ms, speed-up %.2f×",
-        one.steps, one.seconds * 1e3, threads, many.seconds * 1e3, one.seconds / many.seconds))
+        one.steps, one.seconds * 1e3, threads, many.seconds * 1e3, one.seconds / many.seconds)
+        + "; kernels: \(Kernels.name)")
   }
 
   // MARK: Allocations

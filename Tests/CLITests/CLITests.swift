@@ -1,4 +1,5 @@
 import Foundation
+import Networks
 import Testing
 import TestSupport
 
@@ -371,7 +372,7 @@ struct CLITests {
     expectOneLineError(try Rollout.run(["bench", "allocations"]), containing: "Benchmarks/run.sh allocations")
   }
 
-  @Test("bench learner times PPO's gradient step on 1 and 2 threads and reports both rates")
+  @Test("bench learner times PPO's gradient step on 1 and 2 threads, reports both rates and names the kernel path")
   func benchLearner() throws {
     let result = try Rollout.run(["bench", "learner", "--seconds", "0.05", "--repeats", "1", "--threads", "2"])
     #expect(result.status == 0, "\(result.stderr)")
@@ -380,7 +381,10 @@ struct CLITests {
     let rates = line.components(separatedBy: " minibatches/s")[0].split(separator: " ").last.flatMap { Double($0) }
     #expect((rates ?? 0) > 0, "\(line)")
     #expect(line.contains("2 threads") && line.contains("GMAC/s") && line.contains("speed-up"), "\(line)")
-    #expect(line.contains("; kernels: "), "\(line)")
+    #expect(line.hasSuffix("; kernels: \(Kernels.name)"), "the path in use: \(line)")
+    let forced = try Rollout.run(
+      ["bench", "policy", "--seconds", "0.05", "--repeats", "1"], environment: [Kernels.variable: "scalar"])
+    #expect(forced.stdout.hasSuffix("; kernels: \(KernelPath.scalar.description)\n"), "\(forced.stdout)")
   }
 
   @Test("an unwritable output directory is reported, and nothing is left half-written")

@@ -34,13 +34,13 @@ struct Bench: ParsableCommand {
   @Argument(help: "What to measure: envs, policy, evaluator, allocations, render, strategies or learner.")
   var kind: Kind = .envs
 
-  @Option(help: "Seconds per measurement.")
+  @Option(parsing: .unconditional, help: "Seconds per measurement.")
   var seconds: Double = 1
 
-  @Option(help: "Repeats; the median is reported.")
+  @Option(parsing: .unconditional, help: "Repeats; the median is reported.")
   var repeats: Int = 3
 
-  @Option(help: "Threads for the evaluator benchmark (default: the number of cores).")
+  @Option(parsing: .unconditional, help: "Threads for the evaluator benchmark (default: the number of cores).")
   var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
   func validate() throws {

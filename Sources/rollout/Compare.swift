@@ -22,13 +22,13 @@ struct Compare: ParsableCommand {
   @Flag(help: "List the shipped experiments and exit.")
   var list = false
 
-  @Option(help: "Seeds per algorithm (default: the experiment's).")
+  @Option(parsing: .unconditional, help: "Seeds per algorithm (default: the experiment's).")
   var seeds: Int?
 
-  @Option(help: "Env steps per run, for every algorithm (default: the experiment's budgets).")
+  @Option(parsing: .unconditional, help: "Env steps per run, for every algorithm (default: the experiment's budgets).")
   var budget: Int?
 
-  @Option(help: "Runs at once (default: the number of cores).")
+  @Option(parsing: .unconditional, help: "Runs at once (default: the number of cores).")
   var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
   @Option(help: "Report directory (default: reports/<name>).")

@@ -23,7 +23,7 @@ struct Eval: ParsableCommand {
   @Option(help: "The environment (required for `random`; for a policy, must match its env).")
   var env: String?
 
-  @Option(help: "Number of episodes.")
+  @Option(parsing: .unconditional, help: "Number of episodes.")
   var episodes: Int = 100
 
   @OptionGroup var options: RunOptions

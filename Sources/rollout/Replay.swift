@@ -23,19 +23,19 @@ struct Replay: ParsableCommand {
   @Option(help: "The environment (required for `random`; for a policy, must match its env).")
   var env: String?
 
-  @Option(help: "Episodes to play.")
+  @Option(parsing: .unconditional, help: "Episodes to play.")
   var episodes: Int = 1
 
-  @Option(help: "Seed of the first episode's start (episode e uses the derived seed).")
+  @Option(parsing: .unconditional, help: "Seed of the first episode's start (episode e uses the derived seed).")
   var seed: UInt64 = 0
 
-  @Option(help: "Frames per second.")
+  @Option(parsing: .unconditional, help: "Frames per second.")
   var fps: Int = 50
 
   @Flag(help: "Sample actions from the policy's distribution instead of taking the most likely one.")
   var stochastic = false
 
-  @Option(name: .customLong("max-steps"), help: "End each episode after this many steps (default: the env's own end).")
+  @Option(name: .customLong("max-steps"), parsing: .unconditional, help: "End each episode after this many steps (default: the env's own end).")
   var maxSteps: Int?
 
   @Option(help: "Record an animated GIF here instead of opening a window.")

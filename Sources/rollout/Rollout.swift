@@ -68,10 +68,10 @@ struct Rollout: ParsableCommand {
 
 /// Flags shared by commands that run episodes.
 struct RunOptions: ParsableArguments {
-  @Option(help: "Seed for every random draw; the same seed gives the same result.")
+  @Option(parsing: .unconditional, help: "Seed for every random draw; the same seed gives the same result.")
   var seed: UInt64 = 0
 
-  @Option(help: "Worker threads (default: the number of cores). Results do not depend on it.")
+  @Option(parsing: .unconditional, help: "Worker threads (default: the number of cores). Results do not depend on it.")
   var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
   func validate() throws {

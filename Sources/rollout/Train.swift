@@ -28,10 +28,10 @@ struct Train: ParsableCommand {
   @Option(help: "The algorithm: \(Algorithm.allCases.map(\.rawValue).joined(separator: ", ")).")
   var algo: String?
 
-  @Option(help: "Seed for every random draw; the same seed gives the same result.")
+  @Option(parsing: .unconditional, help: "Seed for every random draw; the same seed gives the same result.")
   var seed: UInt64?
 
-  @Option(help: "Worker threads (default: the number of cores). Results do not depend on it.")
+  @Option(parsing: .unconditional, help: "Worker threads (default: the number of cores). Results do not depend on it.")
   var threads: Int?
 
   @Option(help: "A JSON config file (see --print-config); flags override its values.")
@@ -61,25 +61,25 @@ struct Train: ParsableCommand {
   @Flag(name: .customLong("no-ramping"), help: "MinAtar: no difficulty ramping.")
   var noRamping = false
 
-  @Option(help: "Stop after this many generations (default: the preset's).")
+  @Option(parsing: .unconditional, help: "Stop after this many generations (default: the preset's).")
   var generations: Int?
 
-  @Option(help: "The return that counts as solved (default: the env's threshold; training stops once a 100-episode evaluation reaches it).")
+  @Option(parsing: .unconditional, help: "The return that counts as solved (default: the env's threshold; training stops once a 100-episode evaluation reaches it).")
   var target: Double?
 
-  @Option(name: .customLong("max-steps"), help: "Stop once training has taken this many env steps.")
+  @Option(name: .customLong("max-steps"), parsing: .unconditional, help: "Stop once training has taken this many env steps.")
   var maxSteps: Int?
 
-  @Option(help: "Members evaluated per generation (default: the preset's; even for the mirrored ES).")
+  @Option(parsing: .unconditional, help: "Members evaluated per generation (default: the preset's; even for the mirrored ES).")
   var population: Int?
 
-  @Option(help: "σ: the noise, mutation or initial step size (default: the preset's).")
+  @Option(parsing: .unconditional, help: "σ: the noise, mutation or initial step size (default: the preset's).")
   var sigma: Float?
 
-  @Option(name: .customLong("learning-rate"), help: "α: Adam's step size, or ARS's (default: the preset's).")
+  @Option(name: .customLong("learning-rate"), parsing: .unconditional, help: "α: Adam's step size, or ARS's (default: the preset's).")
   var learningRate: Float?
 
-  @Option(help: "λ, the L2 coefficient (weight decay) of OpenAI-ES and NS-ES (default: the preset's).")
+  @Option(parsing: .unconditional, help: "λ, the L2 coefficient (weight decay) of OpenAI-ES and NS-ES (default: the preset's).")
   var l2: Float?
 
   @Option(
@@ -87,19 +87,19 @@ struct Train: ParsableCommand {
     help: "Observation scaling: \(ObservationScaling.allCases.map(\.rawValue).joined(separator: ", ")) (default: the preset's).")
   var observationScaling: String?
 
-  @Option(name: .customLong("init-scale"), help: "Norm of each output unit's initial weights (default: the preset's).")
+  @Option(name: .customLong("init-scale"), parsing: .unconditional, help: "Norm of each output unit's initial weights (default: the preset's).")
   var initScale: Float?
 
   @Option(help: "Hidden layer sizes, comma-separated, e.g. 32,32 (default: the preset's).")
   var hidden: String?
 
-  @Option(name: .customLong("episodes-per-member"), help: "Episodes averaged into each member's fitness.")
+  @Option(name: .customLong("episodes-per-member"), parsing: .unconditional, help: "Episodes averaged into each member's fitness.")
   var episodesPerMember: Int?
 
-  @Option(name: .customLong("checkpoint-every"), help: "Write a checkpoint every N generations (default 100).")
+  @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: "Write a checkpoint every N generations (default 100).")
   var checkpointEvery: Int?
 
-  @Option(name: .customLong("checkpoint-seconds"), help: "…and every S seconds (default 30).")
+  @Option(name: .customLong("checkpoint-seconds"), parsing: .unconditional, help: "…and every S seconds (default 30).")
   var checkpointSeconds: Double?
 
   @Option(help: "Output directory (default: runs/<env>-<algo>-<seed>-<time>).")

@@ -251,9 +251,12 @@ struct CLITests {
       (["train", "cartpole", "--episodes-per-member", "0"], "--episodes-per-member must be positive"),
       (["train", "cartpole", "--algo", "sgd"], "unknown algorithm 'sgd'; valid names: openai-es"),
       (["train", "cartpole", "--threads", "0"], "--threads must be between 1 and 1024, got 0"),
-      (["train", "cartpole", "--threads", "-2"], "--threads"),
+      (["train", "cartpole", "--threads", "-2"], "--threads must be between 1 and 1024, got -2"),
+      (["train", "cartpole", "--population", "-3"], "--population must be positive, got -3"),
+      (["train", "cartpole", "--seed", "-1"], "The value '-1' is invalid for '--seed <seed>'"),
+      (["train", "cartpole", "--target", "--quiet"], "The value '--quiet' is invalid for '--target <target>'"),
       (["train", "cartpole", "--generations", "0"], "--generations must be positive"),
-      (["train", "cartpole", "--max-steps", "-5"], "--max-steps"),
+      (["train", "cartpole", "--max-steps", "-5"], "--max-steps must be positive, got -5"),
       (["train", "cartpole", "--population", "7"], "invalid openai-es settings: population_size must be even"),
       (["train", "cartpole", "--algo", "ga", "--l2", "0.1"], "--l2 does not apply to ga"),
       (["train", "cartpole", "--algo", "ppo", "--sigma", "0.1"], "--sigma does not apply to ppo"),
@@ -264,6 +267,7 @@ struct CLITests {
       (["eval", "random"], "needs --env"),
       (["eval", "random", "--env", "pong"], "unknown environment 'pong'"),
       (["eval", "random", "--env", "cartpole", "--episodes", "0"], "--episodes must be positive"),
+      (["eval", "random", "--env", "cartpole", "--episodes", "-5"], "--episodes must be positive, got -5"),
       (["eval", "random", "--env", "cartpole", "--per-episode"], "--per-episode needs --json"),
       (["eval", "/nonexistent/p.policy"], "cannot read policy file /nonexistent/p.policy: no such file"),
       (["bench", "quantum"], "quantum"),
@@ -271,6 +275,19 @@ struct CLITests {
     ])
   func badArguments(arguments: [String], fragment: String) throws {
     expectOneLineError(try Rollout.run(arguments), containing: fragment)
+  }
+
+  @Test("a number option takes a negative value as a separate argument: --target -105, --l2 -0")
+  func negativeValues() throws {
+    let out = work.appendingPathComponent("negative")
+    let result = try Rollout.run([
+      "train", "cartpole", "--target", "-105", "--l2", "-0", "--generations", "2", "--no-early-stop", "--quiet",
+      "--out", out.path,
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    let config = try String(contentsOf: out.appendingPathComponent("config.json"), encoding: .utf8)
+    #expect(config.contains("\"target_return\" : -105"), "\(config)")
+    #expect(config.contains("\"l2_coefficient\" : -0"), "\(config)")
   }
 
   @Test("broken policy files are rejected with one line naming the file and the problem")

@@ -40,8 +40,10 @@ struct Bench: ParsableCommand {
   @Option(parsing: .unconditional, help: "Repeats; the median is reported.")
   var repeats: Int = 3
 
-  @Option(parsing: .unconditional, help: "Threads for the evaluator benchmark (default: the number of cores).")
-  var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+  @Option(name: .customLong("threads"), parsing: .unconditional, help: "Threads for the evaluator benchmark (default: the number of cores).")
+  var threadCount: Int?
+  /// --threads, or the number of cores (an optional, so that the help names the default once).
+  var threads: Int { threadCount ?? ProcessInfo.processInfo.activeProcessorCount }
 
   func validate() throws {
     guard seconds > 0, seconds <= 600 else { throw ValidationError("--seconds must be in (0, 600]") }

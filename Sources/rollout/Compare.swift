@@ -28,8 +28,10 @@ struct Compare: ParsableCommand {
   @Option(parsing: .unconditional, help: "Env steps per run, for every algorithm (default: the experiment's budgets).")
   var budget: Int?
 
-  @Option(parsing: .unconditional, help: "Runs at once (default: the number of cores).")
-  var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+  @Option(name: .customLong("threads"), parsing: .unconditional, help: "Runs at once (default: the number of cores).")
+  var threadCount: Int?
+  /// --threads, or the number of cores (an optional, so that the help names the default once).
+  var threads: Int { threadCount ?? ProcessInfo.processInfo.activeProcessorCount }
 
   @Option(help: "Report directory (default: reports/<name>).")
   var out: String?

@@ -59,7 +59,8 @@ struct Eval: ParsableCommand {
     }
     if json {
       let encoder = JSONEncoder()
-      encoder.outputFormatting = [.sortedKeys]
+      // Env ids such as MinAtar/Breakout-v0 print as they are written, not as MinAtar\/Breakout-v0.
+      encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
       encoder.keyEncodingStrategy = .convertToSnakeCase
       print(String(decoding: try encoder.encode(summary), as: UTF8.self))
     } else {

@@ -71,8 +71,10 @@ struct RunOptions: ParsableArguments {
   @Option(parsing: .unconditional, help: "Seed for every random draw; the same seed gives the same result.")
   var seed: UInt64 = 0
 
-  @Option(parsing: .unconditional, help: "Worker threads (default: the number of cores). Results do not depend on it.")
-  var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+  @Option(name: .customLong("threads"), parsing: .unconditional, help: "Worker threads (default: the number of cores). Results do not depend on it.")
+  var threadCount: Int?
+  /// --threads, or the number of cores (an optional, so that the help names the default once).
+  var threads: Int { threadCount ?? ProcessInfo.processInfo.activeProcessorCount }
 
   func validate() throws {
     guard threads > 0 else { throw ValidationError("--threads must be at least 1, got \(threads)") }

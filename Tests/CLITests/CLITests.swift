@@ -277,6 +277,32 @@ struct CLITests {
     expectOneLineError(try Rollout.run(arguments), containing: fragment)
   }
 
+  @Test("every option's help says its default at most once", arguments: ["train", "eval", "replay", "compare", "bench", "plot", "envs"])
+  func helpDefaultsOnce(command: String) throws {
+    let result = try Rollout.run([command, "--help"])
+    #expect(result.status == 0, "\(result.stderr)")
+    // An option's entry starts with "  -" and runs on over the more indented lines after it.
+    var entries: [String] = []
+    for line in result.stdout.split(separator: "\n", omittingEmptySubsequences: false) {
+      if line.hasPrefix("  -") {
+        entries.append(String(line))
+      } else if line.hasPrefix("      "), !entries.isEmpty {
+        entries[entries.count - 1] += " " + line.trimmingCharacters(in: .whitespaces)
+      }
+    }
+    #expect(!entries.isEmpty)
+    for entry in entries {
+      #expect(entry.components(separatedBy: "(default").count <= 2, "\(command): \(entry)")
+    }
+  }
+
+  @Test("eval --json writes a MinAtar env id as it is spelled, without an escaped slash")
+  func jsonEnvironmentId() throws {
+    let result = try Rollout.run(["eval", "random", "--env", "freeway", "--episodes", "1", "--json"])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.contains("\"env\":\"MinAtar/Freeway-v0\""), "\(result.stdout)")
+  }
+
   @Test("a number option takes a negative value as a separate argument: --target -105, --l2 -0")
   func negativeValues() throws {
     let out = work.appendingPathComponent("negative")

@@ -148,6 +148,10 @@ struct Train: ParsableCommand {
       throw ValidationError("--init-scale must be a positive number, got \(initScale)")
     }
     if let hidden, parseHidden(hidden) == nil {
+      let sizes = hidden.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+      if let big = sizes.first(where: { $0 > maximumHiddenSize }) {
+        throw ValidationError("--hidden sizes can be at most \(maximumHiddenSize) units per layer, got \(big)")
+      }
       throw ValidationError("--hidden must be positive sizes separated by commas (e.g. 32,32), got '\(hidden)'")
     }
     if let episodesPerMember, episodesPerMember <= 0 {
@@ -539,12 +543,15 @@ struct Train: ParsableCommand {
 
 /// Hidden sizes from "32,32"; nil unless every part is a positive integer (an empty string is no
 /// hidden layer at all: a linear policy).
+/// The widest hidden layer a run accepts (what a checkpoint's reader checks too).
+let maximumHiddenSize = 4096
+
 func parseHidden(_ text: String) -> [Int]? {
   if text.isEmpty { return [] }
   let sizes = text.split(separator: ",", omittingEmptySubsequences: false).map {
     Int($0.trimmingCharacters(in: .whitespaces))
   }
-  guard sizes.allSatisfy({ ($0 ?? 0) > 0 && $0! <= 4096 }) else { return nil }
+  guard sizes.allSatisfy({ ($0 ?? 0) > 0 && $0! <= maximumHiddenSize }) else { return nil }
   return sizes.map { $0! }
 }
 

@@ -248,6 +248,7 @@ struct CLITests {
     arguments: [
       (["train", "pong"], "unknown environment 'pong'; valid names: cartpole, acrobot, mountaincar, mountaincar-continuous, pendulum"),
       (["train", "cartpole", "--hidden", "16,x"], "--hidden must be positive sizes"),
+      (["train", "cartpole", "--hidden", "100000,100000"], "--hidden sizes can be at most 4096 units per layer, got 100000"),
       (["train", "cartpole", "--episodes-per-member", "0"], "--episodes-per-member must be positive"),
       (["train", "cartpole", "--algo", "sgd"], "unknown algorithm 'sgd'; valid names: openai-es"),
       (["train", "cartpole", "--threads", "0"], "--threads must be between 1 and 1024, got 0"),

@@ -132,6 +132,8 @@ struct CompareTests {
     // A directory of another experiment's runs is refused rather than mixed in.
     let out = work.appendingPathComponent("mixed")
     #expect(try Rollout.run(["compare", try experimentFile().path, "--out", out.path, "--seeds", "1", "--budget", "20000", "--quiet"]).status == 0)
+    let summary = try String(contentsOf: out.appendingPathComponent("summary.md"), encoding: .utf8)
+    #expect(summary.contains(", 1 seed per algorithm, "), "one seed, in the singular: \(summary)")
     try expectError(["compare", try experimentFile().path, "--out", out.path, "--seeds", "1"], "different definition")
   }
 }

@@ -53,6 +53,14 @@ struct PolicyFileTests {
     #expect(try file.encoded() == (try file.encoded()))
   }
 
+  @Test("docs/policy-format.md names the policy and checkpoint versions this rollout writes")
+  func documentedVersions() throws {
+    let doc = try String(
+      contentsOf: TestPaths.packageRoot.appendingPathComponent("docs/policy-format.md"), encoding: .utf8)
+    #expect(doc.contains("# The `.policy` file format (version \(PolicyFile.currentVersion))"))
+    #expect(doc.contains("`format` `\"rollout-checkpoint\"`, version \(CheckpointFormat.version) "))
+  }
+
   @Test("the checksum is the CRC-32 of the file with its 8 digits zeroed")
   func checksumDefinition() throws {
     let data = try samplePolicyFile().encoded()

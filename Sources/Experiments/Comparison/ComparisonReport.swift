@@ -178,7 +178,7 @@ public struct ComparisonReport {
     let rows = tableRows()
     let notes = definition.algorithms.compactMap { e in e.note.map { "\(e.displayName): \($0)" } }
     var md = "# \(definition.name)\n\n\(definition.description)\n\n"
-    md += "Env `\(definition.env)`\(definition.reward.map { ", reward `\($0)`" } ?? ""), \(definition.seeds) seeds per algorithm, "
+    md += "Env `\(definition.env)`\(definition.reward.map { ", reward `\($0)`" } ?? ""), \(definition.seeds) seed\(definition.seeds == 1 ? "" : "s") per algorithm, "
     md += "budget \(Self.steps(Double(definition.budgetSteps))) env steps per run, success: best evaluation ≥ \(tickLabel(success)).\n\n"
     md += sentences.map { "- \($0)" }.joined(separator: "\n") + "\n\n"
     md += "| " + Self.tableHeader.joined(separator: " | ") + " |\n|" + String(repeating: "---|", count: Self.tableHeader.count) + "\n"

@@ -9,11 +9,18 @@ struct Envs: ParsableCommand {
 
   func run() throws {
     var rows = [["name", "id", "observation", "actions", "time limit", "threshold"]]
+    var presetBars = false
     for entry in EnvironmentRegistry.entries {
       let spec = EnvironmentSetup.make(entry).spec
+      // Where the env sets no threshold (Pendulum), the bar rollout's presets train to.
+      var threshold = spec.rewardThreshold.map { "\($0)" }
+      if threshold == nil, let bar = Presets.openAIES(env: entry.name).run.targetReturn {
+        threshold = "\(bar)*"
+        presetBars = true
+      }
       rows.append([
         entry.name, spec.id, spec.observationSpace.description, spec.actionSpace.description,
-        "\(spec.maxEpisodeSteps)", spec.rewardThreshold.map { "\($0)" } ?? "-",
+        "\(spec.maxEpisodeSteps)", threshold ?? "-",
       ])
     }
     let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max()! }
@@ -21,6 +28,7 @@ struct Envs: ParsableCommand {
       print(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
         .joined(separator: "  ").trimmingTrailingSpaces())
     }
+    if presetBars { print("* rollout's bar (the presets' --target): the env itself sets none") }
     print("")
     for entry in EnvironmentRegistry.entries {
       print("\(entry.name): \(entry.summary)")

@@ -33,7 +33,7 @@ struct CLITests {
       "acrobot Acrobot-v1 Box(6) Discrete(3) 500 -100.0",
       "mountaincar MountainCar-v0 Box(2) Discrete(3) 200 -110.0",
       "mountaincar-continuous MountainCarContinuous-v0 Box(2) Box(-1.0, 1.0, (1,)) 999 90.0",
-      "pendulum Pendulum-v1 Box(3) Box(-2.0, 2.0, (1,)) 200 -",
+      "pendulum Pendulum-v1 Box(3) Box(-2.0, 2.0, (1,)) 200 -200.0*",
     ] {
       #expect(rows.contains(row), "missing row: \(row)\n\(result.stdout)")
     }
@@ -276,6 +276,41 @@ struct CLITests {
     ])
   func badArguments(arguments: [String], fragment: String) throws {
     expectOneLineError(try Rollout.run(arguments), containing: fragment)
+  }
+
+  @Test("the README's env table gives the time limits and thresholds `rollout envs` prints")
+  func readmeEnvTable() throws {
+    let result = try Rollout.run(["envs"])
+    #expect(result.status == 0, "\(result.stderr)")
+    var printed: [String: (limit: String, threshold: String)] = [:]
+    // The table runs up to the first empty line; one-line summaries follow it.
+    for line in result.stdout.components(separatedBy: "\n\n")[0].split(separator: "\n").dropFirst() {
+      let fields = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+      guard fields.count >= 6, fields[0] != "*" else { continue }
+      printed[fields[0]] = (fields[fields.count - 2], fields[fields.count - 1])
+    }
+    #expect(printed["pendulum"]?.threshold == "-200.0*", "Pendulum shows rollout's bar, marked")
+    #expect(result.stdout.contains("* rollout's bar"))
+    let readme = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+    /// The first number of a README cell ("10,000 (safety)" → 10000, "−200 (…)" → -200), or nil for "—".
+    func number(_ cell: Substring) -> Double? {
+      let token = cell.trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(String.init) ?? ""
+      return Double(token.replacingOccurrences(of: "−", with: "-").replacingOccurrences(of: ",", with: ""))
+    }
+    var checked = 0
+    for line in readme.split(separator: "\n") where line.hasPrefix("| `") {
+      let cells = line.split(separator: "|", omittingEmptySubsequences: false)
+      let quoted = cells.count > 1 ? cells[1].split(separator: "`", omittingEmptySubsequences: false) : []
+      guard cells.count == 8, quoted.count > 1, let row = printed[String(quoted[1])]
+      else { continue }
+      let name = quoted[1]
+      #expect(number(cells[5]) == Double(row.limit), "\(name): README time limit \(cells[5]) vs \(row.limit)")
+      #expect(
+        number(cells[6]) == Double(row.threshold.replacingOccurrences(of: "*", with: "")),
+        "\(name): README threshold \(cells[6]) vs \(row.threshold)")
+      checked += 1
+    }
+    #expect(checked == printed.count, "every env has a README row")
   }
 
   @Test("every option's help says its default at most once", arguments: ["train", "eval", "replay", "compare", "bench", "plot", "envs"])

@@ -52,4 +52,24 @@ public struct EvaluationSummary: Sendable, Equatable, Codable {
     self.threshold = threshold
     solved = threshold.map { self.return.mean >= $0 }
   }
+
+  private enum CodingKeys: String, CodingKey {
+    case env, episodes, seed, `return`, length, threshold, solved, finalBehavior, episodeReturns, episodeLengths
+  }
+
+  /// Every key but the optional listings is always written: an env without a threshold (Pendulum,
+  /// MinAtar) gets `"threshold": null, "solved": null`, so readers see one shape.
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(env, forKey: .env)
+    try container.encode(episodes, forKey: .episodes)
+    try container.encode(seed, forKey: .seed)
+    try container.encode(self.return, forKey: .return)
+    try container.encode(length, forKey: .length)
+    try container.encode(threshold, forKey: .threshold)
+    try container.encode(solved, forKey: .solved)
+    try container.encodeIfPresent(finalBehavior, forKey: .finalBehavior)
+    try container.encodeIfPresent(episodeReturns, forKey: .episodeReturns)
+    try container.encodeIfPresent(episodeLengths, forKey: .episodeLengths)
+  }
 }

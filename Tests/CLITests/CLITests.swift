@@ -332,11 +332,13 @@ struct CLITests {
     }
   }
 
-  @Test("eval --json writes a MinAtar env id as it is spelled, without an escaped slash")
+  @Test("eval --json writes a MinAtar env id as it is spelled, without an escaped slash, and a null threshold")
   func jsonEnvironmentId() throws {
     let result = try Rollout.run(["eval", "random", "--env", "freeway", "--episodes", "1", "--json"])
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.stdout.contains("\"env\":\"MinAtar/Freeway-v0\""), "\(result.stdout)")
+    // The same keys as an env with a threshold, null where there is none.
+    #expect(result.stdout.contains("\"solved\":null") && result.stdout.contains("\"threshold\":null"), "\(result.stdout)")
   }
 
   @Test("a number option takes a negative value as a separate argument: --target -105, --l2 -0")

@@ -70,8 +70,16 @@ struct CompareTests {
       #expect(files.contains(name), "\(name) missing from \(files)")
     }
     for svg in files where svg.hasSuffix(".svg") {
-      let parser = XMLParser(data: try Data(contentsOf: out.appendingPathComponent(svg)))
+      let data = try Data(contentsOf: out.appendingPathComponent(svg))
+      let parser = XMLParser(data: data)
       #expect(parser.parse(), "\(svg) is not well-formed XML")
+      // Every title line fits the figure (at the 9 px a 15 px character can take), so none is cut off.
+      let text = String(decoding: data, as: UTF8.self)
+      let width = Double(text.firstMatch(of: /width="(\d+)"/).map { String($0.1) } ?? "0") ?? 0
+      for title in text.matches(of: /<text x="(\d+)" y="\d+" font-size="15">([^<]*)<\/text>/) {
+        let left = Double(String(title.1)) ?? 0
+        #expect(left + Double(title.2.count) * 9 <= width - left + 1, "\(svg): title line '\(title.2)' is cut off at \(width) px")
+      }
     }
     let html = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
     // Self-contained: inline SVG, no scripts, nothing fetched.

@@ -1,6 +1,6 @@
 import Environments
 import Evolution
-import Experiments
+@testable import Experiments
 import Foundation
 import Networks
 import RLCore
@@ -98,6 +98,26 @@ struct TrainingTests {
     #expect(outcome.stopReason == "env-steps" || outcome.stopReason == "threshold")
     if outcome.stopReason == "env-steps" {
       #expect(outcome.envSteps >= 3000)
+    }
+  }
+}
+
+@Suite("Comparison figures")
+struct ComparisonFigureTests {
+  @Test("a heat map's title wraps at spaces to fit the figure, on the narrow hard maze too")
+  func titlesFit() {
+    let title = "NSRA-ES: where training episodes ended"
+    for layout in [BuiltinMazes.medium, BuiltinMazes.hard] {
+      let grid = HeatmapGrid(layout: layout)
+      let figure = MazeFigure(
+        title: title, layout: layout, heatmap: (grid, [Int](repeating: 1, count: grid.columns * grid.rows), "#1f77b4"))
+      let svg = figure.svg(scale: 1.4)
+      let width = Double(svg.firstMatch(of: /width="(\d+)"/).map { String($0.1) } ?? "0") ?? 0
+      let lines = svg.matches(of: /<text x="10" y="\d+" font-size="15">([^<]*)<\/text>/).map { String($0.1) }
+      #expect(lines.joined(separator: " ") == title, "no word is lost: \(lines)")
+      for line in lines {
+        #expect(10 + Double(line.count) * 9 <= width - 10, "'\(line)' is cut off at \(width) px")
+      }
     }
   }
 }

@@ -24,7 +24,8 @@ struct CurveFigure {
 
   func svg(width: Int = 760, height: Int = 440) -> String {
     let area = PlotArea(
-      width: width, height: height, left: 72, right: 20, top: 62, bottom: 50,
+      width: width, height: height, left: 72, right: 20, top: 62 + extraTitleHeight(title, width: width, left: 72),
+      bottom: 50,
       xMax: max(series.flatMap(\.xs).max() ?? 1, 1e-9),
       ys: series.flatMap { $0.lower + $0.upper }.filter(\.isFinite) + (threshold.map { [$0] } ?? []))
     let left = area.left, top = area.top, plotWidth = area.width, plotHeight = area.height
@@ -72,13 +73,40 @@ func legend(_ items: [(color: String, width: String, name: String)], x: Double, 
   return svg
 }
 
-func svgHeader(width: Int, height: Int, title: String, left: Double) -> String {
-  """
-  <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" font-family="sans-serif" font-size="12">
-  <rect width="100%" height="100%" fill="white"/>
-  <text x="\(Int(left))" y="20" font-size="15">\(xmlEscape(title))</text>
+/// Pixels one character of a 15 px sans-serif title takes at most (wide letters included), for
+/// deciding where a title must wrap.
+let titleCharacterWidth = 9.0
 
-  """
+/// A figure title cut at spaces into lines that fit `width` pixels from `left` (a line is never
+/// cut inside a word).
+func titleLines(_ title: String, width: Int, left: Double) -> [String] {
+  let room = max(1, Int((Double(width) - 2 * left) / titleCharacterWidth))
+  var lines: [String] = []
+  for word in title.split(separator: " ") {
+    if let last = lines.last, last.count + 1 + word.count <= room {
+      lines[lines.count - 1] = last + " " + word
+    } else {
+      lines.append(String(word))
+    }
+  }
+  return lines
+}
+
+/// The extra height a title needs beyond its first line.
+func extraTitleHeight(_ title: String, width: Int, left: Double) -> Double {
+  Double(titleLines(title, width: width, left: left).count - 1) * 18
+}
+
+func svgHeader(width: Int, height: Int, title: String, left: Double) -> String {
+  let lines = titleLines(title, width: width, left: left).enumerated().map { k, line in
+    "<text x=\"\(Int(left))\" y=\"\(20 + 18 * k)\" font-size=\"15\">\(xmlEscape(line))</text>"
+  }
+  return """
+    <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" font-family="sans-serif" font-size="12">
+    <rect width="100%" height="100%" fill="white"/>
+    \(lines.joined(separator: "\n"))
+
+    """
 }
 
 /// The maze with points on it: walls, start, goal, and one dot per run in its algorithm's colour;
@@ -92,8 +120,9 @@ struct MazeFigure {
 
   func svg(scale: Double = 2) -> String {
     let grid = heatmap?.grid ?? HeatmapGrid(layout: layout)
-    let margin = 10.0, top = 44.0 + (legendItems.isEmpty ? 0 : 16)
+    let margin = 10.0
     let width = Int((grid.maxX - grid.minX) * scale + 2 * margin)
+    let top = 44.0 + (legendItems.isEmpty ? 0 : 16) + extraTitleHeight(title, width: width, left: margin)
     let height = Int((grid.maxY - grid.minY) * scale + margin + top)
     func px(_ x: Double) -> Double { margin + (x - grid.minX) * scale }
     func py(_ y: Double) -> Double { top + (y - grid.minY) * scale }

@@ -209,7 +209,10 @@ struct Train: ParsableCommand {
         let strategy = String(decoding: try encoder.encode(preset.strategy), as: UTF8.self)
         let budget = preset.run.maxEnvSteps.map { "\($0) steps" }
           ?? "\(preset.run.maxGenerations) generations"
-        say("  \(algorithm == best ? "*" : " ") \(algorithm.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) hidden \(preset.run.hidden), \(budget), \(strategy)")
+        // CMA's 0 stands for Hansen's default, which --population cannot name (it takes sizes).
+        let lambda = [.cmaES, .sepCMAES].contains(algorithm) && strategy.contains("\"population_size\":0")
+          ? " (population_size 0: Hansen's λ = 4 + ⌊3 ln n⌋ for n parameters)" : ""
+        say("  \(algorithm == best ? "*" : " ") \(algorithm.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) hidden \(preset.run.hidden), \(budget), \(strategy)\(lambda)")
       }
     }
   }

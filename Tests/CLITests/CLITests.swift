@@ -278,6 +278,16 @@ struct CLITests {
     expectOneLineError(try Rollout.run(arguments), containing: fragment)
   }
 
+  @Test("--list-presets says what CMA-ES's population_size 0 means, since --population 0 is refused")
+  func presetListingExplainsZero() throws {
+    let result = try Rollout.run(["train", "cartpole", "--list-presets"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let cma = result.stdout.split(separator: "\n").filter { $0.contains("cma-es ") }
+    #expect(cma.count == 2, "\(result.stdout)")
+    for line in cma { #expect(line.hasSuffix("(population_size 0: Hansen's λ = 4 + ⌊3 ln n⌋ for n parameters)"), "\(line)") }
+    expectOneLineError(try Rollout.run(["train", "cartpole", "--algo", "cma-es", "--population", "0"]), containing: "--population")
+  }
+
   @Test("the README's env table gives the time limits and thresholds `rollout envs` prints")
   func readmeEnvTable() throws {
     let result = try Rollout.run(["envs"])

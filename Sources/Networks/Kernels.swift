@@ -15,7 +15,7 @@ import CVectorMath
 /// instructions) and each output's sum runs in one order set by the layer's shape,
 /// not by the vector width (`Sources/CVectorMath/kernels.inc`). So a policy, a checkpoint and a
 /// seed's result are the same on every machine, not only for every thread count.
-public enum KernelPath: String, Sendable, CaseIterable, Codable {
+public enum KernelPath: String, Sendable, CaseIterable {
   case scalar, sse2, avx2, avx512, neon
 
   /// Widest first: what `auto` tries in turn.
@@ -131,7 +131,7 @@ public enum Kernels {
   public static let variable = "ROLLOUT_KERNELS"
 
   /// The paths this binary carries and this CPU runs, widest first.
-  public static var available: [KernelPath] { KernelPath.preference.filter { $0.isAvailable && KernelTable($0) != nil } }
+  public static var available: [KernelPath] { KernelPath.preference.filter(\.isAvailable) }
 
   /// The path a `ROLLOUT_KERNELS` value asks for (nil or "auto": the widest available), or a
   /// one-line reason why it cannot be had.

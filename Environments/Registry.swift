@@ -1,7 +1,7 @@
 import RLCore
 
 /// An environment built from a typed, `Codable` configuration (recorded in every policy file).
-public protocol ConfigurableEnvironment: Environment {
+public protocol ConfigurableEnvironment: Environment, Codable {
   associatedtype Config: Sendable & Equatable & Codable
   init(config: Config)
   var config: Config { get }

@@ -91,7 +91,7 @@ public struct Maze: ConfigurableEnvironment {
   @usableFromInline let rangefinderDirections: [SIMD2<Double>]
 
   @usableFromInline
-  struct Segment: Sendable, Equatable {
+  struct Segment: Sendable, Equatable, Codable {
     @usableFromInline let x1, y1, ex, ey, inverseLengthSquared: Double
     init(_ wall: Wall) {
       x1 = wall.x1
@@ -186,7 +186,7 @@ public struct Maze: ConfigurableEnvironment {
         y = ny
       }
       if distanceToGoal < Maze.goalRadius { reachedGoal = true }
-      if trail.count < trail.capacity { trail.append(SIMD2(x, y)) }
+      if trail.count <= config.maxEpisodeSteps { trail.append(SIMD2(x, y)) }
     }
     let truncated = clock.tick()
     let distance = distanceToGoal

@@ -22,7 +22,7 @@ public struct Asterix: MinAtarGame {
   public static let minimalActions = [0, 1, 2, 3, 4]
   static let rampInterval = 102
 
-  public struct Entity: Sendable, Equatable {
+  public struct Entity: Sendable, Equatable, Codable {
     public var x: Int
     public var movesRight: Bool
     public var gold: Bool

@@ -24,7 +24,7 @@ public struct Freeway: MinAtarGame {
   static let playerSpeed = 3
   static let timeLimit = 2500
 
-  public struct Car: Sendable, Equatable {
+  public struct Car: Sendable, Equatable, Codable {
     public var x: Int
     /// Speed class 1…5; the sign is the direction.
     public var speed: Int

@@ -12,7 +12,7 @@ import RLCore
 /// and Reproducible Reinforcement Learning Experiments", arXiv 1903.03176) and the measured
 /// behaviour of the reference package (timer periods, spawn frames); MinAtar's code is GPL-3.0
 /// and was not translated. Statistical fidelity against MinAtar 1.0.15 is a test.
-public protocol MinAtarGame: Sendable, Equatable {
+public protocol MinAtarGame: Sendable, Equatable, Codable {
   static var id: String { get }
   static var name: String { get }
   /// Channel names in channel order (the observation is 10×10×channels, channels last).
@@ -180,7 +180,7 @@ func minAtarColor(_ channel: Int, of count: Int) -> RGB {
 
 /// One bit per cell of the 10×10 grid (cell y·10 + x), in two words: games keep their bricks,
 /// aliens and bullets here, so a frame allocates nothing.
-public struct GridBits: Sendable, Equatable {
+public struct GridBits: Sendable, Equatable, Codable {
   public var low: UInt64 = 0
   public var high: UInt64 = 0
 

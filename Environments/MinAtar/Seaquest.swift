@@ -35,7 +35,7 @@ public struct Seaquest: MinAtarGame {
   static let maxOxygen = 200
 
   /// A fish, an enemy sub, or a diver.
-  public struct Mover: Sendable, Equatable {
+  public struct Mover: Sendable, Equatable, Codable {
     public var x: Int, y: Int
     public var right: Bool
     public var moveTimer: Int
@@ -54,7 +54,7 @@ public struct Seaquest: MinAtarGame {
     }
   }
 
-  public struct Bullet: Sendable, Equatable {
+  public struct Bullet: Sendable, Equatable, Codable {
     public var x: Int, y: Int
     public var right: Bool
   }

@@ -11,7 +11,7 @@ import RLCore
 /// atomically; `rollout train --resume DIR` reads it and finishes with the same weights as a run
 /// that never stopped. `State` is the strategy's state type: read `CheckpointFile.Header` first to
 /// learn the algorithm, then the whole file with its state type.
-public struct CheckpointFile<State: Sendable & Codable & Equatable>: Sendable, Equatable, Codable {
+public struct CheckpointFile<State: Sendable & Codable>: Sendable, Codable {
   public var format: String = CheckpointFormat.name
   public var version: Int = CheckpointFormat.version
   public var createdBy: String = "rollout \(rolloutVersion)"
@@ -51,12 +51,54 @@ public struct CheckpointFile<State: Sendable & Codable & Equatable>: Sendable, E
   }
 }
 
+extension CheckpointFile: Equatable where State: Equatable {}
+
+/// Where a run keeps its checkpoint, and what every checkpoint of it records besides the
+/// progress: the training loops read and write their own state type through it.
+public struct CheckpointStore: Sendable {
+  public var url: URL
+  public var header: CheckpointHeader
+  /// Whether this process writes (rank 0 of a cluster; the others compute the same run).
+  public var writes: Bool
+
+  public init(url: URL, header: CheckpointHeader, writes: Bool = true) {
+    self.url = url
+    self.header = header
+    self.writes = writes
+  }
+
+  public func write<State: Sendable & Codable>(_ progress: EvolutionProgress<State>) throws {
+    guard writes else { return }
+    try CheckpointFile(
+      env: header.env, algorithm: header.algorithm, strategy: header.strategy, run: header.run, progress: progress
+    ).write(to: url)
+  }
+
+  public func read<State: Sendable & Codable>(_: State.Type) throws -> EvolutionProgress<State> {
+    try CheckpointFile<State>.read(from: url).progress
+  }
+}
+
 /// The parts of a checkpoint every algorithm shares, to read before knowing the state's type.
 public struct CheckpointHeader: Sendable, Equatable, Codable {
   public var env: PolicyFile.EnvironmentRecord
   public var algorithm: String
   public var strategy: JSONValue
   public var run: EvolutionRunConfig
+  /// How far the run had come (read from a file; not needed to write one).
+  public var progress: Counters? = nil
+
+  public struct Counters: Sendable, Equatable, Codable {
+    public var generation: Int
+    public var envSteps: Int
+  }
+
+  public init(env: PolicyFile.EnvironmentRecord, algorithm: String, strategy: JSONValue, run: EvolutionRunConfig) {
+    self.env = env
+    self.algorithm = algorithm
+    self.strategy = strategy
+    self.run = run
+  }
 
   public static func read(from url: URL) throws -> CheckpointHeader {
     try CheckpointFormat.read(from: url) { (header: CheckpointHeader) in
@@ -103,6 +145,9 @@ public enum ChecksummedJSON {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     encoder.keyEncodingStrategy = .convertToSnakeCase
+    // An env's observation bounds may be infinite (a checkpoint holds every env mid-episode).
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(
+      positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
     var data = try encoder.encode(value)
     data.append(UInt8(ascii: "\n"))
     let sum = String(format: "crc32:%08x", crc32(data))
@@ -123,6 +168,8 @@ public enum ChecksummedJSON {
     try verifyChecksum(data)
     let decoder = JSONDecoder()
     decoder.keyDecodingStrategy = .convertFromSnakeCase
+    decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+      positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
     let header = try? decoder.decode(FileHeader.self, from: data)
     guard header?.format == format else {
       throw RolloutError("not a rollout \(what) file (format is not '\(format)')")

@@ -141,7 +141,7 @@ public struct BestPolicy: Sendable, Equatable, Codable {
 /// Everything an evolution run needs to carry on exactly where it stopped: the strategy's state,
 /// the observation statistics, the counters and the best policy. Random streams need no saving:
 /// every draw is derived from (seed, generation, member, episode).
-public struct EvolutionProgress<State: Sendable & Codable & Equatable>: Sendable, Equatable, Codable {
+public struct EvolutionProgress<State: Sendable & Codable>: Sendable, Codable {
   public var strategyState: State
   public var statistics: RunningStatistics
   /// Generations completed.
@@ -166,8 +166,10 @@ public struct EvolutionProgress<State: Sendable & Codable & Equatable>: Sendable
   }
 }
 
+extension EvolutionProgress: Equatable where State: Equatable {}
+
 /// Hooks the caller gives a training run. Each receives only what it needs.
-public struct TrainingHooks<State: Sendable & Codable & Equatable> {
+public struct TrainingHooks<State: Sendable & Codable> {
   /// After every generation.
   public var onGeneration: (GenerationReport) throws -> Void = { _ in }
   /// When a checkpoint is due (see `EvolutionRunConfig.checkpointEvery…`) and when interrupted.
@@ -188,6 +190,16 @@ public struct TrainingHooks<State: Sendable & Codable & Equatable> {
     self.onCheckpoint = onCheckpoint
     self.shouldStop = shouldStop
     self.onBehaviors = onBehaviors
+  }
+}
+
+extension TrainingHooks {
+  /// These hooks for a run whose progress has the type `Progress`, writing its checkpoints to
+  /// `store` (the hooks a command builds before it knows the algorithm's state type).
+  public func storing<Progress>(in store: CheckpointStore?) -> TrainingHooks<Progress> {
+    TrainingHooks<Progress>(
+      onGeneration: onGeneration, onCheckpoint: { try store?.write($0) }, shouldStop: shouldStop,
+      onBehaviors: onBehaviors)
   }
 }
 
@@ -422,6 +434,19 @@ public func trainEvolution<S: EvolutionStrategy>(
   cluster: any Communicator = SingleProcess()
 ) throws -> TrainingOutcome {
   try EnvironmentRegistry.open(
+    environment,
+    with: EvolutionVisitor(strategy: strategy, config: config, resume: resume, hooks: hooks, cluster: cluster))
+}
+
+/// `trainEvolution` with its checkpoints in `checkpoints` (read first when `resuming`).
+public func trainEvolution<S: EvolutionStrategy>(
+  environment: any ConfigurableEnvironment, strategy: S, config: EvolutionRunConfig,
+  hooks: TrainingHooks<Int>, checkpoints: CheckpointStore?, resuming: Bool,
+  cluster: any Communicator = SingleProcess()
+) throws -> TrainingOutcome {
+  let resume = resuming ? try checkpoints?.read(S.State.self) : nil
+  let hooks: TrainingHooks<S.State> = hooks.storing(in: checkpoints)
+  return try EnvironmentRegistry.open(
     environment,
     with: EvolutionVisitor(strategy: strategy, config: config, resume: resume, hooks: hooks, cluster: cluster))
 }

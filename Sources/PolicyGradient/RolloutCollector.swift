@@ -4,6 +4,7 @@
   import Darwin
 #endif
 import Cluster
+import Foundation
 import Networks
 import RLCore
 
@@ -371,6 +372,62 @@ extension ObservationNormalizer {
   func apply(_ observation: [Float], into input: inout [Float]) {
     observation.withUnsafeBufferPointer { o in
       input.withUnsafeMutableBufferPointer { i in apply(o.baseAddress!, into: i.baseAddress!) }
+    }
+  }
+}
+
+/// One env of a collector between rollouts: the env itself mid-episode, its current
+/// observation, its action-sampling stream and its episode counters. With every env's state a
+/// collector continues exactly where it stopped (what a policy-gradient checkpoint holds).
+public struct CollectorEnvState<E: Environment & Codable>: Sendable, Codable {
+  public var env: E
+  public var observation: [Float]
+  public var rng: PhiloxStream
+  /// Episodes begun (keys the next episode's seed), and the current episode's return and length.
+  public var episodes: Int
+  public var episodeReward: Double
+  public var episodeLength: Int
+}
+
+extension RolloutCollector where E: Codable {
+  /// Every env's state. With several ranks each steps only its block of the envs, so the blocks
+  /// are exchanged (as JSON bytes) and every rank returns the whole list.
+  public func states(cluster: any Communicator = SingleProcess()) throws -> [CollectorEnvState<E>] {
+    let local = slots.map {
+      CollectorEnvState(
+        env: $0.env, observation: $0.observation, rng: $0.rng, episodes: $0.episodes, episodeReward: $0.episodeReward,
+        episodeLength: $0.episodeLength)
+    }
+    guard cluster.size > 1 else { return local }
+    let mine = cluster.block(slots.count)
+    let encoder = JSONEncoder()
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(
+      positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+    let decoder = JSONDecoder()
+    decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+      positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+    let encoded = try encoder.encode(Array(local[mine]))
+    let counts = cluster.allgather([encoded.count], counts: [Int](repeating: 1, count: cluster.size))
+    let bytes = cluster.allgather([UInt8](encoded), counts: counts)
+    var all: [CollectorEnvState<E>] = []
+    var offset = 0
+    for count in counts {
+      all += try decoder.decode([CollectorEnvState<E>].self, from: Data(bytes[offset..<(offset + count)]))
+      offset += count
+    }
+    return all
+  }
+
+  /// Puts every env back in a state `states` returned.
+  public func restore(_ states: [CollectorEnvState<E>]) {
+    precondition(states.count == slots.count)
+    for (slot, state) in zip(slots, states) {
+      slot.env = state.env
+      slot.observation = state.observation
+      slot.rng = state.rng
+      slot.episodes = state.episodes
+      slot.episodeReward = state.episodeReward
+      slot.episodeLength = state.episodeLength
     }
   }
 }

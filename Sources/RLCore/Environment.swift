@@ -130,7 +130,7 @@ extension Environment {
 ///
 /// `tick` returns true on the step where the count reaches the limit and on every step after it,
 /// so stepping past the end keeps reporting truncation.
-public struct EpisodeClock: Sendable, Equatable {
+public struct EpisodeClock: Sendable, Equatable, Codable {
   public let limit: Int
   @usableFromInline var count = 0
 

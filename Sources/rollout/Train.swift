@@ -191,7 +191,7 @@ struct Train: ParsableCommand {
       directoryPath = directory.path
     }
     directoryPath = String(decoding: cluster.broadcast(Array(directoryPath.utf8), root: 0), as: UTF8.self)
-    try launch(settings, environment: environment, directory: URL(fileURLWithPath: directoryPath), resuming: false)
+    try launch(settings, environment: environment, directory: URL(fileURLWithPath: directoryPath), resumeGeneration: nil)
   }
 
   // MARK: Settings
@@ -320,77 +320,57 @@ struct Train: ParsableCommand {
 
   // MARK: Training
 
-  /// Runs `train` with the strategy the settings name (and, when resuming, its checkpoint).
-  private struct Launch: StrategyVisitor {
+  /// Runs the algorithm the settings name (from its checkpoint when resuming) with the shared
+  /// run-directory machinery of `train(_:environment:directory:resumeGeneration:body:)`.
+  private struct Launch: StrategyVisitor, PolicyGradientVisitor {
     let command: Train
     let settings: TrainingConfig
     let environment: any ConfigurableEnvironment
     let directory: URL
-    let resuming: Bool
+    let resumeGeneration: Int?
+
+    func checkpoints(_ cluster: any Communicator) throws -> CheckpointStore {
+      CheckpointStore(
+        url: directory.appendingPathComponent(CheckpointFormat.fileName),
+        header: CheckpointHeader(
+          env: try command.environmentRecord(environment), algorithm: settings.algorithm, strategy: settings.strategy,
+          run: settings.run),
+        writes: cluster.rank == 0)
+    }
 
     func visit<S: EvolutionStrategy>(_ strategy: S) throws {
-      let resume = resuming
-        ? try CheckpointFile<S.State>.read(from: directory.appendingPathComponent(CheckpointFormat.fileName)).progress
-        : nil
-      try command.train(strategy, settings, environment: environment, directory: directory, resume: resume)
+      try command.train(settings, environment: environment, directory: directory, resumeGeneration: resumeGeneration) {
+        hooks, cluster in
+        try trainEvolution(
+          environment: environment, strategy: strategy, config: settings.run, hooks: hooks,
+          checkpoints: try checkpoints(cluster), resuming: resumeGeneration != nil, cluster: cluster)
+      }
     }
-  }
-
-  /// Runs `train` with the policy-gradient method the settings name.
-  private struct LaunchPolicyGradient: PolicyGradientVisitor {
-    let command: Train
-    let settings: TrainingConfig
-    let environment: any ConfigurableEnvironment
-    let directory: URL
 
     func visit<M: PolicyGradientMethod>(_ method: M) throws {
-      try command.train(settings, environment: environment, directory: directory, resumeGeneration: nil) { hooks, cluster in
+      try command.train(settings, environment: environment, directory: directory, resumeGeneration: resumeGeneration) {
+        hooks, cluster in
         try trainPolicyGradient(
-          environment: environment, method: method, config: settings.run,
-          hooks: TrainingHooks(onGeneration: hooks.onGeneration, shouldStop: hooks.shouldStop), cluster: cluster)
+          environment: environment, method: method, config: settings.run, hooks: hooks,
+          checkpoints: try checkpoints(cluster), resuming: resumeGeneration != nil, cluster: cluster)
       }
     }
   }
 
-  private func launch(_ settings: TrainingConfig, environment: any ConfigurableEnvironment, directory: URL, resuming: Bool) throws {
-    let algorithm = try Algorithm.named(settings.algorithm)
-    if algorithm.isPolicyGradient {
-      guard !resuming else {
-        throw RolloutError("\(algorithm.rawValue) runs cannot be resumed yet (their checkpoints would need every env's state); start a new run")
-      }
-      try algorithm.openPolicyGradient(
-        config: settings.strategy,
-        with: LaunchPolicyGradient(command: self, settings: settings, environment: environment, directory: directory))
-      return
-    }
-    try algorithm.open(
-      config: settings.strategy,
-      with: Launch(command: self, settings: settings, environment: environment, directory: directory, resuming: resuming))
-  }
-
-  fileprivate func train<S: EvolutionStrategy>(
-    _ strategy: S, _ settings: TrainingConfig, environment: any ConfigurableEnvironment, directory: URL,
-    resume: EvolutionProgress<S.State>?
+  private func launch(
+    _ settings: TrainingConfig, environment: any ConfigurableEnvironment, directory: URL, resumeGeneration: Int?
   ) throws {
-    let checkpointURL = directory.appendingPathComponent(CheckpointFormat.fileName)
-    let envRecord = try environmentRecord(environment)
-    try train(settings, environment: environment, directory: directory, resumeGeneration: resume?.generation) { hooks, cluster in
-      try trainEvolution(
-        environment: environment, strategy: strategy, config: settings.run, resume: resume,
-        hooks: TrainingHooks<S.State>(
-          onGeneration: hooks.onGeneration,
-          onCheckpoint: { progress in
-            guard cluster.rank == 0 else { return }
-            try CheckpointFile(
-              env: envRecord, algorithm: settings.algorithm, strategy: settings.strategy, run: settings.run,
-              progress: progress
-            ).write(to: checkpointURL)
-          },
-          shouldStop: hooks.shouldStop), cluster: cluster)
+    let algorithm = try Algorithm.named(settings.algorithm)
+    let launch = Launch(
+      command: self, settings: settings, environment: environment, directory: directory, resumeGeneration: resumeGeneration)
+    if algorithm.isPolicyGradient {
+      try algorithm.openPolicyGradient(config: settings.strategy, with: launch)
+    } else {
+      try algorithm.open(config: settings.strategy, with: launch)
     }
   }
 
-  private func environmentRecord(_ environment: any ConfigurableEnvironment) throws -> PolicyFile.EnvironmentRecord {
+  fileprivate func environmentRecord(_ environment: any ConfigurableEnvironment) throws -> PolicyFile.EnvironmentRecord {
     PolicyFile.EnvironmentRecord(
       id: environment.spec.id, name: environment.spec.name,
       config: try EnvironmentSetup.config(of: environment),
@@ -457,12 +437,11 @@ struct Train: ParsableCommand {
             iterations: stop.generation, envSteps: stop.envSteps, evaluationSteps: stop.evaluationSteps,
             wallTimeSeconds: stop.elapsedSeconds, threads: settings.run.threads, finalEvaluation: nil))
       }
-      let resumable = !algorithm.isPolicyGradient
-      if writes { FileHandle.standardError.write(Data(
-        ("rollout: interrupted after \(resumable ? "generation" : "update") \(stop.generation); "
-          + (resumable
-            ? "checkpoint and best policy saved. Resume with: rollout train --resume \(directory.path)\n"
-            : "best policy saved in \(directory.path)\n")).utf8)) }
+      if writes {
+        FileHandle.standardError.write(Data(
+          ("rollout: interrupted after \(algorithm.isPolicyGradient ? "update" : "generation") \(stop.generation); "
+            + "checkpoint and best policy saved. Resume with: rollout train --resume \(directory.path)\n").utf8))
+      }
       Rollout.finishCluster()
       Foundation.exit(Interrupts.exitCode)
     } catch let error as RolloutError {
@@ -501,14 +480,6 @@ struct Train: ParsableCommand {
   }
 
   private func resumeRun(_ directory: URL) throws {
-    let checkpoint = directory.appendingPathComponent(CheckpointFormat.fileName)
-    if !FileManager.default.fileExists(atPath: checkpoint.path),
-      let data = FileManager.default.contents(atPath: directory.appendingPathComponent("config.json").path),
-      let config = try? JSONDecoder.snakeCase.decode(TrainingConfig.self, from: data),
-      let algorithm = try? Algorithm.named(config.algorithm), algorithm.isPolicyGradient
-    {
-      throw RolloutError("\(algorithm.rawValue) runs cannot be resumed yet (their checkpoints would need every env's state); start a new run")
-    }
     let header = try CheckpointHeader.read(from: directory.appendingPathComponent(CheckpointFormat.fileName))
     let entry = try EnvironmentSetup.entry(named: header.env.name)
     let environment = try EnvironmentSetup.make(entry, config: header.env.config)
@@ -520,7 +491,7 @@ struct Train: ParsableCommand {
     let settings = TrainingConfig(
       env: header.env.name, envConfig: header.env.config, algorithm: header.algorithm,
       strategy: header.strategy, run: run)
-    try launch(settings, environment: environment, directory: directory, resuming: true)
+    try launch(settings, environment: environment, directory: directory, resumeGeneration: header.progress?.generation ?? 0)
   }
 
   private func outputDirectory(name: String, algorithm: String, seed: UInt64) throws -> URL {

@@ -19,35 +19,39 @@ struct RunSurvivalTests {
     "--no-early-stop",
   ]
 
-  @Test("SIGKILL at random moments (10 runs, checkpoint writes included), then resume: identical weights")
-  func killAndResume() throws {
-    let reference = work.appendingPathComponent("reference")
-    #expect(try Rollout.run(trainArguments + ["--out", reference.path]).status == 0)
-    let expected = try weights(reference.appendingPathComponent("cartpole-openai-es.policy"))
+  /// A run killed (SIGKILL) twice at random moments and resumed each time, then let finish, for
+  /// each of `runs` runs: every one ends with the weights of the run that was never stopped, no
+  /// temporary file, and metrics numbered 1, 2, 3… without repeats.
+  func killTwiceAndResume(_ name: String, _ arguments: [String], policy: String, runs: Int, latest: Double) throws {
+    let reference = work.appendingPathComponent("\(name)-reference")
+    let full = try Rollout.run(arguments + ["--out", reference.path])
+    #expect(full.status == 0, "\(full.stderr)")
+    let expected = try weights(reference.appendingPathComponent(policy))
     var rng = UInt64(12345)
     var resumedRuns = 0
-    for run in 0..<10 {
-      let dir = work.appendingPathComponent("killed-\(run)")
-      // Kill twice at random moments, resuming in between, then let it finish.
-      var arguments = trainArguments + ["--out", dir.path]
+    for run in 0..<runs {
+      let dir = work.appendingPathComponent("\(name)-killed-\(run)")
+      var next = arguments + ["--out", dir.path]
       for _ in 0..<2 {
         rng = rng &* 6364136223846793005 &+ 1442695040888963407
-        let delay = 0.15 + Double(rng >> 40) / Double(1 << 24) * 1.2
-        let process = try Rollout.start(arguments)
+        let delay = 0.15 + Double(rng >> 40) / Double(1 << 24) * latest
+        let process = try Rollout.start(next)
         Thread.sleep(forTimeInterval: delay)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         if FileManager.default.fileExists(atPath: dir.appendingPathComponent("checkpoint.json").path) {
-          arguments = ["train", "--resume", dir.path, "--quiet"]
+          next = ["train", "--resume", dir.path, "--quiet"]
+        } else {
+          // Killed before the first checkpoint: start again from nothing.
+          try? FileManager.default.removeItem(at: dir)
         }
       }
-      let finished = try Rollout.run(arguments)
+      let finished = try Rollout.run(next)
       #expect(finished.status == 0, "\(finished.stderr)")
-      if arguments.contains("--resume") { resumedRuns += 1 }
-      #expect(try weights(dir.appendingPathComponent("cartpole-openai-es.policy")) == expected, "run \(run)")
+      if next.contains("--resume") { resumedRuns += 1 }
+      #expect(try weights(dir.appendingPathComponent(policy)) == expected, "\(name) run \(run)")
       let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".tmp") }
       #expect(leftovers.isEmpty, "temporary files left: \(leftovers)")
-      // Every line of the metrics is whole and the generations run 1, 2, 3… without repeats.
       let lines = try String(contentsOf: dir.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
         .split(separator: "\n")
       let generations = try lines.map {
@@ -55,7 +59,35 @@ struct RunSurvivalTests {
       }
       #expect(generations == Array(1...generations.count))
     }
-    #expect(resumedRuns >= 5, "most runs should have been resumed from a checkpoint")
+    #expect(resumedRuns >= runs / 2, "most runs should have been resumed from a checkpoint")
+  }
+
+  @Test("OpenAI-ES: SIGKILL at random moments (10 runs, checkpoint writes included), then resume: identical weights")
+  func killAndResume() throws {
+    try killTwiceAndResume("es", trainArguments, policy: "cartpole-openai-es.policy", runs: 10, latest: 1.2)
+  }
+
+  // 30,000 steps (~1 s in a debug build), a checkpoint every 5 updates: every env is caught
+  // mid-episode, its action stream and the optimiser's moments mid-run.
+  @Test("PPO and A2C: SIGKILL at random moments (10 and 3 runs), then resume: identical weights")
+  func killAndResumePolicyGradient() throws {
+    let common = [
+      "train", "cartpole", "--seed", "3", "--threads", "2", "--max-steps", "30000", "--no-early-stop",
+      "--checkpoint-every", "5", "--quiet",
+    ]
+    try killTwiceAndResume("ppo", common + ["--algo", "ppo"], policy: "cartpole-ppo.policy", runs: 10, latest: 0.9)
+    try killTwiceAndResume("a2c", common + ["--algo", "a2c"], policy: "cartpole-a2c.policy", runs: 3, latest: 0.9)
+  }
+
+  // MinAtar envs carry arrays, ramping timers and sticky actions mid-episode; 15 updates of the
+  // preset's 4,096 steps (~3 s in a debug build), a checkpoint every 2.
+  @Test("PPO on Breakout: SIGKILL at random moments (3 runs), then resume: identical weights")
+  func killAndResumeBreakout() throws {
+    let arguments = [
+      "train", "breakout", "--algo", "ppo", "--seed", "5", "--threads", "2", "--max-steps", "61440", "--no-early-stop",
+      "--checkpoint-every", "2", "--quiet",
+    ]
+    try killTwiceAndResume("breakout", arguments, policy: "breakout-ppo.policy", runs: 3, latest: 2.5)
   }
 
   @Test(

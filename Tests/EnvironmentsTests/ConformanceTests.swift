@@ -1,4 +1,5 @@
 import Environments
+import Foundation
 import Evaluation
 import RLCore
 import Testing
@@ -11,8 +12,56 @@ struct CheckVisitor: EnvironmentVisitor {
   }
 }
 
+/// Steps an env with a fixed action pattern, saves it as JSON mid-episode, and steps the saved
+/// copy and the original on: a copy that loses any part of the state (a timer, a random stream,
+/// a sticky action) drifts from the original.
+struct RoundTripVisitor: EnvironmentVisitor {
+  func visit<E: ConfigurableEnvironment>(_ environment: E) throws -> [String] {
+    var env = environment
+    let d = env.spec.observationSpace.count
+    var observation = [Float](repeating: 0, count: d)
+    func action(_ t: Int) -> Action {
+      switch env.spec.actionSpace {
+      case .discrete(let count): Action(index: (t * 7 + t / 3) % count)
+      case .box: Action(values: SIMD8(repeating: Float((t * 13) % 10) / 10 - 0.3))
+      }
+    }
+    observation.withUnsafeMutableBufferPointer { env.reset(seed: 11, observation: $0) }
+    for t in 0..<37 { _ = observation.withUnsafeMutableBufferPointer { env.step(action(t), observation: $0) } }
+    let encoder = JSONEncoder()
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(
+      positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+    let decoder = JSONDecoder()
+    decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+      positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+    var copy = try decoder.decode(E.self, from: encoder.encode(env))
+    var other = observation
+    var problems: [String] = []
+    for t in 37..<3000 {
+      let a = observation.withUnsafeMutableBufferPointer { env.step(action(t), observation: $0) }
+      let b = other.withUnsafeMutableBufferPointer { copy.step(action(t), observation: $0) }
+      if a != b || observation != other {
+        problems.append("\(env.spec.id): the restored copy differs at step \(t)")
+        break
+      }
+      if a.isDone {
+        observation.withUnsafeMutableBufferPointer { env.reset(seed: nil, observation: $0) }
+        other.withUnsafeMutableBufferPointer { copy.reset(seed: nil, observation: $0) }
+      }
+    }
+    return problems
+  }
+}
+
 @Suite("Environment conformance")
 struct ConformanceTests {
+  @Test("every registered env saved as JSON mid-episode carries on as the original", arguments: EnvironmentRegistry.names)
+  func codableState(name: String) throws {
+    let entry = try #require(EnvironmentRegistry.entry(named: name))
+    let problems = try EnvironmentRegistry.open(entry.make(), with: RoundTripVisitor())
+    #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
+  }
+
   @Test("every registered env passes the checker", arguments: EnvironmentRegistry.names)
   func registeredEnvironments(name: String) throws {
     let entry = try #require(EnvironmentRegistry.entry(named: name))

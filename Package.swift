@@ -4,7 +4,7 @@ import PackageDescription
 // LLVM's SLP vectorizer packs CartPole's theta with theta_dot into one register and lengthens the
 // step's dependency chain (0.69x a C loop with it, ~0.9-1.0x without; ../shared/reference/platform.md).
 // Env steps are inlined where the generic loops are specialised, so the flag goes on the targets
-// that specialise them: Environments, Experiments (training) and rollout (eval, bench). Networks
+// that specialise them: Environments, Training and rollout (eval, bench). Networks
 // keeps the vectorizer: its kernels use explicit SIMD types and are measured with it.
 let environmentFlags: [SwiftSetting] = [
   .unsafeFlags(["-Xllvm", "-slp-threshold=1000"]),
@@ -37,7 +37,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
   ],
   targets: [
-    // MARK: Library modules (imports run one way: RLCore → … → Experiments → rollout)
+    // MARK: Library modules (imports run one way: RLCore → … → Training → rollout)
     .target(name: "RLCore"),
     .target(
       name: "Environments", dependencies: ["RLCore"], path: "Environments",
@@ -56,13 +56,13 @@ let package = Package(
         .target(name: "CSDL2", condition: .when(traits: ["SDL"])),
       ]),
     .target(
-      name: "Experiments",
+      name: "Training",
       dependencies: ["RLCore", "Environments", "Networks", "Evolution", "Evaluation", "PolicyGradient", "Cluster"],
       swiftSettings: environmentFlags),
     .executableTarget(
       name: "rollout",
       dependencies: [
-        "RLCore", "Environments", "Networks", "Evolution", "Evaluation", "PolicyGradient", "Experiments", "Rendering", "Cluster",
+        "RLCore", "Environments", "Networks", "Evolution", "Evaluation", "PolicyGradient", "Training", "Rendering", "Cluster",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ], swiftSettings: environmentFlags),
 
@@ -85,8 +85,8 @@ let package = Package(
       name: "EvolutionTests",
       dependencies: ["Evolution", "Evaluation", "Environments", "Networks", "RLCore"]),
     .testTarget(
-      name: "ExperimentsTests",
-      dependencies: ["Experiments", "Environments", "Evolution", "Networks", "RLCore", "TestSupport"]),
+      name: "TrainingTests",
+      dependencies: ["Training", "Environments", "Evolution", "Networks", "RLCore", "TestSupport"]),
     .testTarget(
       name: "PolicyGradientTests", dependencies: ["PolicyGradient", "Networks", "Environments", "RLCore"]),
     .testTarget(name: "CLITests", dependencies: ["rollout", "Networks", "TestSupport"]),

@@ -15,11 +15,15 @@ public struct EvaluationPlan: Sendable {
   public var episodeSeed: @Sendable (_ member: Int, _ episode: Int) -> UInt64
   /// Whether member `m`'s observations go into the statistics.
   public var collectsStatistics: @Sendable (_ member: Int) -> Bool
+  /// Polled after every member: true abandons the members not yet begun (the results say
+  /// `cancelled`), so that a stop asked for mid-generation is honoured at once.
+  public var isCancelled: @Sendable () -> Bool
 
   public init(
     members: Int, episodesPerMember: Int, mode: ActionMode, normalizer: ObservationNormalizer,
     episodeSeed: @escaping @Sendable (Int, Int) -> UInt64,
-    collectsStatistics: @escaping @Sendable (Int) -> Bool = { _ in false }
+    collectsStatistics: @escaping @Sendable (Int) -> Bool = { _ in false },
+    isCancelled: @escaping @Sendable () -> Bool = { false }
   ) {
     self.members = members
     self.episodesPerMember = episodesPerMember
@@ -27,6 +31,7 @@ public struct EvaluationPlan: Sendable {
     self.normalizer = normalizer
     self.episodeSeed = episodeSeed
     self.collectsStatistics = collectsStatistics
+    self.isCancelled = isCancelled
   }
 }
 
@@ -49,6 +54,9 @@ public struct EvaluationResults: Sendable {
   public var statisticsSumOfSquares: [Double]
   /// Per-member number of observations collected.
   public var statisticsCount: [Double]
+  /// Whether the plan was abandoned part-way (`EvaluationPlan.isCancelled`): some members were
+  /// never evaluated, so the results must not be used.
+  public var cancelled = false
 
   public init(
     members: Int, episodesPerMember: Int, episodeReturns: [Double], episodeLengths: [Int],
@@ -184,6 +192,7 @@ public final class Evaluator<E: Environment>: @unchecked Sendable {
     var squares = [Double](repeating: 0, count: members * dimension)
     var counts = [Double](repeating: 0, count: members)
     let next = Atomic<Int>(0)
+    let cancelled = Atomic<Bool>(false)
     let network = self.network, head = self.head
 
     behaviors.withUnsafeMutableBufferPointer { behaviorsBuffer in
@@ -227,6 +236,10 @@ public final class Evaluator<E: Environment>: @unchecked Sendable {
                     }
                     out.counts[m] = Double(counted)
                   }
+                  if plan.isCancelled() {
+                    cancelled.store(true, ordering: .relaxed)
+                    break
+                  }
                 }
               }
               if threads == 1 {
@@ -243,11 +256,13 @@ public final class Evaluator<E: Environment>: @unchecked Sendable {
       }
     }
     }
-    return EvaluationResults(
+    var results = EvaluationResults(
       members: members, episodesPerMember: episodes, episodeReturns: returns,
       episodeLengths: lengths, behaviorCount: behaviorCount, episodeBehaviors: behaviors,
       statisticsSum: sums, statisticsSumOfSquares: squares,
       statisticsCount: counts)
+    results.cancelled = cancelled.load(ordering: .relaxed)
+    return results
   }
 
   /// Where workers write results: disjoint indices per member, so no two threads touch one slot.

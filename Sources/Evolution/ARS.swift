@@ -83,3 +83,15 @@ public struct ARS: EvolutionStrategy {
 
   public func solution(_ state: State) -> [Float] { state.parameters }
 }
+
+extension ARS.Config: AlgorithmConfig {
+  public static var defaults: Self { Self() }
+
+  public var problem: String? {
+    if !(directions >= 1 && (1...directions).contains(topDirections)) {
+      return "directions must be at least 1 and top_directions between 1 and directions"
+    }
+    if !(stepSize > 0 && noiseStd > 0) { return "step_size and noise_std must be positive" }
+    return nil
+  }
+}

@@ -124,3 +124,13 @@ public struct CMAPopulation: CandidatePopulation {
     (0..<count).map { SeedDerivation.seed(run: run, purpose: .perturbation, iteration: generation, member: $0) }
   }
 }
+
+extension CMAConfig: AlgorithmConfig {
+  public static var defaults: Self { Self() }
+
+  public var problem: String? {
+    if !(populationSize == 0 || populationSize >= 2) { return "population_size must be 0 (default) or at least 2" }
+    if !(initialSigma > 0 && initialSigma.isFinite) { return "initial_sigma must be positive" }
+    return nil
+  }
+}

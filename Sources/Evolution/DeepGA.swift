@@ -220,3 +220,14 @@ public struct DeepGA: EvolutionStrategy {
       && all.allSatisfy { $0.parameters.count == (config.cacheDecodedParents ? d : 0) && $0.chain.count <= state.generation }
   }
 }
+
+extension DeepGA.Config: AlgorithmConfig {
+  public static var defaults: Self { Self() }
+
+  public var problem: String? {
+    if !(populationSize >= 1 && parents >= 1) { return "population_size and parents must be at least 1" }
+    if !(mutationStd > 0) { return "mutation_std must be positive" }
+    if !(eliteCandidates >= 1 && eliteEpisodes >= 0) { return "elite_candidates must be at least 1, elite_episodes >= 0" }
+    return nil
+  }
+}

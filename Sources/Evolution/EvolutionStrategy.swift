@@ -36,11 +36,12 @@ public struct MemberEvaluations: Sendable {
 /// of its arguments: processes that hold the same state and see the same evaluations take the
 /// same step, which is what lets MPI ranks stay in lockstep while exchanging only fitness values.
 public protocol EvolutionStrategy: Sendable {
-  associatedtype Config: Sendable & Codable & Equatable
+  associatedtype Config: AlgorithmConfig
   associatedtype State: Sendable & Codable & Equatable
   associatedtype Population: CandidatePopulation
 
   var config: Config { get }
+  init(config: Config)
 
   /// The state before the first generation. `initialize(i)` is the i-th independent starting
   /// point (strategies with one search distribution use `initialize(0)`; NS-ES's meta-population

@@ -253,3 +253,19 @@ public struct NoveltySearchES: EvolutionStrategy {
       && (0...1).contains(state.weight)
   }
 }
+
+extension NoveltySearchES.Config: AlgorithmConfig {
+  public static var defaults: Self { Self() }
+
+  public var problem: String? {
+    if !(populationSize >= 2 && populationSize % 2 == 0) { return "population_size must be even and at least 2" }
+    if !(noiseStd > 0 && learningRate > 0 && l2Coefficient >= 0) {
+      return "noise_std and learning_rate must be positive, l2_coefficient >= 0"
+    }
+    if !(metaPopulation >= 1 && neighbours >= 1) { return "meta_population and neighbours must be at least 1" }
+    if !((0...1).contains(initialWeight) && weightDelta >= 0 && stallGenerations >= 1) {
+      return "initial_weight must be in [0, 1], weight_delta >= 0, stall_generations >= 1"
+    }
+    return nil
+  }
+}

@@ -100,3 +100,15 @@ public struct OpenAIES: EvolutionStrategy {
       && state.optimizer.t >= 0 && config.populationSize >= 2 && config.populationSize % 2 == 0
   }
 }
+
+extension OpenAIES.Config: AlgorithmConfig {
+  public static var defaults: Self { Self() }
+
+  public var problem: String? {
+    if !(populationSize >= 2 && populationSize % 2 == 0) { return "population_size must be even and at least 2" }
+    if !(noiseStd > 0 && learningRate > 0 && l2Coefficient >= 0) {
+      return "noise_std and learning_rate must be positive, l2_coefficient >= 0"
+    }
+    return nil
+  }
+}

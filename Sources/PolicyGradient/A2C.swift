@@ -72,3 +72,17 @@ extension PolicyGradientMethod {
     return statistics
   }
 }
+
+extension A2C.Config: AlgorithmConfig {
+  public static var defaults: Self { Self() }
+
+  public var problem: String? {
+    if let common = commonProblem(envs: envs, steps: steps, gamma: gamma, lambda: gaeLambda, learningRate: learningRate) {
+      return common
+    }
+    if !(maxGradientNorm > 0 && valueCoefficient >= 0 && entropyCoefficient >= 0) {
+      return "max_gradient_norm must be positive; value and entropy coefficients >= 0"
+    }
+    return nil
+  }
+}

@@ -159,3 +159,20 @@ public struct PPO: PolicyGradientMethod {
     return statistics
   }
 }
+
+extension PPO.Config: AlgorithmConfig {
+  public static var defaults: Self { Self() }
+
+  public var problem: String? {
+    if let common = commonProblem(envs: envs, steps: steps, gamma: gamma, lambda: gaeLambda, learningRate: learningRate) {
+      return common
+    }
+    if !(batchSize >= 1 && epochs >= 1) { return "batch_size and epochs must be at least 1" }
+    if !(clipRange.start > 0 && clipRange.end >= 0) { return "clip_range must be positive" }
+    if !(maxGradientNorm > 0 && valueCoefficient >= 0 && entropyCoefficient >= 0) {
+      return "max_gradient_norm must be positive; value and entropy coefficients >= 0"
+    }
+    if !(targetKL.map { $0 > 0 } ?? true) { return "target_kl must be positive (or null)" }
+    return nil
+  }
+}

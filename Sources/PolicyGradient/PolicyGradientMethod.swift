@@ -28,8 +28,9 @@ public struct UpdateStatistics: Sendable, Equatable, Codable {
 /// A policy-gradient method: how many envs and steps a rollout has, which optimiser it uses,
 /// and the update it makes from a collected rollout.
 public protocol PolicyGradientMethod: Sendable {
-  associatedtype Config: Sendable & Codable & Equatable
+  associatedtype Config: AlgorithmConfig
   var config: Config { get }
+  init(config: Config)
   /// Parallel envs, and steps per env per rollout.
   var envs: Int { get }
   var rolloutSteps: Int { get }
@@ -97,4 +98,12 @@ func permutation(_ n: Int, seed: UInt64) -> [Int] {
     order.swapAt(i, j)
   }
   return order
+}
+
+/// What is wrong with the settings every policy-gradient method has, or nil.
+func commonProblem(envs: Int, steps: Int, gamma: Double, lambda: Double, learningRate: LinearSchedule) -> String? {
+  if !(envs >= 1 && envs <= 4096 && steps >= 1) { return "envs must be between 1 and 4096, steps at least 1" }
+  if !((0...1).contains(gamma) && (0...1).contains(lambda)) { return "gamma and gae_lambda must be in [0, 1]" }
+  if !(learningRate.start > 0 && learningRate.end >= 0) { return "learning_rate must be positive" }
+  return nil
 }

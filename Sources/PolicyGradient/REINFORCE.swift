@@ -48,3 +48,15 @@ public struct REINFORCE: PolicyGradientMethod {
       learningRate: config.learningRate.value(at: progress))
   }
 }
+
+extension REINFORCE.Config: AlgorithmConfig {
+  public static var defaults: Self { Self() }
+
+  public var problem: String? {
+    if let common = commonProblem(envs: envs, steps: steps, gamma: gamma, lambda: 1, learningRate: learningRate) {
+      return common
+    }
+    if !(maxGradientNorm > 0 && valueCoefficient >= 0) { return "max_gradient_norm must be positive; value_coefficient >= 0" }
+    return nil
+  }
+}

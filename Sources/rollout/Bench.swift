@@ -3,7 +3,7 @@ import Dispatch
 import Environments
 import Evaluation
 import Evolution
-import Experiments
+import Training
 import Foundation
 import Networks
 import RLCore
@@ -93,7 +93,7 @@ struct Bench: ParsableCommand {
 
   private func benchStrategies() throws {
     for algorithm in Algorithm.evolutionStrategies {
-      let preset = try Presets.evolution(algorithm, env: "cartpole")
+      let preset = try algorithm.preset(env: "cartpole")
       guard case .object(var fields) = preset.strategy, let key = algorithm.configKey(for: .population) else { continue }
       fields[key] = .number(algorithm == .ars ? 128 : 256)
       var run = preset.run
@@ -103,25 +103,20 @@ struct Bench: ParsableCommand {
       run.stopAtThreshold = false
       run.checkpointEverySeconds = .infinity
       run.checkpointEveryGenerations = .max
-      let measured = try median {
-        try algorithm.open(config: .object(fields), with: GenerationTiming(run: run))
-      }
+      guard case .evolution(let strategy) = try algorithm.make(config: .object(fields)) else { continue }
+      let measured = try median { try generationsPerSecond(strategy, run: run) }
       print(
         algorithm.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)
           + String(format: "%8.1f generations/s  (%d threads)", measured, threads))
     }
   }
 
-  private struct GenerationTiming: StrategyVisitor {
-    let run: EvolutionRunConfig
-    func visit<S: EvolutionStrategy>(_ strategy: S) throws -> Double {
-      // Timed to the end of the last generation (the final 100-episode evaluation is not counted).
-      var last: GenerationReport?
-      _ = try runEvolution(
-        environment: CartPole(), strategy: strategy, config: run,
-        hooks: TrainingHooks(onGeneration: { last = $0 }))
-      return Double(last!.generation) / last!.elapsedSeconds
-    }
+  private func generationsPerSecond<S: EvolutionStrategy>(_ strategy: S, run: RunConfig) throws -> Double {
+    // Timed to the end of the last generation (the final 100-episode evaluation is not counted).
+    var last: GenerationReport?
+    _ = try runEvolution(
+      environment: CartPole(), strategy: strategy, config: run, hooks: TrainingHooks(onGeneration: { last = $0 }))
+    return Double(last!.generation) / last!.elapsedSeconds
   }
 
   // MARK: Evaluator scaling

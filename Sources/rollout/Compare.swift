@@ -1,7 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Environments
-import Experiments
+import Training
 import Foundation
 
 struct Compare: ParsableCommand {

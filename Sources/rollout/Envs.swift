@@ -1,6 +1,6 @@
 import ArgumentParser
 import Environments
-import Experiments
+import Training
 import RLCore
 
 struct Envs: ParsableCommand {

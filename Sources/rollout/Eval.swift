@@ -1,7 +1,7 @@
 import ArgumentParser
 import Environments
 import Evaluation
-import Experiments
+import Training
 import Foundation
 import Networks
 import RLCore

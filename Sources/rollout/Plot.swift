@@ -1,5 +1,5 @@
 import ArgumentParser
-import Experiments
+import Training
 import Foundation
 
 struct Plot: ParsableCommand {

@@ -2,7 +2,7 @@ import ArgumentParser
 import Dispatch
 import Environments
 import Evaluation
-import Experiments
+import Training
 import Foundation
 import Networks
 import RLCore

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Cluster
-import Experiments
+import Training
 import Foundation
 import Networks
 
@@ -38,8 +38,11 @@ struct Rollout: ParsableCommand {
       if code == .success || error is CleanExit {
         exit(withError: error)
       }
-      let message = Rollout.message(for: error)
-        .split(separator: "\n").first.map(String.init) ?? "\(error)"
+      let lines = Rollout.message(for: error).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+      var message = lines.first ?? "\(error)"
+      // The parser lists an option's valid values one per line ("- name"): keep them on the line.
+      let values = lines.dropFirst().prefix { $0.hasPrefix("- ") }.map { $0.dropFirst(2) }
+      if !values.isEmpty { message += " " + values.joined(separator: ", ") }
       let cleaned = message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message
       fail(cleaned, code: code.rawValue)
     }

@@ -166,7 +166,9 @@ struct CLITests {
       try Rollout.run(["train", "maze", "--maze", "/nonexistent.maze"]),
       containing: "cannot read maze file /nonexistent.maze: no such file (built-in mazes: medium, hard)")
     expectOneLineError(try Rollout.run(["train", "cartpole", "--maze", "hard"]), containing: "apply to the maze envs only")
-    expectOneLineError(try Rollout.run(["train", "maze", "--reward", "sparse"]), containing: "--reward must be final or dense")
+    expectOneLineError(
+      try Rollout.run(["train", "maze", "--reward", "sparse"]),
+      containing: "The value 'sparse' is invalid for '--reward <reward>'. Please provide one of 'final' and 'dense'")
   }
 
   @Test("replay records PNG frames and GIFs of a policy in any build")
@@ -252,7 +254,7 @@ struct CLITests {
       (["train", "cartpole", "--hidden", "16,x"], "--hidden must be positive sizes"),
       (["train", "cartpole", "--hidden", "100000,100000"], "--hidden sizes can be at most 4096 units per layer, got 100000"),
       (["train", "cartpole", "--episodes-per-member", "0"], "--episodes-per-member must be positive"),
-      (["train", "cartpole", "--algo", "sgd"], "unknown algorithm 'sgd'; valid names: openai-es"),
+      (["train", "cartpole", "--algo", "sgd"], "The value 'sgd' is invalid for '--algo <algo>'. Please provide one of the following: openai-es, ns-es"),
       (["train", "cartpole", "--threads", "0"], "--threads must be between 1 and 1024, got 0"),
       (["train", "cartpole", "--threads", "-2"], "--threads must be between 1 and 1024, got -2"),
       (["train", "cartpole", "--population", "-3"], "--population must be positive, got -3"),
@@ -264,7 +266,7 @@ struct CLITests {
       (["train", "cartpole", "--algo", "ga", "--l2", "0.1"], "--l2 does not apply to ga"),
       (["train", "cartpole", "--algo", "ppo", "--sigma", "0.1"], "--sigma does not apply to ppo"),
       (["train", "cartpole", "--algo", "a2c", "--hidden", "8", "--max-steps", "0"], "--max-steps must be positive"),
-      (["train", "cartpole", "--algo", "simulated-annealing"], "unknown algorithm 'simulated-annealing'; valid names: openai-es, ns-es, nsr-es, nsra-es, ga, cma-es, sep-cma-es, ars, ppo, a2c, reinforce"),
+      (["train", "cartpole", "--algo", "simulated-annealing"], "'simulated-annealing' is invalid for '--algo <algo>'. Please provide one of the following: openai-es, ns-es, nsr-es, nsra-es, ga, cma-es, sep-cma-es, ars, ppo, a2c, reinforce"),
       (["train", "cartpole", "--sigma", "0"], "--sigma must be a positive number"),
       (["train", "cartpole", "--seed", "abc"], "abc"),
       (["eval", "random"], "needs --env"),

@@ -48,11 +48,14 @@ extension Evaluator {
         offset += width
       }
     }
-    return EvaluationResults(
+    var results = EvaluationResults(
       members: members, episodesPerMember: e,
       episodeReturns: cluster.gatherDealt(returns, count: members, width: e),
       episodeLengths: cluster.gatherDealt(lengths, count: members, width: e),
       behaviorCount: b, episodeBehaviors: cluster.gatherDealt(behaviors, count: members, width: e * b),
       statisticsSum: sums, statisticsSumOfSquares: squares, statisticsCount: counts)
+    // Abandoned on one rank is abandoned on all: every rank then stops at the same point.
+    results.cancelled = cluster.any(local.cancelled)
+    return results
   }
 }

@@ -1,13 +1,15 @@
+import Environments
 import Evolution
+import Foundation
 import Networks
 import PolicyGradient
 
 /// Typed training defaults for one (env, algorithm) pair: the strategy's config and the run's.
 public struct TrainingPreset<StrategyConfig: Sendable & Equatable & Codable>: Sendable, Equatable {
   public var strategy: StrategyConfig
-  public var run: EvolutionRunConfig
+  public var run: RunConfig
 
-  public init(strategy: StrategyConfig, run: EvolutionRunConfig) {
+  public init(strategy: StrategyConfig, run: RunConfig) {
     self.strategy = strategy
     self.run = run
   }
@@ -35,20 +37,20 @@ public enum Presets {
   /// The run settings every maze preset shares: deterministic episodes, so one evaluation episode
   /// tells all; sensors already scaled to [0, 1]; the calibration's 10 → 16 tanh → 2 network,
   /// initialised so that agents start out moving differently.
-  static func mazeRun() -> EvolutionRunConfig {
-    var run = EvolutionRunConfig()
+  static func mazeRun() -> RunConfig {
+    var run = RunConfig()
     run.hidden = [16]
     run.observationNormalization = .off
     run.outputInitScale = 1
     run.evaluationEpisodes = 1
     run.confirmationEpisodes = 1
-    run.maxGenerations = EvolutionRunConfig.unlimited
+    run.maxGenerations = RunConfig.unlimited
     run.maxEnvSteps = 50_000_000
     return run
   }
 
   public static func openAIES(env: String) -> TrainingPreset<OpenAIES.Config> {
-    var run = EvolutionRunConfig()
+    var run = RunConfig()
     var strategy = OpenAIES.Config()
     switch env {
     case "cartpole", "acrobot":
@@ -91,7 +93,7 @@ public enum Presets {
       run.episodesPerMember = 2
       run.evaluationEpisodes = 10
       run.confirmationEpisodes = 100
-      run.maxGenerations = EvolutionRunConfig.unlimited
+      run.maxGenerations = RunConfig.unlimited
       run.maxEnvSteps = 5_000_000
     case _ where isMaze(env):
       // With the literature's final-distance reward plain OpenAI-ES is expected to get trapped;
@@ -173,12 +175,12 @@ public enum Presets {
 
   /// The run settings policy-gradient presets share: SB3's [64, 64] tanh networks, evaluation of
   /// 20 greedy episodes every 5,000 steps (the issue's protocol), raw observations.
-  static func policyGradientRun(budget: Int) -> EvolutionRunConfig {
-    var run = EvolutionRunConfig()
+  static func policyGradientRun(budget: Int) -> RunConfig {
+    var run = RunConfig()
     run.hidden = [64, 64]
     run.observationNormalization = .off
     run.maxEnvSteps = budget
-    run.maxGenerations = EvolutionRunConfig.unlimited
+    run.maxGenerations = RunConfig.unlimited
     run.evaluateEverySteps = 5000
     run.evaluationEpisodes = 20
     return run
@@ -187,7 +189,7 @@ public enum Presets {
   /// The maze run settings for the policy-gradient methods: the ES policies' network (so both
   /// families search the same policy class, and the updates stay cheap enough for ten-seed
   /// comparisons), 10 M steps, an evaluation every 50 k.
-  static func policyGradientMazeRun() -> EvolutionRunConfig {
+  static func policyGradientMazeRun() -> RunConfig {
     var run = mazeRun()
     run.maxEnvSteps = 10_000_000
     run.evaluateEverySteps = 50_000
@@ -276,35 +278,33 @@ public enum Presets {
     }
     return TrainingPreset(strategy: c, run: run)
   }
+}
 
-  /// The preset of any algorithm, its strategy config as JSON (the form config files use).
-  public static func evolution(_ algorithm: Algorithm, env: String) throws -> (strategy: JSONValue, run: EvolutionRunConfig) {
-    switch algorithm {
-    case .openAIES:
-      let p = openAIES(env: env)
-      return (try JSONValue(encoding: p.strategy), p.run)
-    case .nsES, .nsrES, .nsraES:
-      let variant: NoveltySearchES.Variant = algorithm == .nsES ? .ns : algorithm == .nsrES ? .nsr : .nsra
-      let p = noveltySearch(env: env, variant: variant)
-      return (try JSONValue(encoding: p.strategy), p.run)
-    case .ga:
-      let p = ga(env: env)
-      return (try JSONValue(encoding: p.strategy), p.run)
-    case .cmaES, .sepCMAES:
-      let p = cma(env: env)
-      return (try JSONValue(encoding: p.strategy), p.run)
-    case .ars:
-      let p = ars(env: env)
-      return (try JSONValue(encoding: p.strategy), p.run)
-    case .ppo:
-      let p = ppo(env: env)
-      return (try JSONValue(encoding: p.strategy), p.run)
-    case .a2c:
-      let p = a2c(env: env)
-      return (try JSONValue(encoding: p.strategy), p.run)
-    case .reinforce:
-      let p = reinforce(env: env)
-      return (try JSONValue(encoding: p.strategy), p.run)
+extension Presets {
+  /// What `rollout train --list-presets` prints: per env (the one named, or every env), its
+  /// default algorithm, then one line per algorithm: the hidden layers, the budget and the
+  /// algorithm's settings.
+  public static func listing(env: String?) throws -> [String] {
+    let entries = try env.map { [try EnvironmentSetup.entry(named: $0)] } ?? EnvironmentRegistry.entries
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    var lines: [String] = []
+    for entry in entries {
+      let best = defaultAlgorithm(env: entry.name)
+      lines.append("\(entry.name) (default: \(best.rawValue))")
+      for algorithm in Algorithm.allCases {
+        let preset = try algorithm.preset(env: entry.name)
+        let strategy = String(decoding: try encoder.encode(preset.strategy), as: UTF8.self)
+        let budget = preset.run.maxEnvSteps.map { "\($0) steps" } ?? "\(preset.run.maxGenerations) generations"
+        // CMA's 0 stands for Hansen's default, which --population cannot name (it takes sizes).
+        let lambda =
+          [.cmaES, .sepCMAES].contains(algorithm) && strategy.contains("\"population_size\":0")
+          ? " (population_size 0: Hansen's λ = 4 + ⌊3 ln n⌋ for n parameters)" : ""
+        let name = algorithm.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)
+        lines.append(
+          "  \(algorithm == best ? "*" : " ") \(name) hidden \(preset.run.hidden), \(budget), \(strategy)\(lambda)")
+      }
     }
+    return lines
   }
 }

@@ -1,6 +1,6 @@
 import Environments
 import Evolution
-import Experiments
+import Training
 import Foundation
 import Networks
 import RLCore

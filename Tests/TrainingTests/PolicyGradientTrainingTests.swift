@@ -1,5 +1,5 @@
 import Environments
-import Experiments
+import Training
 import Foundation
 import PolicyGradient
 import RLCore
@@ -7,20 +7,16 @@ import Testing
 
 /// Trains with a policy-gradient preset and records the env steps at which the 20-episode
 /// evaluation (every 5,000 steps) first reached `threshold`.
-private struct Run: PolicyGradientVisitor {
-  let environment: any ConfigurableEnvironment
-  let run: EvolutionRunConfig
-  let threshold: Double
-
-  func visit<M: PolicyGradientMethod>(_ method: M) throws -> (outcome: TrainingOutcome, firstReached: Int?) {
-    var first: Int?
-    let outcome = try trainPolicyGradient(
-      environment: environment, method: method, config: run,
-      hooks: TrainingHooks(onGeneration: { report in
-        if first == nil, report.evaluationReturn >= threshold { first = report.envSteps }
-      }))
-    return (outcome, first)
-  }
+private func firstReaching(
+  _ threshold: Double, _ trainer: Trainer, environment: any ConfigurableEnvironment, run: RunConfig
+) throws -> (outcome: TrainingOutcome, firstReached: Int?) {
+  var first: Int?
+  let outcome = try trainer.train(
+    environment: environment, config: run,
+    hooks: TrainingHooks(onGeneration: { report in
+      if first == nil, report.evaluationReturn >= threshold { first = report.envSteps }
+    }))
+  return (outcome, first)
 }
 
 @Suite("Policy-gradient training")
@@ -28,15 +24,14 @@ struct PolicyGradientTrainingTests {
   func train(_ algorithm: Algorithm, env: String, seed: UInt64, threads: Int = 2, budget: Int? = nil, earlyStop: Bool = true, threshold: Double = 475)
     throws -> (outcome: TrainingOutcome, firstReached: Int?)
   {
-    let preset = try Presets.evolution(algorithm, env: env)
+    let preset = try algorithm.preset(env: env)
     var run = preset.run
     run.seed = seed
     run.threads = threads
     run.stopAtThreshold = earlyStop
     if let budget { run.maxEnvSteps = budget }
     let environment = try EnvironmentSetup.make(EnvironmentSetup.entry(named: env))
-    return try algorithm.openPolicyGradient(
-      config: preset.strategy, with: Run(environment: environment, run: run, threshold: threshold))
+    return try firstReaching(threshold, algorithm.make(config: preset.strategy), environment: environment, run: run)
   }
 
   /// SB3 with the same zoo config on this machine first reached 500 at 20–25 k steps on every seed;

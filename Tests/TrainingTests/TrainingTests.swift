@@ -1,6 +1,6 @@
 import Environments
 import Evolution
-@testable import Experiments
+@testable import Training
 import Foundation
 import Networks
 import RLCore
@@ -92,7 +92,7 @@ struct TrainingTests {
     #expect(a.policy.parameters != b.policy.parameters)
     var preset = Presets.openAIES(env: "cartpole")
     preset.run.maxEnvSteps = 3000
-    preset.run.maxGenerations = EvolutionRunConfig.unlimited
+    preset.run.maxGenerations = RunConfig.unlimited
     let outcome = try trainEvolution(
       environment: CartPole(), strategy: OpenAIES(config: preset.strategy), config: preset.run)
     #expect(outcome.stopReason == "env-steps" || outcome.stopReason == "threshold")

@@ -19,13 +19,13 @@ public struct CheckpointFile<State: Sendable & Codable>: Sendable, Codable {
   public var algorithm: String
   /// The algorithm's config, as in `TrainingConfig.strategy`.
   public var strategy: JSONValue
-  public var run: EvolutionRunConfig
-  public var progress: EvolutionProgress<State>
+  public var run: RunConfig
+  public var progress: RunProgress<State>
   public var checksum: String = ChecksummedJSON.placeholder
 
   public init(
     env: PolicyFile.EnvironmentRecord, algorithm: String, strategy: JSONValue,
-    run: EvolutionRunConfig, progress: EvolutionProgress<State>
+    run: RunConfig, progress: RunProgress<State>
   ) {
     self.env = env
     self.algorithm = algorithm
@@ -67,14 +67,14 @@ public struct CheckpointStore: Sendable {
     self.writes = writes
   }
 
-  public func write<State: Sendable & Codable>(_ progress: EvolutionProgress<State>) throws {
+  public func write<State: Sendable & Codable>(_ progress: RunProgress<State>) throws {
     guard writes else { return }
     try CheckpointFile(
       env: header.env, algorithm: header.algorithm, strategy: header.strategy, run: header.run, progress: progress
     ).write(to: url)
   }
 
-  public func read<State: Sendable & Codable>(_: State.Type) throws -> EvolutionProgress<State> {
+  public func read<State: Sendable & Codable>(_: State.Type) throws -> RunProgress<State> {
     try CheckpointFile<State>.read(from: url).progress
   }
 }
@@ -84,7 +84,7 @@ public struct CheckpointHeader: Sendable, Equatable, Codable {
   public var env: PolicyFile.EnvironmentRecord
   public var algorithm: String
   public var strategy: JSONValue
-  public var run: EvolutionRunConfig
+  public var run: RunConfig
   /// How far the run had come (read from a file; not needed to write one).
   public var progress: Counters? = nil
 
@@ -93,7 +93,7 @@ public struct CheckpointHeader: Sendable, Equatable, Codable {
     public var envSteps: Int
   }
 
-  public init(env: PolicyFile.EnvironmentRecord, algorithm: String, strategy: JSONValue, run: EvolutionRunConfig) {
+  public init(env: PolicyFile.EnvironmentRecord, algorithm: String, strategy: JSONValue, run: RunConfig) {
     self.env = env
     self.algorithm = algorithm
     self.strategy = strategy

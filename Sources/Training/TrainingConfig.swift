@@ -14,10 +14,10 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
   /// The algorithm's typed config (`OpenAIES.Config`, `NoveltySearchES.Config`, …) as JSON: its
   /// type depends on `algorithm`, and `Algorithm.open` decodes and checks it.
   public var strategy: JSONValue
-  public var run: EvolutionRunConfig
+  public var run: RunConfig
 
   public init(
-    env: String, envConfig: JSONValue, algorithm: String, strategy: JSONValue, run: EvolutionRunConfig
+    env: String, envConfig: JSONValue, algorithm: String, strategy: JSONValue, run: RunConfig
   ) {
     self.env = env
     self.envConfig = envConfig
@@ -31,7 +31,7 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
     let entry = try EnvironmentSetup.entry(named: name)
     let environment = EnvironmentSetup.make(entry)
     let algorithm = algorithm ?? Presets.defaultAlgorithm(env: environment.spec.name)
-    let preset = try Presets.evolution(algorithm, env: environment.spec.name)
+    let preset = try algorithm.preset(env: environment.spec.name)
     return TrainingConfig(
       env: environment.spec.name, envConfig: try EnvironmentSetup.config(of: environment),
       algorithm: algorithm.rawValue, strategy: preset.strategy, run: preset.run)

@@ -1,62 +1,55 @@
 import Environments
 import Evolution
-import Experiments
+import Training
 import Foundation
 import RLCore
 import Testing
 import TestSupport
 
 /// Runs any strategy through ask/tell on a test function and reports the best value it saw.
-private struct FunctionRun: StrategyVisitor {
-  let function: @Sendable ([Float]) -> Double
-  let start: [Float]
-  let generations: Int
-
-  func visit<S: EvolutionStrategy>(_ strategy: S) throws -> (initial: Double, best: Double) {
-    var state = strategy.initialState(
-      initialize: { i in start.enumerated().map { $0.element + 0.1 * Float(i) * Float($0.offset % 3) } }, seed: 5)
-    var best = -Double.infinity
-    var buffer = [Float](repeating: 0, count: start.count)
-    for _ in 0..<generations {
-      let population = strategy.ask(state)
-      var fitness: [Double] = [], behaviors: [[Float]] = []
-      for m in 0..<population.count {
-        buffer.withUnsafeMutableBufferPointer { population.write(member: m, into: $0) }
-        fitness.append(function(buffer))
-        behaviors.append(buffer)  // novelty in parameter space
-      }
-      best = max(best, fitness.max()!)
-      state = strategy.tell(state, population: population, evaluations: MemberEvaluations(fitness: fitness, behaviors: behaviors))
-      let solution = strategy.solution(state)
-      state = strategy.observe(state, solutionReturn: function(solution), behavior: solution)
-    }
-    return (function(start), best)
+/// The evolution strategy an algorithm's config describes.
+private func strategy(_ algorithm: Algorithm, _ config: JSONValue) throws -> any EvolutionStrategy {
+  guard case .evolution(let strategy) = try algorithm.make(config: config) else {
+    throw RolloutError("\(algorithm.rawValue) is not an evolution strategy")
   }
+  return strategy
+}
+
+private func functionRun<S: EvolutionStrategy>(
+  _ strategy: S, function: @Sendable ([Float]) -> Double, start: [Float], generations: Int
+) -> (initial: Double, best: Double) {
+  var state = strategy.initialState(
+    initialize: { i in start.enumerated().map { $0.element + 0.1 * Float(i) * Float($0.offset % 3) } }, seed: 5)
+  var best = -Double.infinity
+  var buffer = [Float](repeating: 0, count: start.count)
+  for _ in 0..<generations {
+    let population = strategy.ask(state)
+    var fitness: [Double] = [], behaviors: [[Float]] = []
+    for m in 0..<population.count {
+      buffer.withUnsafeMutableBufferPointer { population.write(member: m, into: $0) }
+      fitness.append(function(buffer))
+      behaviors.append(buffer)  // novelty in parameter space
+    }
+    best = max(best, fitness.max()!)
+    state = strategy.tell(state, population: population, evaluations: MemberEvaluations(fitness: fitness, behaviors: behaviors))
+    let solution = strategy.solution(state)
+    state = strategy.observe(state, solutionReturn: function(solution), behavior: solution)
+  }
+  return (function(start), best)
 }
 
 /// Trains CartPole with a strategy for a few generations and returns every byte that must not
 /// depend on the thread count: the policy's weights and the final checkpointed progress.
-private struct DeterminismRun: StrategyVisitor {
-  let run: EvolutionRunConfig
-
-  func visit<S: EvolutionStrategy>(_ strategy: S) throws -> Data {
-    var last: EvolutionProgress<S.State>?
-    let outcome = try runEvolution(
-      environment: CartPole(), strategy: strategy, config: run,
-      hooks: TrainingHooks(onCheckpoint: { last = $0 }))
-    var progress = last!
-    progress.elapsedSeconds = 0
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = .sortedKeys
-    return try encoder.encode(progress) + Data(outcome.policy.parameters.flatMap { withUnsafeBytes(of: $0.bitPattern, Array.init) })
-  }
-}
-
-private struct CartPoleRun: StrategyVisitor {
-  let run: EvolutionRunConfig
-  func visit<S: EvolutionStrategy>(_ strategy: S) throws -> TrainingOutcome {
-    try runEvolution(environment: CartPole(), strategy: strategy, config: run)
-  }
+private func determinismRun<S: EvolutionStrategy>(_ strategy: S, run: RunConfig) throws -> Data {
+  var last: RunProgress<S.State>?
+  let outcome = try runEvolution(
+    environment: CartPole(), strategy: strategy, config: run,
+    hooks: TrainingHooks(onCheckpoint: { last = $0 }))
+  var progress = last!
+  progress.elapsedSeconds = 0
+  let encoder = JSONEncoder()
+  encoder.outputFormatting = .sortedKeys
+  return try encoder.encode(progress) + Data(outcome.policy.parameters.flatMap { withUnsafeBytes(of: $0.bitPattern, Array.init) })
 }
 
 @Suite("Every evolution strategy")
@@ -87,12 +80,10 @@ struct StrategyFamilyTests {
   /// fitness and improves only by wandering: 0.84 on the sphere, 0.32 on Rastrigin.
   @Test("ask/tell improves the sphere and Rastrigin functions by a stated factor", arguments: Algorithm.evolutionStrategies)
   func functions(algorithm: Algorithm) throws {
-    let sphere = try algorithm.open(
-      config: Self.functionConfig(algorithm),
-      with: FunctionRun(function: Self.sphere, start: [Float](repeating: 3, count: 10), generations: 300))
-    let rastrigin = try algorithm.open(
-      config: Self.functionConfig(algorithm),
-      with: FunctionRun(function: Self.rastrigin, start: [Float](repeating: 2.5, count: 10), generations: 300))
+    let candidate = try strategy(algorithm, Self.functionConfig(algorithm))
+    let sphere = functionRun(candidate, function: Self.sphere, start: [Float](repeating: 3, count: 10), generations: 300)
+    let rastrigin = functionRun(
+      candidate, function: Self.rastrigin, start: [Float](repeating: 2.5, count: 10), generations: 300)
     let sphereFactor = sphere.best / sphere.initial, rastriginFactor = rastrigin.best / rastrigin.initial
     print("\(algorithm.rawValue): sphere \(sphereFactor), rastrigin \(rastriginFactor)")
     #expect(sphereFactor < (algorithm == .nsES ? 0.95 : 0.01), "sphere: \(sphere)")
@@ -101,7 +92,7 @@ struct StrategyFamilyTests {
 
   @Test("1 and 2 threads give byte-identical state and weights after 6 generations", arguments: Algorithm.evolutionStrategies)
   func threadDeterminism(algorithm: Algorithm) throws {
-    let preset = try Presets.evolution(algorithm, env: "cartpole")
+    let preset = try algorithm.preset(env: "cartpole")
     var run = preset.run
     run.seed = 17
     run.maxGenerations = 6
@@ -111,21 +102,21 @@ struct StrategyFamilyTests {
     var results: [Data] = []
     for threads in [1, 2] {
       run.threads = threads
-      results.append(try algorithm.open(config: preset.strategy, with: DeterminismRun(run: run)))
+      results.append(try determinismRun(strategy(algorithm, preset.strategy), run: run))
     }
     #expect(results[0] == results[1])
     run.seed = 18
-    #expect(try algorithm.open(config: preset.strategy, with: DeterminismRun(run: run)) != results[0])
+    #expect(try determinismRun(strategy(algorithm, preset.strategy), run: run) != results[0])
   }
 
   /// Each preset reaches CartPole's 475 (100-episode mean) on seed 1 within its generation budget.
   @Test("every strategy's CartPole preset solves CartPole", arguments: Algorithm.evolutionStrategies)
   func cartPole(algorithm: Algorithm) throws {
-    let preset = try Presets.evolution(algorithm, env: "cartpole")
+    let preset = try algorithm.preset(env: "cartpole")
     var run = preset.run
     run.seed = 1
     run.threads = 2
-    let outcome = try algorithm.open(config: preset.strategy, with: CartPoleRun(run: run))
+    let outcome = try algorithm.make(config: preset.strategy).train(environment: CartPole(), config: run)
     print("\(algorithm.rawValue): \(outcome.generations) generations, \(outcome.envSteps) steps")
     #expect(outcome.stopReason == "threshold", "\(algorithm.rawValue): \(outcome.finalEvaluation.return.mean)")
     #expect(outcome.finalEvaluation.return.mean >= 475)
@@ -142,11 +133,11 @@ struct StrategyFamilyTests {
       (.ga, .object(["population_size": .string("many")])),
     ]
     for (algorithm, config) in cases {
-      let preset = try! Presets.evolution(algorithm, env: "cartpole")
+      let preset = try! algorithm.preset(env: "cartpole")
       guard case .object(var fields) = preset.strategy, case .object(let changes) = config else { continue }
       for (k, v) in changes { fields[k] = v }
       do {
-        _ = try algorithm.open(config: .object(fields), with: DeterminismRun(run: EvolutionRunConfig()))
+        _ = try algorithm.make(config: .object(fields))
         Issue.record("\(algorithm.rawValue) accepted \(config)")
       } catch let error as RolloutError {
         #expect(error.message.hasPrefix("invalid \(algorithm.rawValue) settings"))

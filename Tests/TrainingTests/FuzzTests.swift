@@ -1,6 +1,6 @@
 import Environments
 import Evolution
-import Experiments
+import Training
 import Foundation
 import Networks
 import RLCore
@@ -75,8 +75,8 @@ struct FuzzTests {
       env: .init(
         id: env.spec.id, name: "cartpole", config: try EnvironmentSetup.config(of: env), observationSize: 4,
         actionSpace: env.spec.actionSpace),
-      algorithm: "openai-es", strategy: try JSONValue(encoding: es.config), run: EvolutionRunConfig(),
-      progress: EvolutionProgress(
+      algorithm: "openai-es", strategy: try JSONValue(encoding: es.config), run: RunConfig(),
+      progress: RunProgress(
         strategyState: state, statistics: RunningStatistics(dimension: 4), generation: 3, envSteps: 10,
         evaluationSteps: 5, elapsedSeconds: 0.1, best: nil))
     try checkpoint.write(to: url)

@@ -190,24 +190,24 @@ public final class ComparisonRunner: @unchecked Sendable {
   }
 
   /// One run; nil when stopped.
-  func train(_ job: Job, environment: any ConfigurableEnvironment, grid: HeatmapGrid?, shouldStop: @escaping () -> Bool)
+  func train(_ job: Job, environment: any ConfigurableEnvironment, grid: HeatmapGrid?, shouldStop: @escaping @Sendable () -> Bool)
     throws -> RunRecord?
   {
     let algorithm = try Algorithm.named(job.entry.algorithm)
-    let preset = try Presets.evolution(algorithm, env: environment.spec.name)
+    let preset = try algorithm.preset(env: environment.spec.name)
     var strategy = preset.strategy
     if let overlay = job.entry.strategy { strategy = try strategy.merging(overlay, path: "strategy") }
     var runTree = try JSONValue(encoding: preset.run)
     if let overlay = job.entry.run { runTree = try runTree.merging(overlay, path: "run") }
-    var run = try runTree.decode(as: EvolutionRunConfig.self)
+    var run = try runTree.decode(as: RunConfig.self)
     let budget = job.entry.budgetSteps ?? definition.budgetSteps
     run.seed = job.seed
     run.threads = 1
     run.maxEnvSteps = budget
-    run.maxGenerations = EvolutionRunConfig.unlimited
+    run.maxGenerations = RunConfig.unlimited
     run.stopAtThreshold = true
     run.checkpointEverySeconds = .infinity
-    run.checkpointEveryGenerations = EvolutionRunConfig.unlimited
+    run.checkpointEveryGenerations = RunConfig.unlimited
     run.evaluateEverySteps = definition.evaluationEverySteps
     if let episodes = definition.evaluationEpisodes {
       run.evaluationEpisodes = episodes
@@ -239,12 +239,7 @@ public final class ComparisonRunner: @unchecked Sendable {
       })
     let outcome: TrainingOutcome
     do {
-      if algorithm.isPolicyGradient {
-        outcome = try algorithm.openPolicyGradient(
-          config: strategy, with: PolicyGradientJob(environment: environment, run: run, hooks: hooks))
-      } else {
-        outcome = try algorithm.open(config: strategy, with: EvolutionJob(environment: environment, run: run, hooks: hooks))
-      }
+      outcome = try algorithm.make(config: strategy).train(environment: environment, config: run, hooks: hooks)
     } catch is TrainingInterrupted {
       return nil
     }
@@ -258,26 +253,5 @@ public final class ComparisonRunner: @unchecked Sendable {
       finalBehavior: outcome.finalEvaluation.finalBehavior, envSteps: outcome.envSteps,
       evaluationSteps: outcome.evaluationSteps, iterations: outcome.generations,
       wallSeconds: outcome.wallTimeSeconds, heatmap: heatmap)
-  }
-}
-
-private struct EvolutionJob: StrategyVisitor {
-  let environment: any ConfigurableEnvironment
-  let run: EvolutionRunConfig
-  let hooks: TrainingHooks<Int>
-  func visit<S: EvolutionStrategy>(_ strategy: S) throws -> TrainingOutcome {
-    try trainEvolution(
-      environment: environment, strategy: strategy, config: run,
-      hooks: TrainingHooks<S.State>(
-        onGeneration: hooks.onGeneration, shouldStop: hooks.shouldStop, onBehaviors: hooks.onBehaviors))
-  }
-}
-
-private struct PolicyGradientJob: PolicyGradientVisitor {
-  let environment: any ConfigurableEnvironment
-  let run: EvolutionRunConfig
-  let hooks: TrainingHooks<Int>
-  func visit<M: PolicyGradientMethod>(_ method: M) throws -> TrainingOutcome {
-    try trainPolicyGradient(environment: environment, method: method, config: run, hooks: hooks)
   }
 }

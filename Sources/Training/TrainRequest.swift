@@ -96,6 +96,9 @@ public struct TrainRequest: Sendable, Equatable {
     if chosen.isPolicyGradient, settings.run.maxEnvSteps == nil {
       throw RolloutError("\(chosen.rawValue) needs a step budget: give --max-steps")
     }
+    try MemoryEstimate.check(
+      settings: settings,
+      environment: EnvironmentSetup.make(EnvironmentSetup.entry(named: settings.env), config: settings.envConfig))
     return settings
   }
 

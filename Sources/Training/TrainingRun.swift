@@ -37,6 +37,7 @@ public struct TrainingRun {
     settings = try request.resumed(from: header)
     algorithm = try Algorithm.named(settings.algorithm)
     environment = try EnvironmentSetup.make(EnvironmentSetup.entry(named: settings.env), config: settings.envConfig)
+    try MemoryEstimate.check(settings: settings, environment: environment)
     self.directory = directory
     resumedAt = header.progress?.generation ?? 0
     self.cluster = cluster

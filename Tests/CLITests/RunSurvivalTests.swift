@@ -139,6 +139,99 @@ struct RunSurvivalTests {
         == weights(reference.appendingPathComponent("cartpole-openai-es.policy")))
   }
 
+  @Test("SIGTERM mid-generation (population 100,000, hard maze) stops within 2 s with the last complete generation saved")
+  func promptStop() throws {
+    let dir = work.appendingPathComponent("prompt")
+    let process = try Rollout.start([
+      "train", "hard-maze", "--population", "100000", "--generations", "3", "--threads", "2", "--checkpoint-every", "1",
+      "--out", dir.path, "--quiet",
+    ])
+    // NS-ES's first generation evaluates its meta-population only; the second evaluates 100,000
+    // members (~9 s in a release build), and the signal comes a second into it.
+    let checkpoint = dir.appendingPathComponent("checkpoint.json")
+    let deadline = Date().addingTimeInterval(60)
+    while !FileManager.default.fileExists(atPath: checkpoint.path) && Date() < deadline {
+      Thread.sleep(forTimeInterval: 0.01)
+    }
+    Thread.sleep(forTimeInterval: 1)
+    kill(process.processIdentifier, SIGTERM)
+    let asked = Date()
+    process.waitUntilExit()
+    let took = Date().timeIntervalSince(asked)
+    #expect(process.terminationStatus == 143)
+    #expect(took < 2, "stopped \(took) s after SIGTERM")
+    let saved = try JSONSerialization.jsonObject(with: Data(contentsOf: checkpoint)) as! [String: Any]
+    #expect((saved["progress"] as! [String: Any])["generation"] as? Int == 1)
+    let resumed = try Rollout.run(["train", "--resume", dir.path, "--generations", "1", "--quiet"])
+    #expect(resumed.status == 0, "\(resumed.stderr)")
+    #expect(resumed.stdout.contains("after 1 generations"), "\(resumed.stdout)")
+  }
+
+  @Test("a finished run extended with --resume and a larger budget equals one given that budget from the start")
+  func extendFinishedRuns() throws {
+    // OpenAI-ES by env steps; PPO on Pendulum, whose preset's schedules are constant (a linear
+    // schedule spans the budget, so extending one re-spans it).
+    let runs: [(String, [String], String, String)] = [
+      ("es", ["cartpole", "--seed", "3", "--no-early-stop"], "20000", "40000"),
+      ("ppo", ["pendulum", "--algo", "ppo", "--seed", "2"], "8192", "16384"),
+    ]
+    for (name, arguments, budget, doubled) in runs {
+      let base = ["train"] + arguments + ["--threads", "2", "--quiet"]
+      let whole = work.appendingPathComponent("\(name)-whole"), extended = work.appendingPathComponent("\(name)-extended")
+      #expect(try Rollout.run(base + ["--max-steps", doubled, "--out", whole.path]).status == 0)
+      #expect(try Rollout.run(base + ["--max-steps", budget, "--out", extended.path]).status == 0)
+      let resumed = try Rollout.run(["train", "--resume", extended.path, "--max-steps", doubled, "--quiet"])
+      #expect(resumed.status == 0, "\(resumed.stderr)")
+      let policy = try FileManager.default.contentsOfDirectory(atPath: whole.path).first { $0.hasSuffix(".policy") }!
+      #expect(
+        try weights(extended.appendingPathComponent(policy)) == weights(whole.appendingPathComponent(policy)), "\(name)")
+    }
+    // A run that stopped at its target carries on past it with --no-early-stop and more generations.
+    let solved = work.appendingPathComponent("solved")
+    let first = try Rollout.run(["train", "cartpole", "--seed", "1", "--threads", "2", "--out", solved.path])
+    #expect(first.stdout.contains("solved after"))
+    let more = try Rollout.run(["train", "--resume", solved.path, "--no-early-stop", "--generations", "50", "--quiet"])
+    #expect(more.stdout.contains("stopped (generations) after 50 generations"), "\(more.stdout)")
+  }
+
+  @Test("--out onto a run is refused unless --force, which replaces only that run's files; resume flags that change results are refused")
+  func existingRuns() throws {
+    let dir = work.appendingPathComponent("taken")
+    let arguments = ["train", "cartpole", "--generations", "2", "--quiet", "--out", dir.path]
+    #expect(try Rollout.run(arguments).status == 0)
+    try Data("<svg/>".utf8).write(to: dir.appendingPathComponent("learning-curve.svg"))
+    try Data("mine".utf8).write(to: dir.appendingPathComponent("notes.txt"))
+    let policy = dir.appendingPathComponent("cartpole-openai-es.policy")
+    let before = try Data(contentsOf: policy)
+    let refused = try Rollout.run(arguments)
+    #expect(refused.status != 0 && refused.stderr.split(separator: "\n").count == 1)
+    #expect(refused.stderr.contains("already holds a run") && refused.stderr.contains("--force"), "\(refused.stderr)")
+    #expect(try Data(contentsOf: policy) == before, "the run was left alone")
+    let forced = try Rollout.run(arguments + ["--force", "--seed", "9"])
+    #expect(forced.status == 0, "\(forced.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("learning-curve.svg").path))
+    #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("notes.txt").path), "other files stay")
+    #expect(try Data(contentsOf: policy) != before)
+    for (flags, named) in [(["--seed", "3"], "--seed"), (["--algo", "ga"], "--algo"), (["--hidden", "8"], "--hidden")] {
+      let result = try Rollout.run(["train", "--resume", dir.path] + flags)
+      #expect(result.status != 0 && result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+      #expect(result.stderr.contains("\(named) cannot be changed when resuming"), "\(result.stderr)")
+    }
+    let both = try Rollout.run(["train", "--resume", dir.path, "--force"])
+    #expect(both.status != 0 && both.stderr.contains("takes no --out or --force"), "\(both.stderr)")
+  }
+
+  @Test("settings that cannot fit in memory are refused at once, with what they need")
+  func memoryBound() throws {
+    let started = Date()
+    let result = try Rollout.run(["train", "cartpole", "--population", "100000000", "--generations", "1", "--out", work.appendingPathComponent("huge").path])
+    #expect(Date().timeIntervalSince(started) < 10)
+    #expect(result.status == 1)
+    #expect(result.stderr.contains("these settings need about") && result.stderr.contains("GB of memory"), "\(result.stderr)")
+    #expect(result.stderr.split(separator: "\n").count == 1)
+    #expect(!FileManager.default.fileExists(atPath: work.appendingPathComponent("huge").path), "nothing written")
+  }
+
   @Test("a second Ctrl-C exits at once; whatever is on disk stays readable")
   func secondInterrupt() throws {
     let dir = work.appendingPathComponent("double")

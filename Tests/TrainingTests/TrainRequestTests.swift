@@ -1,0 +1,115 @@
+import Environments
+import Foundation
+import Testing
+import Training
+
+/// The library's config resolution: preset, then the config file, then the flags; and what a
+/// resumed run may change.
+@Suite("Resolving a training request")
+struct TrainRequestTests {
+  func file(_ json: String) throws -> String {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("request-\(UUID().uuidString).json")
+    try Data(json.utf8).write(to: url)
+    return url.path
+  }
+
+  @Test("an env alone gives its preset, with the default algorithm and the given thread count")
+  func presetOnly() throws {
+    var request = TrainRequest()
+    request.env = "cartpole"
+    let settings = try request.resolved(defaultThreads: 3)
+    let preset = try TrainingConfig.preset(env: "cartpole")
+    #expect(settings.algorithm == "openai-es")
+    #expect(settings.strategy == preset.strategy)
+    var run = preset.run
+    run.threads = 3
+    #expect(settings.run == run)
+  }
+
+  @Test("a config file overrides the preset and the flags override the file")
+  func precedence() throws {
+    var request = TrainRequest()
+    request.configFile = try file(
+      #"{"env": "cartpole", "run": {"seed": 5, "hidden": [8], "threads": 1}, "strategy": {"noise_std": 0.2}}"#)
+    request.seed = 7
+    request.sigma = 0.3
+    let settings = try request.resolved(defaultThreads: 4)
+    #expect(settings.run.seed == 7)
+    #expect(settings.run.hidden == [8])
+    #expect(settings.run.threads == 1, "a file's thread count stands when no flag gives one")
+    guard case .object(let fields) = settings.strategy else { throw RolloutError("no strategy") }
+    #expect(fields["noise_std"] == .number(Double(Float(0.3))))
+  }
+
+  @Test("naming another algorithm than the file drops the file's algorithm settings")
+  func otherAlgorithm() throws {
+    var request = TrainRequest()
+    request.configFile = try file(#"{"env": "cartpole", "algorithm": "ga", "strategy": {"mutation_std": 0.5}}"#)
+    request.algorithm = .cmaES
+    let settings = try request.resolved(defaultThreads: 1)
+    #expect(settings.algorithm == "cma-es")
+    #expect(settings.strategy == (try Algorithm.cmaES.preset(env: "cartpole")).strategy)
+  }
+
+  @Test("shared flags land on each algorithm's own key, or are refused where they do not apply")
+  func sharedFlags() throws {
+    var request = TrainRequest()
+    request.env = "cartpole"
+    request.algorithm = .ars
+    request.population = 64
+    guard case .object(let fields) = try request.resolved(defaultThreads: 1).strategy else { throw RolloutError("none") }
+    #expect(fields["directions"] == .number(32), "ARS evaluates two members per direction")
+    request.algorithm = .ppo
+    request.population = nil
+    request.l2 = 0.1
+    #expect(throws: RolloutError.self) { try request.resolved(defaultThreads: 1) }
+    do {
+      _ = try request.resolved(defaultThreads: 1)
+    } catch let error as RolloutError {
+      #expect(error.message == "--l2 does not apply to ppo")
+    }
+  }
+
+  @Test("a resumed run takes a new budget, stopping rule and threads, and refuses the rest by name")
+  func resumed() throws {
+    var new = TrainRequest()
+    new.env = "cartpole"
+    let settings = try new.resolved(defaultThreads: 2)
+    let header = CheckpointHeader(
+      env: .init(id: "CartPole-v1", name: "cartpole", config: settings.envConfig, observationSize: 4, actionSpace: .discrete(count: 2)),
+      algorithm: settings.algorithm, strategy: settings.strategy, run: settings.run)
+    var request = TrainRequest()
+    request.maxSteps = 50_000
+    request.noEarlyStop = true
+    request.threads = 1
+    let resumed = try request.resumed(from: header)
+    #expect(resumed.run.maxEnvSteps == 50_000 && !resumed.run.stopAtThreshold && resumed.run.threads == 1)
+    #expect(resumed.run.seed == settings.run.seed && resumed.strategy == settings.strategy)
+    for (flag, change) in [
+      ("--seed", { (r: inout TrainRequest) in r.seed = 3 }), ("--algo", { $0.algorithm = .ga }),
+      ("--hidden", { $0.hidden = [8] }), ("--population", { $0.population = 8 }), ("the env", { $0.env = "acrobot" }),
+    ] {
+      var changed = request
+      change(&changed)
+      do {
+        _ = try changed.resumed(from: header)
+        Issue.record("\(flag) was accepted")
+      } catch let error as RolloutError {
+        #expect(error.message.hasPrefix("\(flag) cannot be changed when resuming"), "\(error.message)")
+      }
+    }
+  }
+
+  @Test("the memory estimate follows the measured per-member cost and refuses what cannot fit")
+  func memory() throws {
+    var request = TrainRequest()
+    request.env = "cartpole"
+    request.population = 1_000_000
+    let settings = try request.resolved(defaultThreads: 2)
+    let bytes = try MemoryEstimate.bytes(settings: settings, environment: CartPole())
+    // Measured: 212 bytes per member above a ~20 MB base (Benchmarks/results/memory.md).
+    #expect(bytes > 1_000_000 * 212 && bytes < 64e6 + 1_000_000 * 300)
+    request.population = 100_000_000
+    #expect(throws: RolloutError.self) { try request.resolved(defaultThreads: 2) }
+  }
+}

@@ -14,17 +14,21 @@ struct Bench: ParsableCommand {
     discussion: """
       envs         random-policy steps/s per env on one thread
       policy       CartPole stepped by a 4→16→2 tanh policy, steps/s on one thread
-      evaluator    a heavy OpenAI-ES generation (population 256, full-length CartPole episodes)
-                   on 1 thread and on --threads threads, and the speed-up
-      allocations  heap allocations per env step and per policy forward; needs the counting
-                   malloc of Benchmarks/run.sh (LD_PRELOAD)
-      render       software-rendered frames per second per env at its default size (drawing only)
-      strategies   generations/s of every evolution strategy on CartPole at population 256
-                   (4→16→2 tanh policy, 10 generations from the initial policy, --threads threads)
-      learner      PPO's gradient step on CartPole's [64, 64] actor-critic, one 256-row minibatch,
-                   on 1 thread and on --threads threads (minibatches/s and multiply-adds/s)
-      Figures are medians of --repeats runs. Machines are shared and noisy: compare runs made
-      back to back, never one figure against a remembered one.
+      evaluator    a heavy OpenAI-ES generation (population 256, full-length CartPole
+                   episodes) on 1 thread and on --threads threads, and the speed-up
+      allocations  heap allocations per env step and per policy forward; needs the
+                   counting malloc of Benchmarks/run.sh (LD_PRELOAD)
+      render       software-rendered frames per second per env at its default size
+                   (drawing only)
+      strategies   generations/s of every evolution strategy on CartPole at
+                   population 256 (4→16→2 tanh policy, 10 generations from the
+                   initial policy, --threads threads)
+      learner      PPO's gradient step on CartPole's [64, 64] actor-critic, one
+                   256-row minibatch, on 1 thread and on --threads threads
+                   (minibatches/s and multiply-adds/s)
+
+      Figures are medians of --repeats runs. Machines are shared and noisy: compare \
+      runs made back to back, never one figure against a remembered one.
       """)
 
   enum Kind: String, ExpressibleByArgument, CaseIterable {

@@ -8,11 +8,11 @@ struct Compare: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Run every algorithm of an experiment over its seeds and write a report.",
     discussion: """
-      Runs each (algorithm, seed) pair to the experiment's budget, many at once (one thread per
-      run), and writes into --out: index.html (self-contained, inline SVG), summary.md, runs.csv,
-      runs.jsonl and the SVG figures, with runs/ holding one record per finished run. Started again
-      with the same --out, it skips the runs already there, so an interrupted comparison finishes
-      with the same report as an uninterrupted one. Experiments: `rollout compare --list`, or a
+      Runs each (algorithm, seed) pair to the experiment's budget, many at once (one thread per \
+      run), and writes into --out: index.html (self-contained, inline SVG), summary.md, runs.csv, \
+      runs.jsonl and the SVG figures, with runs/ holding one record per finished run. Started again \
+      with the same --out, it skips the runs already there, so an interrupted comparison finishes \
+      with the same report as an uninterrupted one. Experiments: `rollout compare --list`, or a \
       JSON file in the format of experiments/*.json.
       """)
 

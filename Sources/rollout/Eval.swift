@@ -10,10 +10,10 @@ struct Eval: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Evaluate a saved policy (or a uniformly random one) over many episodes.",
     discussion: """
-      Prints mean ± std of the episode return and length. `rollout eval random --env cartpole`
-      evaluates uniformly random actions. With --json, prints one object: env, episodes, seed,
-      return and length (each {mean, std, min, max}, std with ddof 0), threshold, solved and
-      final_behavior (the mean behaviour descriptor: the final (x, y) in a maze); with
+      Prints mean ± std of the episode return and length. `rollout eval random --env cartpole` \
+      evaluates uniformly random actions. With --json, prints one object: env, episodes, seed, \
+      return and length (each {mean, std, min, max}, std with ddof 0), threshold, solved and \
+      final_behavior (the mean behaviour descriptor: the final (x, y) in a maze); with \
       --per-episode also episode_returns and episode_lengths, every episode in order.
       """)
 

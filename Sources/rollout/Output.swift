@@ -7,6 +7,29 @@ func say(_ line: String) {
   FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
+/// Rows of a name and its description for a command's help, the descriptions wrapped at word
+/// boundaries in a column of their own, so that the parser (which fills 79 columns) never
+/// re-wraps a line.
+func table(_ rows: [(String, String)], width: Int = 79) -> String {
+  let column = rows.map(\.0.count).max()! + 2
+  var lines: [String] = []
+  for (name, description) in rows {
+    var line = name.padding(toLength: column, withPad: " ", startingAt: 0)
+    var empty = true
+    for word in description.split(separator: " ") {
+      if !empty && line.count + 1 + word.count > width {
+        lines.append(line)
+        line = String(repeating: " ", count: column)
+        empty = true
+      }
+      line += (empty ? "" : " ") + word
+      empty = false
+    }
+    lines.append(line)
+  }
+  return lines.joined(separator: "\n")
+}
+
 /// Prints one line per generation or update: an updating line on a terminal, plain lines otherwise.
 final class ProgressPrinter {
   let enabled: Bool

@@ -12,8 +12,8 @@ struct Replay: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Watch a policy (or random actions) in its env: a window, a GIF or PNG frames.",
     discussion: """
-      In the window: space pauses, → steps one frame while paused, + / − change the speed, r restarts
-      the episode, q or Esc quits. --gif FILE and --png DIR record instead and need no display.
+      In the window: space pauses, → steps one frame while paused, + / − change the speed, r restarts \
+      the episode, q or Esc quits. --gif FILE and --png DIR record instead and need no display. \
       The window needs the SDL trait (see the README's "Traits"); --gif and --png work in every build.
       """)
 

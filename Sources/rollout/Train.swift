@@ -20,7 +20,7 @@ struct Train: ParsableCommand {
 
       Algorithms (--algo):
 
-      """ + Algorithm.allCases.map { "  \($0.rawValue): \($0.summary)." }.joined(separator: "\n"))
+      """ + table(Algorithm.allCases.map { ($0.rawValue, $0.summary + ".") }))
 
   @Argument(
     help: "The environment (see `rollout envs`); optional with --config or --resume.",

@@ -18,6 +18,33 @@ struct CLITests {
     #expect(result.stderr.contains(fragment), "stderr: \(result.stderr)", sourceLocation: sourceLocation)
   }
 
+  /// A help line that ends before its width is full, followed by more of the same paragraph, is a
+  /// sentence broken by a hard newline in the source (the parser wraps at 80 columns).
+  @Test("every command's help wraps only where a line is full, and names each default once", arguments: [
+    "train", "eval", "replay", "compare", "plot", "bench", "envs",
+  ])
+  func helpWrapping(command: String) throws {
+    let help = try Rollout.run([command, "--help"])
+    #expect(help.status == 0)
+    let lines = help.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    for (a, b) in zip(lines, lines.dropFirst()) {
+      let next = b.trimmingCharacters(in: .whitespaces)
+      let startsItem =
+        next.isEmpty || next.hasPrefix("-") || b.firstMatch(of: #/^\S+\s{2,}/#) != nil
+        || b.firstMatch(of: #/^[A-Z ]+:/#) != nil || a.hasSuffix(":") || a.trimmingCharacters(in: .whitespaces).isEmpty
+        // An option too long for its column puts its help on the next line.
+        || a.wholeMatch(of: #/\s+-[-\w, ]+( <[\w-]+>)?/#) != nil
+      if startsItem { continue }
+      let word = next.split(separator: " ").first.map(String.init) ?? ""
+      // The parser fills lines to 79 columns.
+      #expect(a.count + 1 + word.count > 79, "'\(a)' breaks before '\(word)' in `rollout \(command) --help`")
+      #expect(a.count <= 80, "'\(a)' is wider than 80 columns")
+    }
+    for line in lines {
+      #expect(line.components(separatedBy: "(default:").count <= 2, "a default named twice: \(line)")
+    }
+  }
+
   @Test("the binary exists")
   func binaryExists() {
     #expect(FileManager.default.isExecutableFile(atPath: Rollout.binary.path), "\(Rollout.binary.path)")

@@ -1,11 +1,9 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// LLVM's SLP vectorizer packs CartPole's theta with theta_dot into one register and lengthens the
-// step's dependency chain (0.69x a C loop with it, ~0.9-1.0x without; ../shared/reference/platform.md).
-// Env steps are inlined where the generic loops are specialised, so the flag goes on the targets
-// that specialise them: Environments, Training and rollout (eval, bench). Networks
-// keeps the vectorizer: its kernels use explicit SIMD types and are measured with it.
+// LLVM's SLP vectorizer slows CartPole's step by a quarter (Benchmarks/results/slp.md). Env steps
+// are inlined where the generic loops are specialised, so the flag goes on the targets that
+// specialise them: Environments, Training and rollout (eval, bench).
 let environmentFlags: [SwiftSetting] = [
   .unsafeFlags(["-Xllvm", "-slp-threshold=1000"]),
 ]
@@ -57,7 +55,7 @@ let package = Package(
       ]),
     .target(
       name: "Training",
-      dependencies: ["RLCore", "Environments", "Networks", "Evolution", "Evaluation", "PolicyGradient", "Cluster"],
+      dependencies: ["RLCore", "Environments", "Networks", "Evolution", "Evaluation", "PolicyGradient", "Cluster", "CZlib"],
       swiftSettings: environmentFlags),
     .executableTarget(
       name: "rollout",

@@ -27,8 +27,8 @@ import RLCore
 ///   the base); truncated on step 500. Threshold: −100.
 /// - **Dynamics**: the "book" equations, one RK4 step over dt = 0.2 s, then θ wrapped to [−π, π]
 ///   and the velocities clamped. Stepping after the end keeps integrating (reward keeps the formula).
-/// - **Source**: Gymnasium `gymnasium/envs/classic_control/acrobot.py`; facts in
-///   `../shared/reference/environments.md` §1, traces in `../shared/golden/`.
+/// - **Source**: Gymnasium 1.4.0 `gymnasium/envs/classic_control/acrobot.py`; recorded traces in
+///   `Tests/EnvironmentsTests/Fixtures/classic_control.jsonl`.
 public struct Acrobot: ConfigurableEnvironment {
   public struct Config: Sendable, Equatable, Codable {
     /// Steps after which an episode is truncated.

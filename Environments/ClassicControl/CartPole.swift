@@ -28,8 +28,8 @@ import RLCore
 /// - **Episode end**: terminated when |x| > 2.4 or |θ| > 12° (strict, after the step); truncated on
 ///   step 500 (`maxEpisodeSteps`). Threshold: mean return 475 over 100 episodes.
 /// - **Dynamics**: explicit Euler with τ = 0.02 s; positions are updated with the old velocities.
-/// - **Source**: Gymnasium `gymnasium/envs/classic_control/cartpole.py`; constants and golden traces
-///   in `../shared/reference/environments.md` §1 and `../shared/golden/`.
+/// - **Source**: Gymnasium 1.4.0 `gymnasium/envs/classic_control/cartpole.py`; recorded traces in
+///   `Tests/EnvironmentsTests/Fixtures/classic_control.jsonl`.
 public struct CartPole: ConfigurableEnvironment {
   /// Settings a user can change; the defaults are CartPole-v1's.
   public struct Config: Sendable, Equatable, Codable {

@@ -27,8 +27,9 @@ import RLCore
 /// - **Start state**: position uniform in [−0.6, −0.4), velocity 0.
 /// - **Episode end**: terminated when position ≥ 0.45 and velocity ≥ 0; truncated on step 999.
 ///   Threshold: 90. Stepping after the end keeps moving the car.
-/// - **Source**: Gymnasium `gymnasium/envs/classic_control/continuous_mountain_car.py`; rounding
-///   points in `../shared/golden/README.md`.
+/// - **Source**: Gymnasium 1.4.0 `gymnasium/envs/classic_control/continuous_mountain_car.py`, run
+///   under NumPy 2 (the rounding points above); recorded traces in
+///   `Tests/EnvironmentsTests/Fixtures/classic_control.jsonl`.
 public struct MountainCarContinuous: ConfigurableEnvironment {
   public struct Config: Sendable, Equatable, Codable {
     /// Steps after which an episode is truncated.

@@ -1,6 +1,6 @@
 /// The two mazes of Lehman & Stanley (ALIFE 2008; Evolutionary Computation 19(2), 2011), as maze
-/// files parsed by the same code as a user's file. The coordinates are those of
-/// `../shared/reference/mazes/`, with their source notes.
+/// files parsed by the same code as a user's file. The coordinates are those of the
+/// novelty-search release's `medium_maze.txt` and `hard_maze.txt`, with their source notes below.
 public enum BuiltinMazes {
   public static let mediumText = """
     # Lehman & Stanley "medium" deceptive maze (ALIFE 2008 / ECJ 2011 novelty-search maze navigation).

@@ -9,8 +9,8 @@ import RLCore
 /// Lehman & Stanley's deceptive maze: a round robot with rangefinders and a goal radar must reach a
 /// goal, and the reward for getting close leads into dead ends.
 ///
-/// The robot of Lehman's novelty-search release (NS-CPP `maze.h`), step for step; facts in
-/// `../shared/reference/evolution.md` §4.
+/// The robot of Lehman's novelty-search release (NS-CPP `maze.h`), step for step (Lehman &
+/// Stanley 2011, "Abandoning objectives", §4 describes the robot and its sensors).
 ///
 /// | observation | range |
 /// |---|---|

@@ -1,3 +1,4 @@
+import CZlib
 import Foundation
 
 #if canImport(Glibc)
@@ -6,22 +7,10 @@ import Foundation
   import Darwin
 #endif
 
-/// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320): the value Python's `zlib.crc32` and
-/// zlib's `crc32` give.
-public func crc32(_ bytes: some Sequence<UInt8>, initial: UInt32 = 0) -> UInt32 {
-  var crc = ~initial
-  for byte in bytes {
-    crc = crc32Table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8)
-  }
-  return ~crc
-}
-
-private let crc32Table: [UInt32] = (0..<256).map { n in
-  var c = UInt32(n)
-  for _ in 0..<8 {
-    c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1
-  }
-  return c
+/// The CRC-32 (zlib's, as PNG and gzip use) of `bytes`.
+public func crc32(_ bytes: some Sequence<UInt8>) -> UInt32 {
+  let array = Array(bytes)
+  return array.withUnsafeBufferPointer { UInt32(CZlib.crc32(0, $0.baseAddress, uInt($0.count))) }
 }
 
 /// Writes files so that a reader never sees a partial one: the bytes go to a temporary file in

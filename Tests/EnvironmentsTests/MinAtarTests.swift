@@ -5,7 +5,7 @@ import RLCore
 import Testing
 import TestSupport
 
-/// MinAtar 1.0.15's random-policy statistics (../shared/golden/minatar_random.json, copied).
+/// MinAtar 1.0.15's random-policy statistics (Fixtures/minatar_random.json).
 struct MinAtarGolden: Decodable {
   struct Game: Decodable {
     var returns: [Double]

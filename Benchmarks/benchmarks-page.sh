@@ -22,6 +22,7 @@ solve() { # env algo seed -> "steps seconds"
 
 ppo_throughput() { # binary [kernel path] -> one line per thread count: steps, seconds, steps/s
   for t in 1 "$cores"; do
+    rm -rf "$work/ppo-$t"  # rollout refuses --out onto an existing run
     line=$(ROLLOUT_KERNELS=${2:-auto} "$1" train cartpole --algo ppo --seed 1 --no-early-stop --threads "$t" --quiet --out "$work/ppo-$t" | sed -n 1p)
     steps=$(echo "$line" | sed -E 's/.* ([0-9]+) env steps.*/\1/')
     seconds=$(echo "$line" | sed -E 's/.* ([0-9.]+) s$/\1/')

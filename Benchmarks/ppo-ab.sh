@@ -21,6 +21,7 @@ done
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 rate() {
+  rm -rf "$dir/run"  # rollout refuses --out onto an existing run
   "$1" train cartpole --algo ppo --seed 1 --threads "$threads" --no-early-stop --quiet --out "$dir/run" >/dev/null
   tail -1 "$dir/run/metrics.csv" | cut -d, -f8
 }

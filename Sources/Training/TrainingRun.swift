@@ -82,9 +82,16 @@ public struct TrainingRun {
         env: try environmentRecord(), algorithm: settings.algorithm, strategy: settings.strategy, run: settings.run),
       writes: writes)
     do {
-      let outcome = try algorithm.make(config: settings.strategy).train(
-        environment: environment, config: settings.run, hooks: hooks, checkpoints: checkpoints,
-        resuming: resumedAt != nil, cluster: cluster)
+      let outcome: TrainingOutcome
+      do {
+        outcome = try algorithm.make(config: settings.strategy).train(
+          environment: environment, config: settings.run, hooks: hooks, checkpoints: checkpoints,
+          resuming: resumedAt != nil, cluster: cluster)
+      } catch {
+        try? checkpoints.flush()
+        throw error
+      }
+      try checkpoints.flush()
       try writePolicy(
         outcome.policy,
         PolicyFile.TrainingRecord(

@@ -258,9 +258,10 @@ extension NoveltySearchES.Config: AlgorithmConfig {
   public static var defaults: Self { Self() }
 
   public var problem: String? {
-    if !(populationSize >= 2 && populationSize % 2 == 0) { return "population_size must be even and at least 2" }
-    if !(noiseStd > 0 && learningRate > 0 && l2Coefficient >= 0) {
-      return "noise_std and learning_rate must be positive, l2_coefficient >= 0"
+    if let shared = mirroredProblem(
+      populationSize: populationSize, noiseStd: noiseStd, learningRate: learningRate, l2: l2Coefficient)
+    {
+      return shared
     }
     if !(metaPopulation >= 1 && neighbours >= 1) { return "meta_population and neighbours must be at least 1" }
     if !((0...1).contains(initialWeight) && weightDelta >= 0 && stallGenerations >= 1) {

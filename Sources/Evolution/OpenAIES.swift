@@ -105,10 +105,16 @@ extension OpenAIES.Config: AlgorithmConfig {
   public static var defaults: Self { Self() }
 
   public var problem: String? {
-    if !(populationSize >= 2 && populationSize % 2 == 0) { return "population_size must be even and at least 2" }
-    if !(noiseStd > 0 && learningRate > 0 && l2Coefficient >= 0) {
-      return "noise_std and learning_rate must be positive, l2_coefficient >= 0"
-    }
-    return nil
+    mirroredProblem(populationSize: populationSize, noiseStd: noiseStd, learningRate: learningRate, l2: l2Coefficient)
   }
+}
+
+/// What is wrong with the settings the mirrored, Adam-stepped strategies share (OpenAI-ES and
+/// NS-ES), or nil.
+func mirroredProblem(populationSize: Int, noiseStd: Float, learningRate: Float, l2: Float) -> String? {
+  if !(populationSize >= 2 && populationSize % 2 == 0) { return "population_size must be even and at least 2" }
+  if !(noiseStd > 0 && learningRate > 0 && l2 >= 0) {
+    return "noise_std and learning_rate must be positive, l2_coefficient >= 0"
+  }
+  return nil
 }

@@ -87,7 +87,7 @@ let package = Package(
       dependencies: ["Training", "Environments", "Evolution", "Networks", "RLCore", "TestSupport"]),
     .testTarget(
       name: "PolicyGradientTests", dependencies: ["PolicyGradient", "Networks", "Environments", "RLCore"]),
-    .testTarget(name: "CLITests", dependencies: ["rollout", "Networks", "TestSupport"]),
+    .testTarget(name: "CLITests", dependencies: ["rollout", "Networks", "Training", "TestSupport"]),
     .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
     .testTarget(
       name: "RenderingTests",

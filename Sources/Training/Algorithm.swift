@@ -6,19 +6,78 @@ import PolicyGradient
 import RLCore
 import Foundation
 
-/// The training algorithms `rollout train --algo` accepts.
-public enum Algorithm: String, Sendable, CaseIterable, Codable {
-  case openAIES = "openai-es"
-  case nsES = "ns-es"
-  case nsrES = "nsr-es"
-  case nsraES = "nsra-es"
-  case ga = "ga"
-  case cmaES = "cma-es"
-  case sepCMAES = "sep-cma-es"
-  case ars = "ars"
-  case ppo = "ppo"
-  case a2c = "a2c"
-  case reinforce = "reinforce"
+/// A training algorithm `rollout train --algo` accepts, by its command-line name. What rollout
+/// knows about each one is its entry in `Algorithm.registry`.
+public struct Algorithm: Hashable, Sendable, Codable, CaseIterable, RawRepresentable {
+  public let rawValue: String
+
+  /// The registered algorithm with this name (exact, lower case), or nil.
+  public init?(rawValue: String) {
+    guard Self.registry.contains(where: { $0.name == rawValue }) else { return nil }
+    self.rawValue = rawValue
+  }
+
+  private init(registered name: String) { rawValue = name }
+
+  public static var allCases: [Algorithm] { registry.map { Algorithm(registered: $0.name) } }
+
+  /// Every algorithm, in the order help lists them: one entry each, with its name, summary, the
+  /// keys the shared flags map to, its preset and its type. Adding an algorithm is adding its entry.
+  static let registry: [AlgorithmDescription] = {
+    let es: [CommonSetting: String] = [
+      .population: "population_size", .sigma: "noise_std", .learningRate: "learning_rate", .l2: "l2_coefficient",
+    ]
+    let cma: [CommonSetting: String] = [.population: "population_size", .sigma: "initial_sigma"]
+    let pg: [CommonSetting: String] = [.learningRate: "learning_rate"]
+    return [
+      .evolution(
+        "openai-es", OpenAIES.self, "OpenAI-ES (Salimans et al. 2017): mirrored Gaussian perturbations, centred ranks, Adam",
+        keys: es, preset: Presets.openAIES),
+      .evolution(
+        "ns-es", NoveltySearchES.self, "NS-ES (Conti et al. 2018): a meta-population following the novelty gradient",
+        keys: es, novelty: true, preset: { Presets.noveltySearch(env: $0, variant: .ns) }, fixed: { $0.variant = .ns }),
+      .evolution(
+        "nsr-es", NoveltySearchES.self, "NSR-ES: NS-ES on the mean of the reward and novelty ranks",
+        keys: es, novelty: true, preset: { Presets.noveltySearch(env: $0, variant: .nsr) }, fixed: { $0.variant = .nsr }),
+      .evolution(
+        "nsra-es", NoveltySearchES.self, "NSRA-ES: NS-ES with an adaptive reward/novelty weight",
+        keys: es, novelty: true, preset: { Presets.noveltySearch(env: $0, variant: .nsra) }, fixed: { $0.variant = .nsra }),
+      .evolution(
+        "ga", DeepGA.self, "Deep GA (Such et al. 2017): truncation selection, Gaussian mutation, seed chains",
+        keys: [.population: "population_size", .sigma: "mutation_std"], preset: Presets.ga),
+      .evolution(
+        "cma-es", CMAES.self, "CMA-ES (Hansen): full covariance; for linear policies and small networks", keys: cma,
+        preset: Presets.cma),
+      .evolution(
+        "sep-cma-es", SepCMAES.self, "sep-CMA-ES (Ros & Hansen 2008): diagonal covariance, O(n) per sample", keys: cma,
+        preset: Presets.cma),
+      .evolution(
+        "ars", ARS.self, "ARS (Mania et al. 2018): random search over linear policies, top-b directions",
+        keys: [.population: "directions", .sigma: "noise_std", .learningRate: "step_size"], preset: Presets.ars),
+      .policyGradient(
+        "ppo", PPO.self, "PPO (Schulman et al. 2017): clipped surrogate, GAE, minibatch epochs (SB3 defaults)", keys: pg,
+        preset: Presets.ppo),
+      .policyGradient(
+        "a2c", A2C.self, "A2C (Mnih et al. 2016): n-step advantage actor-critic, RMSprop (SB3 defaults)", keys: pg,
+        preset: Presets.a2c),
+      .policyGradient(
+        "reinforce", REINFORCE.self, "REINFORCE with a value baseline (Williams 1992): Monte-Carlo returns", keys: pg,
+        preset: Presets.reinforce),
+    ]
+  }()
+
+  // The algorithms rollout's own code names (presets, comparisons, tests).
+  public static let openAIES = Algorithm(registered: "openai-es")
+  public static let nsES = Algorithm(registered: "ns-es")
+  public static let nsrES = Algorithm(registered: "nsr-es")
+  public static let nsraES = Algorithm(registered: "nsra-es")
+  public static let ga = Algorithm(registered: "ga")
+  public static let cmaES = Algorithm(registered: "cma-es")
+  public static let sepCMAES = Algorithm(registered: "sep-cma-es")
+  public static let ars = Algorithm(registered: "ars")
+  public static let ppo = Algorithm(registered: "ppo")
+  public static let a2c = Algorithm(registered: "a2c")
+  public static let reinforce = Algorithm(registered: "reinforce")
 
   /// The algorithm for a command-line name, or an error listing the valid names.
   public static func named(_ name: String) throws -> Algorithm {
@@ -29,6 +88,9 @@ public enum Algorithm: String, Sendable, CaseIterable, Codable {
   }
 
   public static var namesList: String { allCases.map(\.rawValue).joined(separator: ", ") }
+
+  /// This algorithm's registry entry.
+  public var description: AlgorithmDescription { Self.registry.first { $0.name == rawValue }! }
 
   /// One line for `rollout train --help`.
   public var summary: String { description.summary }
@@ -62,62 +124,6 @@ public enum Algorithm: String, Sendable, CaseIterable, Codable {
   public func make(config: JSONValue) throws -> Trainer {
     try description.make(rawValue, config)
   }
-
-  /// Everything rollout knows about each algorithm. A new case does not compile until it is
-  /// described here: its summary, family, the keys of the shared flags, its preset and its type.
-  public var description: AlgorithmDescription {
-    let es: [CommonSetting: String] = [
-      .population: "population_size", .sigma: "noise_std", .learningRate: "learning_rate", .l2: "l2_coefficient",
-    ]
-    let cma: [CommonSetting: String] = [.population: "population_size", .sigma: "initial_sigma"]
-    let pg: [CommonSetting: String] = [.learningRate: "learning_rate"]
-    switch self {
-    case .openAIES:
-      return .evolution(
-        OpenAIES.self, "OpenAI-ES (Salimans et al. 2017): mirrored Gaussian perturbations, centred ranks, Adam",
-        keys: es, preset: Presets.openAIES)
-    case .nsES:
-      return .evolution(
-        NoveltySearchES.self, "NS-ES (Conti et al. 2018): a meta-population following the novelty gradient",
-        keys: es, novelty: true, preset: { Presets.noveltySearch(env: $0, variant: .ns) }, fixed: { $0.variant = .ns })
-    case .nsrES:
-      return .evolution(
-        NoveltySearchES.self, "NSR-ES: NS-ES on the mean of the reward and novelty ranks",
-        keys: es, novelty: true, preset: { Presets.noveltySearch(env: $0, variant: .nsr) }, fixed: { $0.variant = .nsr })
-    case .nsraES:
-      return .evolution(
-        NoveltySearchES.self, "NSRA-ES: NS-ES with an adaptive reward/novelty weight",
-        keys: es, novelty: true, preset: { Presets.noveltySearch(env: $0, variant: .nsra) }, fixed: { $0.variant = .nsra })
-    case .ga:
-      return .evolution(
-        DeepGA.self, "Deep GA (Such et al. 2017): truncation selection, Gaussian mutation, seed chains",
-        keys: [.population: "population_size", .sigma: "mutation_std"], preset: Presets.ga)
-    case .cmaES:
-      return .evolution(
-        CMAES.self, "CMA-ES (Hansen): full covariance; for linear policies and small networks", keys: cma,
-        preset: Presets.cma)
-    case .sepCMAES:
-      return .evolution(
-        SepCMAES.self, "sep-CMA-ES (Ros & Hansen 2008): diagonal covariance, O(n) per sample", keys: cma,
-        preset: Presets.cma)
-    case .ars:
-      return .evolution(
-        ARS.self, "ARS (Mania et al. 2018): random search over linear policies, top-b directions",
-        keys: [.population: "directions", .sigma: "noise_std", .learningRate: "step_size"], preset: Presets.ars)
-    case .ppo:
-      return .policyGradient(
-        PPO.self, "PPO (Schulman et al. 2017): clipped surrogate, GAE, minibatch epochs (SB3 defaults)", keys: pg,
-        preset: Presets.ppo)
-    case .a2c:
-      return .policyGradient(
-        A2C.self, "A2C (Mnih et al. 2016): n-step advantage actor-critic, RMSprop (SB3 defaults)", keys: pg,
-        preset: Presets.a2c)
-    case .reinforce:
-      return .policyGradient(
-        REINFORCE.self, "REINFORCE with a value baseline (Williams 1992): Monte-Carlo returns", keys: pg,
-        preset: Presets.reinforce)
-    }
-  }
 }
 
 /// A strategy or method ready to train, as its family's protocol (a generic function called with
@@ -147,9 +153,11 @@ extension Trainer {
   }
 }
 
-/// One algorithm, described: what `Algorithm.description` returns.
+/// One algorithm, described: an entry of `Algorithm.registry`.
 public struct AlgorithmDescription: Sendable {
   public enum Family: Sendable { case evolution, policyGradient }
+  /// The command-line name (`--algo`).
+  public let name: String
   public let summary: String
   public let family: Family
   public let usesNovelty: Bool
@@ -161,12 +169,12 @@ public struct AlgorithmDescription: Sendable {
   /// An evolution strategy; `fixed` sets what the name decides (NS-ES's variant), whatever the
   /// config says.
   static func evolution<S: EvolutionStrategy>(
-    _ type: S.Type, _ summary: String, keys: [Algorithm.CommonSetting: String], novelty: Bool = false,
+    _ name: String, _ type: S.Type, _ summary: String, keys: [Algorithm.CommonSetting: String], novelty: Bool = false,
     preset: @escaping @Sendable (String) -> TrainingPreset<S.Config>,
     fixed: @escaping @Sendable (inout S.Config) -> Void = { _ in }
   ) -> AlgorithmDescription {
     AlgorithmDescription(
-      summary: summary, family: .evolution, usesNovelty: novelty, settingKeys: keys,
+      name: name, summary: summary, family: .evolution, usesNovelty: novelty, settingKeys: keys,
       preset: { env in
         let p = preset(env)
         return (try JSONValue(encoding: p.strategy), p.run)
@@ -179,11 +187,11 @@ public struct AlgorithmDescription: Sendable {
   }
 
   static func policyGradient<M: PolicyGradientMethod>(
-    _ type: M.Type, _ summary: String, keys: [Algorithm.CommonSetting: String],
+    _ name: String, _ type: M.Type, _ summary: String, keys: [Algorithm.CommonSetting: String],
     preset: @escaping @Sendable (String) -> TrainingPreset<M.Config>
   ) -> AlgorithmDescription {
     AlgorithmDescription(
-      summary: summary, family: .policyGradient, usesNovelty: false, settingKeys: keys,
+      name: name, summary: summary, family: .policyGradient, usesNovelty: false, settingKeys: keys,
       preset: { env in
         let p = preset(env)
         return (try JSONValue(encoding: p.strategy), p.run)

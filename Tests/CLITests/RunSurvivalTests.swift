@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import Training
 
 /// Training runs that are killed, interrupted, configured from files or diverge.
 @Suite("Surviving runs", .serialized)
@@ -92,7 +93,7 @@ struct RunSurvivalTests {
 
   @Test(
     "every strategy resumes from its checkpoint to the weights of an uninterrupted run",
-    arguments: ["ns-es", "nsra-es", "ga", "cma-es", "sep-cma-es", "ars"])
+    arguments: Algorithm.evolutionStrategies.map(\.rawValue))
   func resumeEveryStrategy(algorithm: String) throws {
     let base = [
       "train", "cartpole", "--algo", algorithm, "--seed", "2", "--threads", "2", "--no-early-stop", "--quiet",

@@ -4,7 +4,6 @@
   import Darwin
 #endif
 import Cluster
-import Foundation
 import Networks
 import RLCore
 
@@ -390,32 +389,14 @@ public struct CollectorEnvState<E: Environment & Codable>: Sendable, Codable {
 }
 
 extension RolloutCollector where E: Codable {
-  /// Every env's state. With several ranks each steps only its block of the envs, so the blocks
-  /// are exchanged (as JSON bytes) and every rank returns the whole list.
-  public func states(cluster: any Communicator = SingleProcess()) throws -> [CollectorEnvState<E>] {
-    let local = slots.map {
+  /// Every env's state. With several ranks each steps only its block of the envs (`Communicator
+  /// .block`), so only that block is current here: the caller gathers the blocks.
+  public func states() -> [CollectorEnvState<E>] {
+    slots.map {
       CollectorEnvState(
         env: $0.env, observation: $0.observation, rng: $0.rng, episodes: $0.episodes, episodeReward: $0.episodeReward,
         episodeLength: $0.episodeLength)
     }
-    guard cluster.size > 1 else { return local }
-    let mine = cluster.block(slots.count)
-    let encoder = JSONEncoder()
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(
-      positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-    let decoder = JSONDecoder()
-    decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-      positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-    let encoded = try encoder.encode(Array(local[mine]))
-    let counts = cluster.allgather([encoded.count], counts: [Int](repeating: 1, count: cluster.size))
-    let bytes = cluster.allgather([UInt8](encoded), counts: counts)
-    var all: [CollectorEnvState<E>] = []
-    var offset = 0
-    for count in counts {
-      all += try decoder.decode([CollectorEnvState<E>].self, from: Data(bytes[offset..<(offset + count)]))
-      offset += count
-    }
-    return all
   }
 
   /// Puts every env back in a state `states` returned.

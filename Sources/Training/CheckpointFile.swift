@@ -157,6 +157,24 @@ public enum CheckpointFormat {
   }
 }
 
+/// JSON coders that keep every value exactly: Swift writes each float's shortest round-trip
+/// digits, and infinite values (an env's observation bounds) are written as strings.
+enum ExactJSON {
+  static func encoder() -> JSONEncoder {
+    let encoder = JSONEncoder()
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(
+      positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+    return encoder
+  }
+
+  static func decoder() -> JSONDecoder {
+    let decoder = JSONDecoder()
+    decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+      positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+    return decoder
+  }
+}
+
 /// JSON with a CRC-32 over the whole file: the `checksum` field holds `crc32:` and 8 hex digits,
 /// computed with those digits written as zeros (docs/policy-format.md shows how to check it).
 public enum ChecksummedJSON {
@@ -165,12 +183,10 @@ public enum ChecksummedJSON {
   /// Pretty-printed, sorted, snake_case JSON with its checksum filled in. `value` must have a
   /// `checksum` field holding the placeholder.
   public static func encode<T: Encodable>(_ value: T) throws -> Data {
-    let encoder = JSONEncoder()
+    // An env's observation bounds may be infinite (a checkpoint holds every env mid-episode).
+    let encoder = ExactJSON.encoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     encoder.keyEncodingStrategy = .convertToSnakeCase
-    // An env's observation bounds may be infinite (a checkpoint holds every env mid-episode).
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(
-      positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
     var data = try encoder.encode(value)
     data.append(UInt8(ascii: "\n"))
     let sum = String(format: "crc32:%08x", crc32(data))
@@ -189,10 +205,8 @@ public enum ChecksummedJSON {
       throw RolloutError("not a rollout \(what) file (not a JSON object; truncated or corrupt?)")
     }
     try verifyChecksum(data)
-    let decoder = JSONDecoder()
+    let decoder = ExactJSON.decoder()
     decoder.keyDecodingStrategy = .convertFromSnakeCase
-    decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-      positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
     let header = try? decoder.decode(FileHeader.self, from: data)
     guard header?.format == format else {
       throw RolloutError("not a rollout \(what) file (format is not '\(format)')")

@@ -94,9 +94,9 @@ public func runPolicyGradient<E: Environment & Codable, M: PolicyGradientMethod>
       statistics: statistics, generation: 0, envSteps: 0, evaluationSteps: initial.totalSteps, elapsedSeconds: 0,
       best: nil)
   }
-  /// A checkpoint holds every env mid-episode (gathered from every rank).
+  /// A checkpoint holds every env mid-episode, each from the rank that steps it.
   func withEnvs(_ saved: inout RunProgress<PolicyGradientState<E>>) throws {
-    saved.strategyState.envs = try collector.states(cluster: cluster)
+    saved.strategyState.envs = try gathered(collector.states(), cluster: cluster)
   }
 
   var stopReason = ledger.stopReason(progress)
@@ -157,6 +157,22 @@ public func runPolicyGradient<E: Environment & Codable, M: PolicyGradientMethod>
   }
   return try ledger.outcome(
     &progress, stopReason: stopReason!, round: progress.strategyState.evaluations, complete: withEnvs)
+}
+
+/// Every rank's block of `states` (`Communicator.block`), exchanged as JSON: the whole list, on
+/// every rank.
+func gathered<E: Codable>(_ states: [CollectorEnvState<E>], cluster: any Communicator) throws -> [CollectorEnvState<E>] {
+  guard cluster.size > 1 else { return states }
+  let encoded = try ExactJSON.encoder().encode(Array(states[cluster.block(states.count)]))
+  let counts = cluster.allgather([encoded.count], counts: [Int](repeating: 1, count: cluster.size))
+  let bytes = cluster.allgather([UInt8](encoded), counts: counts)
+  var all: [CollectorEnvState<E>] = []
+  var offset = 0
+  for count in counts {
+    all += try ExactJSON.decoder().decode([CollectorEnvState<E>].self, from: Data(bytes[offset..<(offset + count)]))
+    offset += count
+  }
+  return all
 }
 
 /// `runPolicyGradient` for an env known only at run time (opened as its concrete type), with its

@@ -79,9 +79,12 @@ struct RunLedger<E: Environment, State: Sendable & Codable> {
     return nil
   }
 
-  /// Keeps a candidate policy as the best if its quick evaluation beats the best so far; when it
-  /// reaches the target of a run that stops there, a `confirmationEpisodes` evaluation (keyed by
-  /// `round`) must reach it too before the run counts as solved.
+  /// Keeps a candidate policy as the best if its quick evaluation beats the best so far. When it
+  /// reaches the target of a run that stops there, it counts as solved only if two further
+  /// evaluations of `confirmationEpisodes` each, on independent episode seeds (tags 1 and 4,
+  /// keyed by `round`), reach the target too: a policy kept because one evaluation crossed the bar
+  /// is the luckiest of many, and a second, fresh one is what tells whether it is really there
+  /// (the winner's curse). The kept policy is the one that passed both; its record is the second.
   func keep(
     _ parameters: [Float], evaluation: Double, normalizer: ObservationNormalizer, round: Int,
     in progress: inout RunProgress<State>
@@ -90,12 +93,14 @@ struct RunLedger<E: Environment, State: Sendable & Codable> {
       progress.best = BestPolicy(parameters: parameters, normalizer: normalizer, evaluation: evaluation, confirmed: nil)
     }
     guard config.stopAtThreshold, let threshold = target, evaluation >= threshold else { return }
-    let confirm = evaluate(parameters, normalizer, episodes: config.confirmationEpisodes, tag: 1, round: round)
-    progress.evaluationSteps += confirm.totalSteps
-    let confirmed = summary(confirm)
-    if confirmed.return.mean >= threshold {
-      progress.best = BestPolicy(parameters: parameters, normalizer: normalizer, evaluation: evaluation, confirmed: confirmed)
+    var confirmed: EvaluationSummary?
+    for tag in [1, 4] {
+      let confirm = evaluate(parameters, normalizer, episodes: config.confirmationEpisodes, tag: tag, round: round)
+      progress.evaluationSteps += confirm.totalSteps
+      confirmed = summary(confirm)
+      if confirmed!.return.mean < threshold { return }
     }
+    progress.best = BestPolicy(parameters: parameters, normalizer: normalizer, evaluation: evaluation, confirmed: confirmed)
   }
 
   /// After a step: hands the report on, writes a checkpoint when one is due (every

@@ -179,7 +179,7 @@ public struct ComparisonReport {
     let notes = definition.algorithms.compactMap { e in e.note.map { "\(e.displayName): \($0)" } }
     var md = "# \(definition.name)\n\n\(definition.description)\n\n"
     md += "Env `\(definition.env)`\(definition.reward.map { ", reward `\($0)`" } ?? ""), \(definition.seeds) seed\(definition.seeds == 1 ? "" : "s") per algorithm, "
-    md += "budget \(Self.steps(Double(definition.budgetSteps))) env steps per run, success: best evaluation ≥ \(tickLabel(success)).\n\n"
+    md += "budget \(Self.steps(Double(definition.budgetSteps))) env steps per run, success: a run whose best policy reached \(tickLabel(success)) in its evaluation and again in two confirming evaluations on fresh episodes (the rule that stops a run).\n\n"
     md += sentences.map { "- \($0)" }.joined(separator: "\n") + "\n\n"
     md += "| " + Self.tableHeader.joined(separator: " | ") + " |\n|" + String(repeating: "---|", count: Self.tableHeader.count) + "\n"
     md += rows.map { "| " + $0.joined(separator: " | ") + " |" }.joined(separator: "\n") + "\n\n"

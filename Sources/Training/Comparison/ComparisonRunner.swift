@@ -217,7 +217,7 @@ public final class ComparisonRunner: @unchecked Sendable {
     run.targetReturn = success
 
     var curve: [CurvePoint] = []
-    var successSteps: Int?, successSeconds: Double?
+    var last: GenerationReport?
     var heatmap = grid.map { [Int](repeating: 0, count: $0.columns * $0.rows) }
     let hooks = TrainingHooks<Int>(
       onGeneration: { report in
@@ -225,10 +225,7 @@ public final class ComparisonRunner: @unchecked Sendable {
         if curve.last?.bestReturn != best || curve.isEmpty {
           curve.append(CurvePoint(envSteps: report.envSteps, bestReturn: best, seconds: report.elapsedSeconds))
         }
-        if successSteps == nil, best >= success {
-          successSteps = report.envSteps
-          successSeconds = report.elapsedSeconds
-        }
+        last = report
       },
       shouldStop: shouldStop,
       onBehaviors: { behaviors in
@@ -243,6 +240,11 @@ public final class ComparisonRunner: @unchecked Sendable {
     } catch is TrainingInterrupted {
       return nil
     }
+    // Success is the rule that stops a run: the quick evaluation reached the target and two
+    // confirmations on fresh episodes did too (`RunLedger.keep`).
+    let solved = outcome.stopReason == "threshold"
+    let successSteps = solved ? last?.envSteps ?? outcome.envSteps : nil
+    let successSeconds = solved ? last?.elapsedSeconds ?? outcome.wallTimeSeconds : nil
     if let last = curve.last, last.envSteps != outcome.envSteps {
       curve.append(CurvePoint(envSteps: outcome.envSteps, bestReturn: last.bestReturn, seconds: outcome.wallTimeSeconds))
     }

@@ -8,7 +8,9 @@ import RLCore
 /// 2. **Select** the μ best and recombine: y_w = Σ wᵢ yᵢ, m ← m + σ·y_w.
 /// 3. **Paths**: p_σ ← (1 − c_σ)p_σ + √(c_σ(2 − c_σ)μ_eff)·C^{−½}y_w;
 ///    p_c ← (1 − c_c)p_c + h_σ√(c_c(2 − c_c)μ_eff)·y_w.
-/// 4. **Covariance**: C ← (1 − c₁ − c_μ + (1 − h_σ)c₁c_c(2 − c_c))·C + c₁p_cp_cᵀ + c_μ Σ wᵢyᵢyᵢᵀ.
+/// 4. **Covariance**: C ← (1 − c₁ − c_μΣwⱼ + (1 − h_σ)c₁c_c(2 − c_c))·C + c₁p_cp_cᵀ + c_μ Σ w°ᵢyᵢyᵢᵀ,
+///    the sum over the μ best with wᵢ > 0 and, with active CMA (the default, as in pycma), over
+///    the λ − μ worst with wᵢ < 0 and w°ᵢ = wᵢ·n/‖C^{−½}yᵢ‖² (the tutorial's 2016 update).
 /// 5. **Step size**: σ ← σ·exp((c_σ/d_σ)(‖p_σ‖/E‖N(0, I)‖ − 1)).
 /// 6. **Lazy eigendecomposition** of C (Jacobi, `SymmetricEigen`) once λ/(c₁ + c_μ)/n/10
 ///    evaluations have passed since the last one, as the tutorial suggests.
@@ -42,7 +44,7 @@ public struct CMAES: EvolutionStrategy {
   }
 
   func parameters(_ n: Int) -> CMAParameters {
-    CMAParameters(n: n, lambda: config.lambda(dimension: n), separable: false)
+    CMAParameters(n: n, lambda: config.lambda(dimension: n), separable: false, active: config.active)
   }
 
   public func initialState(initialize: (Int) -> [Float], seed: UInt64) -> State {
@@ -74,7 +76,14 @@ public struct CMAES: EvolutionStrategy {
     precondition(evaluations.fitness.count == population.count, "one fitness value per member")
     let n = state.mean.count
     let p = parameters(n)
-    let selected = CMAPopulation.ranking(evaluations.fitness).prefix(p.mu).map(population.step(of:))
+    let ranked = CMAPopulation.ranking(evaluations.fitness)
+    let selected = ranked.prefix(p.mu).map(population.step(of:))
+    // Active CMA: the worst samples, each weighted by n/‖C^{−½}y‖² = n/‖z‖² so that a long step
+    // does not shrink C more than a short one.
+    let rejected = zip(p.negativeWeights, ranked.suffix(p.negativeWeights.count)).map { w, k in
+      let squaredLength = population.noise(of: k).reduce(0) { $0 + $1 * $1 }
+      return (weight: w * Double(n) / squaredLength, y: population.step(of: k))
+    }
     var yw = [Double](repeating: 0, count: n)
     for (w, y) in zip(p.weights, selected) { for i in 0..<n { yw[i] += w * y[i] } }
 
@@ -91,11 +100,13 @@ public struct CMAES: EvolutionStrategy {
     let cRate = h * (p.cc * (2 - p.cc) * p.muEff).squareRoot()
     for i in 0..<n { next.pathC[i] = (1 - p.cc) * state.pathC[i] + cRate * yw[i] }
 
-    let decay = 1 - p.c1 - p.cMu + (1 - h) * p.c1 * p.cc * (2 - p.cc)
+    let weightSum = 1 + p.negativeWeights.reduce(0, +)
+    let decay = 1 - p.c1 - p.cMu * weightSum + (1 - h) * p.c1 * p.cc * (2 - p.cc)
     for i in 0..<n {
       for j in 0...i {
         var rankMu = 0.0
         for (w, y) in zip(p.weights, selected) { rankMu += w * y[i] * y[j] }
+        for (w, y) in rejected { rankMu += w * y[i] * y[j] }
         let value = decay * state.covariance[i * n + j] + p.c1 * next.pathC[i] * next.pathC[j] + p.cMu * rankMu
         next.covariance[i * n + j] = value
         next.covariance[j * n + i] = value

@@ -12,10 +12,24 @@ public struct CMAConfig: Sendable, Equatable, Codable {
   public var populationSize: Int = 0
   /// σ₀, the initial step size.
   public var initialSigma: Double = 0.1
+  /// Active CMA (full CMA-ES only): the worst λ − μ samples shrink the covariance along their
+  /// directions (negative recombination weights), as pycma's default `CMA_active` does.
+  public var active: Bool = true
 
-  public init(populationSize: Int = 0, initialSigma: Double = 0.1) {
+  public init(populationSize: Int = 0, initialSigma: Double = 0.1, active: Bool = true) {
     self.populationSize = populationSize
     self.initialSigma = initialSigma
+    self.active = active
+  }
+
+  enum CodingKeys: String, CodingKey { case populationSize, initialSigma, active }
+
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    populationSize = try c.decode(Int.self, forKey: .populationSize)
+    initialSigma = try c.decode(Double.self, forKey: .initialSigma)
+    // A missing key takes the default, as every config key does.
+    active = try c.decodeIfPresent(Bool.self, forKey: .active) ?? true
   }
 
   public func lambda(dimension n: Int) -> Int {
@@ -40,12 +54,16 @@ public struct CMAParameters: Sendable, Equatable {
   public let cc: Double
   public let c1: Double
   public let cMu: Double
+  /// Active CMA's weights for the ranks μ + 1 … λ (worst last), all ≤ 0: w'ᵢ = ln((λ + 1)/2) − ln i
+  /// scaled so that Σ|wᵢ| = min(1 + c₁/c_μ, 1 + 2μ⁻_eff/(μ_eff + 2), (1 − c₁ − c_μ)/(n·c_μ))
+  /// (the tutorial's α⁻ bounds, which keep C positive definite). Empty without active CMA.
+  public let negativeWeights: [Double]
   /// E‖N(0, I)‖ ≈ √n (1 − 1/(4n) + 1/(21n²)).
   public let expectedNorm: Double
 
   /// `separable` uses sep-CMA-ES's larger covariance rates (Ros & Hansen 2008, as pycma sets
-  /// them), which a diagonal model can afford.
-  public init(n: Int, lambda: Int, separable: Bool) {
+  /// them), which a diagonal model can afford. `active` adds the negative weights (full CMA).
+  public init(n: Int, lambda: Int, separable: Bool, active: Bool = false) {
     let dn = Double(n)
     self.n = n
     self.lambda = lambda
@@ -60,9 +78,23 @@ public struct CMAParameters: Sendable, Equatable {
     if separable {
       c1 = 1 / (dn + 2 * dn.squareRoot() + muEff / dn)
       cMu = min(1 - c1, (0.25 + muEff + 1 / muEff - 2) / (dn + 4 * dn.squareRoot() + muEff / 2))
+    } else if active {
+      // The tutorial's (2016) rates, with pycma's reduction of c₁ for small populations.
+      c1 = 2 / ((dn + 1.3) * (dn + 1.3) + muEff) * min(1, Double(lambda) / 6)
+      cMu = min(1 - c1, 2 * (0.25 + muEff + 1 / muEff - 2) / ((dn + 2) * (dn + 2) + muEff))
     } else {
       c1 = 2 / ((dn + 1.3) * (dn + 1.3) + muEff)
       cMu = min(1 - c1, 2 * (muEff - 2 + 1 / muEff) / ((dn + 2) * (dn + 2) + muEff))
+    }
+    if active && !separable && lambda > mu {
+      let rawNegative = ((mu + 1)...lambda).map { min(0, log(Double(lambda + 1) / 2) - log(Double($0))) }
+      let negativeTotal = -rawNegative.reduce(0, +)
+      let squares = rawNegative.reduce(0) { $0 + $1 * $1 }
+      let muEffMinus = squares > 0 ? negativeTotal * negativeTotal / squares : 0
+      let bound = min(1 + c1 / cMu, 1 + 2 * muEffMinus / (muEff + 2), (1 - c1 - cMu) / (dn * cMu))
+      negativeWeights = negativeTotal > 0 ? rawNegative.map { $0 * bound / negativeTotal } : []
+    } else {
+      negativeWeights = []
     }
     expectedNorm = dn.squareRoot() * (1 - 1 / (4 * dn) + 1 / (21 * dn * dn))
   }
@@ -94,11 +126,16 @@ public struct CMAPopulation: CandidatePopulation {
 
   public var count: Int { seeds.count }
 
+  /// zₖ ~ N(0, I), from seed k.
+  public func noise(of member: Int) -> [Double] {
+    var noise = PhiloxStream(seed: seeds[member])
+    return (0..<mean.count).map { _ in Double(noise.nextGaussian()) }
+  }
+
   /// yₖ = A·zₖ.
   public func step(of member: Int) -> [Double] {
     let n = mean.count
-    var noise = PhiloxStream(seed: seeds[member])
-    let z = (0..<n).map { _ in Double(noise.nextGaussian()) }
+    let z = noise(of: member)
     if transform.isEmpty { return (0..<n).map { scales[$0] * z[$0] } }
     return (0..<n).map { i in
       var s = 0.0

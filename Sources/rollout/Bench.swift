@@ -32,10 +32,10 @@ struct Bench: ParsableCommand {
       """)
 
   enum Kind: String, ExpressibleByArgument, CaseIterable {
-    case envs, policy, evaluator, allocations, render, strategies, learner
+    case envs, policy, evaluator, allocations, render, strategies, learner, cma
   }
 
-  @Argument(help: "What to measure: envs, policy, evaluator, allocations, render, strategies or learner.")
+  @Argument(help: "What to measure (the list above).")
   var kind: Kind = .envs
 
   @Option(parsing: .unconditional, help: "Seconds per measurement.")
@@ -76,6 +76,8 @@ struct Bench: ParsableCommand {
       try benchStrategies()
     case .learner:
       benchLearner()
+    case .cma:
+      benchCMA()
     case .render:
       for entry in EnvironmentRegistry.entries {
         let rate = try median {

@@ -244,3 +244,59 @@ struct ARSTests {
     #expect(flat.parameters == state.parameters, "equal returns carry no direction")
   }
 }
+
+@Suite("Active CMA-ES")
+struct ActiveCMATests {
+  @Test("negative weights follow the tutorial: log-rank shape, Σ|w⁻| = min of the three α⁻ bounds")
+  func negativeWeights() {
+    let n = 3, lambda = 7
+    let p = CMAParameters(n: n, lambda: lambda, separable: false, active: true)
+    #expect(p.mu == 3 && p.negativeWeights.count == 4)
+    // w'ᵢ = ln(4) − ln i for i = 4…7: 0 for i = 4, negative after.
+    let raw = (4...7).map { log(4.0) - log(Double($0)) }
+    let total = -raw.reduce(0, +)
+    let muEffMinus = total * total / raw.reduce(0) { $0 + $1 * $1 }
+    let bound = min(1 + p.c1 / p.cMu, 1 + 2 * muEffMinus / (p.muEff + 2), (1 - p.c1 - p.cMu) / (Double(n) * p.cMu))
+    for (w, r) in zip(p.negativeWeights, raw) { #expect(abs(w - r * bound / total) < 1e-15) }
+    #expect(abs(-p.negativeWeights.reduce(0, +) - bound) < 1e-12)
+    #expect(CMAParameters(n: n, lambda: lambda, separable: false).negativeWeights.isEmpty)
+    #expect(CMAParameters(n: n, lambda: lambda, separable: true, active: true).negativeWeights.isEmpty)
+  }
+
+  @Test("one update by hand: C = decay·C + c₁p_cp_cᵀ + c_μ(Σ w⁺yyᵀ + Σ w⁻·n/‖z‖²·yyᵀ), and the worst direction shrinks")
+  func updateByHand() {
+    let n = 2
+    let config = CMAConfig(populationSize: 6, initialSigma: 0.5, active: true)
+    let strategy = CMAES(config: config)
+    let state = strategy.initialState(initialize: { _ in [0, 0] }, seed: 3)
+    let population = strategy.ask(state)
+    // Fitness prefers samples with small |x₀|: the worst ones lie along axis 0.
+    let fitness = (0..<population.count).map { k in -abs(population.step(of: k)[0]) }
+    let next = strategy.tell(state, population: population, evaluations: MemberEvaluations(fitness: fitness))
+
+    let p = CMAParameters(n: n, lambda: 6, separable: false, active: true)
+    let order = (0..<6).sorted { fitness[$0] > fitness[$1] || (fitness[$0] == fitness[$1] && $0 < $1) }
+    let ys = order.map { population.step(of: $0) }
+    let zs = order.map { population.noise(of: $0) }
+    var yw = [0.0, 0.0]
+    for (w, y) in zip(p.weights, ys) { for i in 0..<n { yw[i] += w * y[i] } }
+    // At the start C = I, so C^{−½}y_w = y_w and ‖p_σ‖ is small enough that h_σ = 1.
+    let pc = yw.map { (p.cc * (2 - p.cc) * p.muEff).squareRoot() * $0 }
+    let decay = 1 - p.c1 - p.cMu * (1 + p.negativeWeights.reduce(0, +))
+    for i in 0..<n {
+      for j in 0..<n {
+        var expected = decay * (i == j ? 1 : 0) + p.c1 * pc[i] * pc[j]
+        for (k, w) in p.weights.enumerated() { expected += p.cMu * w * ys[k][i] * ys[k][j] }
+        for (k, w) in p.negativeWeights.enumerated() {
+          let z = zs[p.mu + k], squared = z[0] * z[0] + z[1] * z[1]
+          expected += p.cMu * w * Double(n) / squared * ys[p.mu + k][i] * ys[p.mu + k][j]
+        }
+        #expect(abs(next.covariance[i * n + j] - expected) < 1e-12, "C[\(i)][\(j)]")
+      }
+    }
+    var plainConfig = config
+    plainConfig.active = false
+    let plain = CMAES(config: plainConfig).tell(state, population: population, evaluations: MemberEvaluations(fitness: fitness))
+    #expect(next.covariance[0] < plain.covariance[0], "active CMA shrinks the axis the worst samples lie on")
+  }
+}

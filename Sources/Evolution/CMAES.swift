@@ -34,6 +34,8 @@ public struct CMAES: EvolutionStrategy {
     public var evaluationsAtDecomposition: Int
     public var generation: Int
     public var seed: UInt64
+    /// Restart bookkeeping, with IPOP or BIPOP (nil without restarts).
+    public var restart: CMARestartState? = nil
   }
 
   public let config: Config
@@ -41,10 +43,6 @@ public struct CMAES: EvolutionStrategy {
   public init(config: Config = Config()) {
     precondition(config.initialSigma > 0, "CMA-ES needs σ₀ > 0")
     self.config = config
-  }
-
-  func parameters(_ n: Int) -> CMAParameters {
-    CMAParameters(n: n, lambda: config.lambda(dimension: n), separable: false, active: config.active)
   }
 
   public func initialState(initialize: (Int) -> [Float], seed: UInt64) -> State {
@@ -56,7 +54,7 @@ public struct CMAES: EvolutionStrategy {
       mean: mean, sigma: config.initialSigma, covariance: identity,
       pathSigma: [Double](repeating: 0, count: n), pathC: [Double](repeating: 0, count: n),
       eigenvectors: identity, scales: [Double](repeating: 1, count: n), evaluations: 0,
-      evaluationsAtDecomposition: 0, generation: 0, seed: seed)
+      evaluationsAtDecomposition: 0, generation: 0, seed: seed, restart: config.restartState(start: mean))
   }
 
   // MARK: Sample
@@ -67,7 +65,8 @@ public struct CMAES: EvolutionStrategy {
     for i in 0..<n { for j in 0..<n { transform[i * n + j] *= state.scales[j] } }
     return CMAPopulation(
       mean: state.mean, sigma: state.sigma, transform: transform, scales: state.scales,
-      seeds: CMAPopulation.seeds(run: state.seed, generation: state.generation, count: config.lambda(dimension: n)))
+      seeds: CMAPopulation.seeds(
+        run: state.seed, generation: state.generation, count: state.restart?.lambda ?? config.lambda(dimension: n)))
   }
 
   // MARK: Update
@@ -75,7 +74,7 @@ public struct CMAES: EvolutionStrategy {
   public func tell(_ state: State, population: CMAPopulation, evaluations: MemberEvaluations) -> State {
     precondition(evaluations.fitness.count == population.count, "one fitness value per member")
     let n = state.mean.count
-    let p = parameters(n)
+    let p = CMAParameters(n: n, lambda: population.count, separable: false, active: config.active)
     let ranked = CMAPopulation.ranking(evaluations.fitness)
     let selected = ranked.prefix(p.mu).map(population.step(of:))
     // Active CMA: the worst samples, each weighted by n/‖C^{−½}y‖² = n/‖z‖² so that a long step
@@ -96,7 +95,7 @@ public struct CMAES: EvolutionStrategy {
     let whitened = (0..<n).map { i in (0..<n).reduce(0.0) { $0 + b[i * n + $1] * projected[$1] } }
     let sigmaRate = (p.cSigma * (2 - p.cSigma) * p.muEff).squareRoot()
     for i in 0..<n { next.pathSigma[i] = (1 - p.cSigma) * state.pathSigma[i] + sigmaRate * whitened[i] }
-    let h = p.hSigma(pathSigma: next.pathSigma, generation: state.generation)
+    let h = p.hSigma(pathSigma: next.pathSigma, generation: state.restart?.generations ?? state.generation)
     let cRate = h * (p.cc * (2 - p.cc) * p.muEff).squareRoot()
     for i in 0..<n { next.pathC[i] = (1 - p.cc) * state.pathC[i] + cRate * yw[i] }
 
@@ -122,6 +121,27 @@ public struct CMAES: EvolutionStrategy {
       next.eigenvectors = vectors
       next.scales = values.map { max($0, 1e-300).squareRoot() }
       next.evaluationsAtDecomposition = next.evaluations
+    }
+    if var restart = next.restart {
+      restart.record(fitness: evaluations.fitness, best: population.point(of: ranked[0]))
+      let search = CMASearch(
+        mean: next.mean, sigma: next.sigma, pathC: next.pathC, variances: (0..<n).map { next.covariance[$0 * n + $0] },
+        scales: next.scales, axes: next.eigenvectors)
+      if let reason = restart.stopReason(search, fitness: evaluations.fitness),
+        restart.restart(
+          after: reason, strategy: config.restarts, lambda0: config.lambda(dimension: n), sigma0: config.initialSigma,
+          maxRestarts: config.maxRestarts, seed: state.seed)
+      {
+        // A new search from the start: C = I, paths at zero, the new σ₀.
+        var fresh = initialState(initialize: { _ in restart.start.map(Float.init) }, seed: state.seed)
+        fresh.mean = restart.start
+        fresh.sigma = restart.sigma0
+        fresh.evaluations = next.evaluations
+        fresh.evaluationsAtDecomposition = next.evaluations
+        fresh.generation = next.generation
+        next = fresh
+      }
+      next.restart = restart
     }
     return next
   }

@@ -15,14 +15,23 @@ public struct CMAConfig: Sendable, Equatable, Codable {
   /// Active CMA (full CMA-ES only): the worst λ − μ samples shrink the covariance along their
   /// directions (negative recombination weights), as pycma's default `CMA_active` does.
   public var active: Bool = true
+  /// Start again when the search stalls (pycma's stopping criteria): `none`, `ipop` or `bipop`.
+  public var restarts: CMARestartStrategy = .none
+  /// At most this many restarts (IPOP's ninth has 512·λ₀ members).
+  public var maxRestarts: Int = 9
 
-  public init(populationSize: Int = 0, initialSigma: Double = 0.1, active: Bool = true) {
+  public init(
+    populationSize: Int = 0, initialSigma: Double = 0.1, active: Bool = true, restarts: CMARestartStrategy = .none,
+    maxRestarts: Int = 9
+  ) {
     self.populationSize = populationSize
     self.initialSigma = initialSigma
     self.active = active
+    self.restarts = restarts
+    self.maxRestarts = maxRestarts
   }
 
-  enum CodingKeys: String, CodingKey { case populationSize, initialSigma, active }
+  enum CodingKeys: String, CodingKey { case populationSize, initialSigma, active, restarts, maxRestarts }
 
   public init(from decoder: Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -30,6 +39,13 @@ public struct CMAConfig: Sendable, Equatable, Codable {
     initialSigma = try c.decode(Double.self, forKey: .initialSigma)
     // A missing key takes the default, as every config key does.
     active = try c.decodeIfPresent(Bool.self, forKey: .active) ?? true
+    restarts = try c.decodeIfPresent(CMARestartStrategy.self, forKey: .restarts) ?? .none
+    maxRestarts = try c.decodeIfPresent(Int.self, forKey: .maxRestarts) ?? 9
+  }
+
+  /// The first search's state for restarts (nil without them).
+  func restartState(start: [Double]) -> CMARestartState? {
+    restarts == .none ? nil : CMARestartState(lambda: lambda(dimension: start.count), sigma0: initialSigma, start: start)
   }
 
   public func lambda(dimension n: Int) -> Int {
@@ -132,6 +148,12 @@ public struct CMAPopulation: CandidatePopulation {
     return (0..<mean.count).map { _ in Double(noise.nextGaussian()) }
   }
 
+  /// xₖ = m + σ·yₖ, in double precision.
+  public func point(of member: Int) -> [Double] {
+    let y = step(of: member)
+    return (0..<mean.count).map { mean[$0] + sigma * y[$0] }
+  }
+
   /// yₖ = A·zₖ.
   public func step(of member: Int) -> [Double] {
     let n = mean.count
@@ -168,6 +190,7 @@ extension CMAConfig: AlgorithmConfig {
   public var problem: String? {
     if !(populationSize == 0 || populationSize >= 2) { return "population_size must be 0 (default) or at least 2" }
     if !(initialSigma > 0 && initialSigma.isFinite) { return "initial_sigma must be positive" }
+    if !(0...20).contains(maxRestarts) { return "max_restarts must be between 0 and 20" }
     return nil
   }
 }

@@ -19,6 +19,8 @@ public struct SepCMAES: EvolutionStrategy {
     public var pathC: [Double]
     public var generation: Int
     public var seed: UInt64
+    /// Restart bookkeeping, with IPOP or BIPOP (nil without restarts).
+    public var restart: CMARestartState? = nil
   }
 
   public let config: Config
@@ -33,21 +35,23 @@ public struct SepCMAES: EvolutionStrategy {
     let zeros = [Double](repeating: 0, count: mean.count)
     return State(
       mean: mean, sigma: config.initialSigma, variances: [Double](repeating: 1, count: mean.count),
-      pathSigma: zeros, pathC: zeros, generation: 0, seed: seed)
+      pathSigma: zeros, pathC: zeros, generation: 0, seed: seed, restart: config.restartState(start: mean))
   }
 
   public func ask(_ state: State) -> CMAPopulation {
     CMAPopulation(
       mean: state.mean, sigma: state.sigma, transform: [], scales: state.variances.map { $0.squareRoot() },
       seeds: CMAPopulation.seeds(
-        run: state.seed, generation: state.generation, count: config.lambda(dimension: state.mean.count)))
+        run: state.seed, generation: state.generation,
+        count: state.restart?.lambda ?? config.lambda(dimension: state.mean.count)))
   }
 
   public func tell(_ state: State, population: CMAPopulation, evaluations: MemberEvaluations) -> State {
     precondition(evaluations.fitness.count == population.count, "one fitness value per member")
     let n = state.mean.count
     let p = CMAParameters(n: n, lambda: population.count, separable: true)
-    let selected = CMAPopulation.ranking(evaluations.fitness).prefix(p.mu).map(population.step(of:))
+    let ranked = CMAPopulation.ranking(evaluations.fitness)
+    let selected = ranked.prefix(p.mu).map(population.step(of:))
     var yw = [Double](repeating: 0, count: n)
     for (w, y) in zip(p.weights, selected) { for i in 0..<n { yw[i] += w * y[i] } }
 
@@ -57,7 +61,7 @@ public struct SepCMAES: EvolutionStrategy {
       next.mean[i] += state.sigma * yw[i]
       next.pathSigma[i] = (1 - p.cSigma) * state.pathSigma[i] + sigmaRate * yw[i] / population.scales[i]
     }
-    let h = p.hSigma(pathSigma: next.pathSigma, generation: state.generation)
+    let h = p.hSigma(pathSigma: next.pathSigma, generation: state.restart?.generations ?? state.generation)
     let cRate = h * (p.cc * (2 - p.cc) * p.muEff).squareRoot()
     let decay = 1 - p.c1 - p.cMu + (1 - h) * p.c1 * p.cc * (2 - p.cc)
     for i in 0..<n {
@@ -68,6 +72,25 @@ public struct SepCMAES: EvolutionStrategy {
     }
     next.sigma = p.nextSigma(state.sigma, pathSigma: next.pathSigma)
     next.generation += 1
+    if var restart = next.restart {
+      restart.record(fitness: evaluations.fitness, best: population.point(of: ranked[0]))
+      let search = CMASearch(
+        mean: next.mean, sigma: next.sigma, pathC: next.pathC, variances: next.variances,
+        scales: next.variances.map { $0.squareRoot() }, axes: nil)
+      if let reason = restart.stopReason(search, fitness: evaluations.fitness),
+        restart.restart(
+          after: reason, strategy: config.restarts, lambda0: config.lambda(dimension: n), sigma0: config.initialSigma,
+          maxRestarts: config.maxRestarts, seed: state.seed)
+      {
+        let zeros = [Double](repeating: 0, count: n)
+        next.mean = restart.start
+        next.sigma = restart.sigma0
+        next.variances = [Double](repeating: 1, count: n)
+        next.pathSigma = zeros
+        next.pathC = zeros
+      }
+      next.restart = restart
+    }
     return next
   }
 

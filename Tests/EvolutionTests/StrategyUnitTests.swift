@@ -300,3 +300,85 @@ struct ActiveCMATests {
     #expect(next.covariance[0] < plain.covariance[0], "active CMA shrinks the axis the worst samples lie on")
   }
 }
+
+@Suite("CMA-ES restarts")
+struct CMARestartTests {
+  /// Runs `strategy` on a function that is flat (every member scores the same), so that tolfun
+  /// fires as soon as its history is full.
+  func flatRun<S: EvolutionStrategy>(_ strategy: S, generations: Int) -> S.State where S.Population == CMAPopulation {
+    var state = strategy.initialState(initialize: { _ in [Float](repeating: 0.5, count: 4) }, seed: 7)
+    for _ in 0..<generations {
+      let population = strategy.ask(state)
+      state = strategy.tell(
+        state, population: population, evaluations: MemberEvaluations(fitness: [Double](repeating: 1, count: population.count)))
+    }
+    return state
+  }
+
+  @Test("tolfun on a flat function restarts IPOP with twice the population, from the start and σ₀")
+  func ipopOnFlatFunction() throws {
+    let config = CMAConfig(initialSigma: 0.3, restarts: .ipop)
+    let lambda0 = config.lambda(dimension: 4)
+    // tolfun reads 10 + ⌈30·4/λ₀⌉ generations of history.
+    let window = 10 + Int((30 * 4 / Double(lambda0)).rounded(.up))
+    for strategy in [AnyCMA.full(CMAES(config: config)), .separable(SepCMAES(config: config))] {
+      let before = strategy.run(generations: window - 1)
+      #expect(before.restarts == 0 && before.lambda == lambda0)
+      let after = strategy.run(generations: window)
+      #expect(after.restarts == 1 && after.lambda == 2 * lambda0 && after.lastStop == "tolfun")
+      #expect(after.mean == [Double](repeating: Double(Float(0.5)), count: 4) && after.sigma == 0.3)
+    }
+    // Without restarts the same search just carries on.
+    let plain = flatRun(CMAES(config: CMAConfig(initialSigma: 0.3)), generations: window)
+    #expect(plain.restart == nil)
+  }
+
+  @Test("BIPOP: the first restart is large; then small searches (random λ, smaller σ) until they have spent as much")
+  func bipopRegimes() {
+    var state = CMARestartState(lambda: 8, sigma0: 1, start: [0, 0])
+    state.evaluationsLarge = 800
+    let r1 = state.restart(after: "tolx", strategy: .bipop, lambda0: 8, sigma0: 1, maxRestarts: 9, seed: 1)
+    #expect(r1)
+    #expect(!state.small && state.lambda == 16 && state.largeRestarts == 1)
+    let r2 = state.restart(after: "tolx", strategy: .bipop, lambda0: 8, sigma0: 1, maxRestarts: 9, seed: 1)
+    #expect(r2)
+    #expect(state.small && (2...8).contains(state.lambda) && state.sigma0 <= 1 && state.sigma0 >= 0.01)
+    state.evaluationsSmall = 900
+    let r3 = state.restart(after: "tolx", strategy: .bipop, lambda0: 8, sigma0: 1, maxRestarts: 9, seed: 1)
+    #expect(r3)
+    #expect(!state.small && state.lambda == 32 && state.largeRestarts == 2)
+    var capped = CMARestartState(lambda: 8, sigma0: 1, start: [0])
+    let r4 = capped.restart(after: "tolx", strategy: .ipop, lambda0: 8, sigma0: 1, maxRestarts: 1, seed: 1)
+    #expect(r4)
+    let r5 = capped.restart(after: "tolx", strategy: .ipop, lambda0: 8, sigma0: 1, maxRestarts: 1, seed: 1)
+    #expect(!r5)
+  }
+
+  @Test("IPOP solves 10-D Rastrigin from a far start, where one search ends in a local minimum")
+  func ipopRastrigin() {
+    let start = TestFunction.start(seed: 1, dimension: 10)
+    let single = minimize(.rastrigin, with: CMAES(config: CMAConfig(initialSigma: 2)), start: start, seed: 1, target: 1e-8, maxEvaluations: 100_000)
+    let ipop = minimize(
+      .rastrigin, with: CMAES(config: CMAConfig(initialSigma: 2, restarts: .ipop)), start: start, seed: 1, target: 1e-8,
+      maxEvaluations: 2_000_000)
+    #expect(single.best > 1e-8)
+    #expect(ipop.best <= 1e-8)
+  }
+}
+
+/// A full or separable CMA-ES, to run the same restart test on both.
+enum AnyCMA {
+  case full(CMAES)
+  case separable(SepCMAES)
+
+  func run(generations: Int) -> (restarts: Int, lambda: Int, lastStop: String?, mean: [Double], sigma: Double) {
+    switch self {
+    case .full(let s):
+      let state = CMARestartTests().flatRun(s, generations: generations)
+      return (state.restart!.restarts, state.restart!.lambda, state.restart!.lastStop, state.mean, state.sigma)
+    case .separable(let s):
+      let state = CMARestartTests().flatRun(s, generations: generations)
+      return (state.restart!.restarts, state.restart!.lambda, state.restart!.lastStop, state.mean, state.sigma)
+    }
+  }
+}

@@ -320,6 +320,16 @@ struct CLITests {
     expectOneLineError(try Rollout.run(["train", "cartpole", "--algo", "cma-es", "--population", "0"]), containing: "--population")
   }
 
+  @Test("--list-presets marks the presets the 20-seed sweep found unreliable, with their measured rate")
+  func presetListingMarksUnreliable() throws {
+    let result = try Rollout.run(["train", "mountaincar", "--list-presets"])
+    let lines = result.stdout.split(separator: "\n")
+    let cma = try #require(lines.first { $0.contains(" cma-es ") })
+    #expect(cma.hasSuffix("does not reliably solve: 14/20 seeds passed `rollout eval` on seeds 0–3 (Benchmarks/results/preset-sweep.md)"))
+    let openAIES = try #require(lines.first { $0.contains(" openai-es ") })
+    #expect(!openAIES.contains("reliably"))
+  }
+
   @Test("the README's env table gives the time limits and thresholds `rollout envs` prints")
   func readmeEnvTable() throws {
     let result = try Rollout.run(["envs"])

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The preset sweep: trains every (env, algorithm) preset on seeds 1–N and counts a run as solved
-# only when its policy file's `rollout eval` reaches the env's threshold on seed 0 and on seeds
-# 1, 2 and 3 (100 episodes each) — what a user who trains and then evaluates sees. Prints one
+# only when its policy file's `rollout eval` reaches the env's threshold (or, for an env without
+# one, the preset's target) on seed 0 and on seeds 1, 2 and 3 (100 episodes each) — what a user who trains and then evaluates sees. Prints one
 # Markdown row per preset: solved/N, median env steps and wall time, the worst of the four
 # evaluations over all seeds.
 #   Benchmarks/preset-sweep.sh [-s SEEDS] [-b BINARY] ENV:ALGO ...   (e.g. cartpole:cma-es)
@@ -33,9 +33,11 @@ one() { # env algo seed -> "solved steps seconds worst"
   line=$("$rollout" train "$env" --algo "$algo" --seed "$seed" --threads "$threads" --quiet --out "$out" | head -1)
   end=$(date +%s.%N)
   steps=$(echo "$line" | sed -E 's/.* ([0-9]+) env steps.*/\1/')
+  # Envs without a threshold of their own (Pendulum) are judged by the preset's target.
+  target=$("$rollout" train "$env" --algo "$algo" --print-config | python3 -c 'import json,sys; print(json.load(sys.stdin)["run"].get("target_return"))')
   for s in 0 1 2 3; do
     json=$("$rollout" eval "$out/$env-$algo.policy" --seed "$s" --json)
-    read -r mean threshold < <(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["return"]["mean"], d["threshold"])' "$json")
+    read -r mean threshold < <(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["return"]["mean"], d["threshold"] if d["threshold"] is not None else sys.argv[2])' "$json" "$target")
     worst=$(python3 -c "print(min(float('$worst'), $mean))")
     if [[ $threshold == None ]] || python3 -c "import sys; sys.exit(0 if $mean >= $threshold else 1)"; then :; else solved=0; fi
   done

@@ -311,7 +311,12 @@ extension Presets {
   public static let measuredSolvedSeeds: [String: Int] = [
     "acrobot nsra-es": 19, "acrobot reinforce": 19,
     "mountaincar ns-es": 19, "mountaincar nsra-es": 18, "mountaincar cma-es": 14, "mountaincar sep-cma-es": 17,
-    "mountaincar ars": 16,
+    "mountaincar ars": 16, "mountaincar ppo": 6, "mountaincar a2c": 0, "mountaincar reinforce": 0,
+    "mountaincar-continuous ns-es": 19, "mountaincar-continuous nsr-es": 19, "mountaincar-continuous nsra-es": 19,
+    "mountaincar-continuous ga": 17, "mountaincar-continuous ars": 5, "mountaincar-continuous ppo": 0,
+    "mountaincar-continuous a2c": 0, "mountaincar-continuous reinforce": 0,
+    // Judged by rollout's −200 bar (Gymnasium sets none). The ES presets were not swept.
+    "pendulum ppo": 8, "pendulum a2c": 0, "pendulum reinforce": 0,
   ]
 
   /// Seeds of 20 a preset solved, for those that did not solve all 20; nil otherwise.

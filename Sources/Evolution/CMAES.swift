@@ -123,23 +123,24 @@ public struct CMAES: EvolutionStrategy {
       next.evaluationsAtDecomposition = next.evaluations
     }
     if var restart = next.restart {
-      restart.record(fitness: evaluations.fitness, best: population.point(of: ranked[0]))
       let search = CMASearch(
         mean: next.mean, sigma: next.sigma, pathC: next.pathC, variances: (0..<n).map { next.covariance[$0 * n + $0] },
         scales: next.scales, axes: next.eigenvectors)
-      if let reason = restart.stopReason(search, fitness: evaluations.fitness),
-        restart.restart(
-          after: reason, strategy: config.restarts, lambda0: config.lambda(dimension: n), sigma0: config.initialSigma,
-          maxRestarts: config.maxRestarts, seed: state.seed)
+      if restart.endGeneration(
+        search, fitness: evaluations.fitness, best: population.point(of: ranked[0]), config: config, seed: state.seed)
       {
-        // A new search from the start: C = I, paths at zero, the new σ₀.
-        var fresh = initialState(initialize: { _ in restart.start.map(Float.init) }, seed: state.seed)
-        fresh.mean = restart.start
-        fresh.sigma = restart.sigma0
-        fresh.evaluations = next.evaluations
-        fresh.evaluationsAtDecomposition = next.evaluations
-        fresh.generation = next.generation
-        next = fresh
+        // A new search from the start: C = B = I, D = 1, paths at zero, the new σ₀.
+        var identity = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { identity[i * n + i] = 1 }
+        let zeros = [Double](repeating: 0, count: n)
+        next.mean = restart.start
+        next.sigma = restart.sigma0
+        next.covariance = identity
+        next.eigenvectors = identity
+        next.scales = [Double](repeating: 1, count: n)
+        next.pathSigma = zeros
+        next.pathC = zeros
+        next.evaluationsAtDecomposition = next.evaluations
       }
       next.restart = restart
     }

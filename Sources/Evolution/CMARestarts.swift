@@ -89,6 +89,19 @@ extension CMARestartState {
     if small { evaluationsSmall += fitness.count } else { evaluationsLarge += fitness.count }
   }
 
+  /// After a generation: records it, and when a stopping criterion ends the search and a restart
+  /// is left, sets up the next search's λ and σ₀ (the caller resets the search to `start`).
+  /// Returns whether the search restarts.
+  mutating func endGeneration(
+    _ search: CMASearch, fitness: [Double], best member: [Double], config: CMAConfig, seed: UInt64
+  ) -> Bool {
+    record(fitness: fitness, best: member)
+    guard let reason = stopReason(search, fitness: fitness) else { return false }
+    return restart(
+      after: reason, strategy: config.restarts, lambda0: config.lambda(dimension: search.mean.count),
+      sigma0: config.initialSigma, maxRestarts: config.maxRestarts, seed: seed)
+  }
+
   /// pycma's default stopping criteria for the search after this generation, or nil to go on.
   func stopReason(_ search: CMASearch, fitness: [Double]) -> String? {
     let n = search.mean.count

@@ -73,14 +73,11 @@ public struct SepCMAES: EvolutionStrategy {
     next.sigma = p.nextSigma(state.sigma, pathSigma: next.pathSigma)
     next.generation += 1
     if var restart = next.restart {
-      restart.record(fitness: evaluations.fitness, best: population.point(of: ranked[0]))
       let search = CMASearch(
         mean: next.mean, sigma: next.sigma, pathC: next.pathC, variances: next.variances,
         scales: next.variances.map { $0.squareRoot() }, axes: nil)
-      if let reason = restart.stopReason(search, fitness: evaluations.fitness),
-        restart.restart(
-          after: reason, strategy: config.restarts, lambda0: config.lambda(dimension: n), sigma0: config.initialSigma,
-          maxRestarts: config.maxRestarts, seed: state.seed)
+      if restart.endGeneration(
+        search, fitness: evaluations.fitness, best: population.point(of: ranked[0]), config: config, seed: state.seed)
       {
         let zeros = [Double](repeating: 0, count: n)
         next.mean = restart.start

@@ -84,7 +84,7 @@ let package = Package(
       dependencies: ["Evolution", "Evaluation", "Environments", "Networks", "RLCore"]),
     .testTarget(
       name: "TrainingTests",
-      dependencies: ["Training", "Environments", "Evolution", "Networks", "RLCore", "TestSupport"]),
+      dependencies: ["Training", "Environments", "Evolution", "Networks", "PolicyGradient", "RLCore", "TestSupport"]),
     .testTarget(
       name: "PolicyGradientTests", dependencies: ["PolicyGradient", "Networks", "Environments", "RLCore"]),
     .testTarget(name: "CLITests", dependencies: ["rollout", "Networks", "Training", "TestSupport"]),

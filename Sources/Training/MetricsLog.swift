@@ -1,10 +1,12 @@
 import Foundation
 
-/// Appends one JSON object per generation to `metrics.jsonl` (JSON Lines) and one row to
-/// `metrics.csv`, each line in one write, so an interrupted run leaves only whole lines behind.
+/// Appends one JSON object per generation to `metrics.jsonl` (JSON Lines), one row to
+/// `metrics.csv` and one event to a TensorBoard event file, each in one write, so an interrupted
+/// run leaves only whole lines and records behind.
 public final class MetricsLog {
   private let handle: FileHandle
   private let csvHandle: FileHandle?
+  private let tensorBoard: TensorBoardLog?
   private let encoder: JSONEncoder
   public let url: URL
 
@@ -14,14 +16,15 @@ public final class MetricsLog {
 
   /// Opens the logs. With `keepThrough`, a resumed run keeps the lines of generations up to that
   /// one (those after the checkpoint will be run again) and appends after them; otherwise the
-  /// files start empty.
-  public init(url: URL, csv: URL? = nil, keepThrough generation: Int? = nil) throws {
+  /// files start empty. With `tensorBoard`, the event file goes into that directory.
+  public init(url: URL, csv: URL? = nil, tensorBoard eventsDirectory: URL? = nil, keepThrough generation: Int? = nil) throws {
     self.url = url
     encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     encoder.keyEncodingStrategy = .convertToSnakeCase
     var jsonLines = ""
     var csvLines = MetricsLog.csvHeader
+    var kept: [GenerationReport] = []
     if let generation, let existing = try? String(contentsOf: url, encoding: .utf8) {
       for line in existing.split(separator: "\n") {
         guard let data = line.data(using: .utf8),
@@ -30,6 +33,7 @@ public final class MetricsLog {
         else { continue }
         jsonLines += line + "\n"
         csvLines += MetricsLog.csvRow(report)
+        kept.append(report)
       }
     }
     try AtomicFile.write(Data(jsonLines.utf8), to: url)
@@ -42,6 +46,11 @@ public final class MetricsLog {
     } else {
       csvHandle = nil
     }
+    // A resumed run's timeline ends now, so TensorBoard's wall-time axis has no gap for the pause.
+    tensorBoard = try eventsDirectory.map {
+      try TensorBoardLog(
+        directory: $0, runStart: Date().timeIntervalSince1970 - (kept.last?.elapsedSeconds ?? 0), kept: kept)
+    }
   }
 
   public func append(_ report: GenerationReport) throws {
@@ -49,6 +58,7 @@ public final class MetricsLog {
     line.append(UInt8(ascii: "\n"))
     try handle.write(contentsOf: line)
     try csvHandle?.write(contentsOf: Data(MetricsLog.csvRow(report).utf8))
+    try tensorBoard?.append(report)
   }
 
   static func csvRow(_ r: GenerationReport) -> String {

@@ -16,6 +16,10 @@ public struct TrainingRun {
   /// The generation (or update) the checkpoint held, for a resumed run; nil for a new one.
   public let resumedAt: Int?
   public let cluster: any Communicator
+  /// Whether the run writes a TensorBoard event file beside `metrics.csv` (on unless
+  /// `--no-tensorboard`: one small record per generation costs nothing measurable, and it is
+  /// what users of SB3 and CleanRL look for).
+  public var tensorBoard = true
 
   /// A new run with these settings in `directory`, whose `config.json` rank 0 writes.
   public init(new settings: TrainingConfig, in directory: URL, cluster: any Communicator) throws {
@@ -69,7 +73,7 @@ public struct TrainingRun {
       writes
       ? try MetricsLog(
         url: directory.appendingPathComponent("metrics.jsonl"), csv: directory.appendingPathComponent("metrics.csv"),
-        keepThrough: resumedAt) : nil
+        tensorBoard: tensorBoard ? directory : nil, keepThrough: resumedAt) : nil
     let hooks = TrainingHooks<Int>(
       onGeneration: { report in
         try log?.append(report)
@@ -144,6 +148,7 @@ public enum RunDirectory {
   public static func isRunFile(_ name: String) -> Bool {
     ["config.json", CheckpointFormat.fileName, "metrics.jsonl", "metrics.csv", "learning-curve.svg"].contains(name)
       || name.hasSuffix(".\(PolicyFile.fileExtension)") || (name.hasPrefix(".") && name.hasSuffix(".tmp"))
+      || TensorBoardLog.isEventFile(name)
   }
 
   /// The directory for a new run: `out`, or `runs/<env>-<algorithm>-<seed>-<time>` (never

@@ -10,7 +10,8 @@ struct Compare: ParsableCommand {
     discussion: """
       Runs each (algorithm, seed) pair to the experiment's budget, many at once (one thread per \
       run), and writes into --out: index.html (self-contained, inline SVG), summary.md, runs.csv, \
-      runs.jsonl and the SVG figures, with runs/ holding one record per finished run. Started again \
+      runs.jsonl and the SVG figures, with runs/ holding one record per finished run and a directory per \
+      run with its metrics.csv and TensorBoard event file (`tensorboard --logdir DIR/runs`). Started again \
       with the same --out, it skips the runs already there, so an interrupted comparison finishes \
       with the same report as an uninterrupted one. Experiments: `rollout compare --list`, or a \
       JSON file in the format of experiments/*.json.
@@ -39,6 +40,9 @@ struct Compare: ParsableCommand {
   @Flag(help: "Print only the summary.")
   var quiet = false
 
+  @Flag(name: .customLong("no-tensorboard"), help: "Write no TensorBoard event files.")
+  var noTensorBoard = false
+
   func validate() throws {
     if !list && experiment == nil { throw ValidationError("name an experiment (see `rollout compare --list`) or give a file") }
     if let seeds, !(1...1000).contains(seeds) { throw ValidationError("--seeds must be between 1 and 1000, got \(seeds)") }
@@ -66,6 +70,7 @@ struct Compare: ParsableCommand {
     let directory = URL(fileURLWithPath: out ?? "reports/\(definition.name)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let runner = ComparisonRunner(definition: definition, directory: directory, threads: threads)
+    runner.tensorBoard = !noTensorBoard
     let environment = try runner.environment()
     let total = runner.jobs.count
     let already = try runner.jobs.filter { try runner.saved($0) != nil }.count

@@ -10,7 +10,8 @@ struct Train: ParsableCommand {
     abstract: "Train a policy for an environment and save it as a .policy file.",
     discussion: """
       Prints one progress line per generation (or update) and writes into the run directory: \
-      config.json (the resolved settings), metrics.jsonl and metrics.csv, checkpoint.json, and the policy. \
+      config.json (the resolved settings), metrics.jsonl and metrics.csv, a TensorBoard event file with the \
+      same scalars (`tensorboard --logdir runs`), checkpoint.json, and the policy. \
       Stops once a 100-episode evaluation reaches the env's threshold (unless --no-early-stop).
 
       Settings come from the env's preset, then --config FILE (any subset of --print-config's output), \
@@ -84,7 +85,7 @@ struct Train: ParsableCommand {
       return
     }
     let cluster = try Rollout.communicator()
-    let run: TrainingRun
+    var run: TrainingRun
     if let resume = directory.resume {
       run = try TrainingRun(resuming: URL(fileURLWithPath: resume), request: request, cluster: cluster)
     } else {
@@ -105,6 +106,7 @@ struct Train: ParsableCommand {
       path = String(decoding: cluster.broadcast(Array(path.utf8), root: 0), as: UTF8.self)
       run = try TrainingRun(new: resolved, in: URL(fileURLWithPath: path), cluster: cluster)
     }
+    run.tensorBoard = !directory.noTensorBoard
     try train(run)
   }
 

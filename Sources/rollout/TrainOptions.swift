@@ -139,6 +139,9 @@ struct RunDirectoryOptions: ParsableArguments {
   @Option(name: .customLong("checkpoint-seconds"), parsing: .unconditional, help: "…and every S seconds (default 30).")
   var checkpointSeconds: Double?
 
+  @Flag(name: .customLong("no-tensorboard"), help: "Write no TensorBoard event file (events.out.tfevents.*).")
+  var noTensorBoard = false
+
   func validate() throws {
     if resume != nil, out != nil || force {
       throw ValidationError("--resume continues a run in its own directory; it takes no --out or --force")

@@ -136,6 +136,14 @@ struct CLITests {
     let csv = try String(contentsOf: out.appendingPathComponent("metrics.csv"), encoding: .utf8).split(separator: "\n")
     #expect(csv[0].hasSuffix("policy_loss,value_loss,entropy,approx_kl,clip_fraction,learning_rate"))
     #expect(csv.count == 13 && !csv[1].hasSuffix(",,,,,"), "12 updates of 256 steps")
+    let events = try EventFileReader.read(EventFileReader.files(in: out)[0])
+    #expect(events.dropFirst().map(\.step) == (1...12).map { $0 * 256 })
+    #expect(events.last?.scalars["losses/approx_kl"] == Float(csv[12].split(separator: ",")[11])!)
+    let quiet = work.appendingPathComponent("ppo-no-events")
+    let noEvents = try Rollout.run([
+      "train", "cartpole", "--algo", "ppo", "--max-steps", "512", "--no-tensorboard", "--quiet", "--out", quiet.path,
+    ])
+    #expect(noEvents.status == 0 && EventFileReader.files(in: quiet).isEmpty, "--no-tensorboard writes none")
     let eval = try Rollout.run(["eval", policy.path, "--episodes", "3", "--json"])
     #expect(eval.status == 0, "\(eval.stderr)")
     let replay = try Rollout.run(["replay", policy.path, "--png", out.appendingPathComponent("frames").path, "--max-steps", "3"])

@@ -88,6 +88,16 @@ struct CompareTests {
     #expect(html.contains("a shorter budget"))
     let csv = try String(contentsOf: out.appendingPathComponent("runs.csv"), encoding: .utf8).split(separator: "\n")
     #expect(csv.count == 7)
+    // Each run has its metrics and a TensorBoard event file in runs/<label>-seed<N>/.
+    for label in ["ns-es", "OAI", "ppo"] {
+      for seed in 1...2 {
+        let logs = out.appendingPathComponent("runs/\(label)-seed\(seed)")
+        let metrics = try String(contentsOf: logs.appendingPathComponent("metrics.csv"), encoding: .utf8)
+          .split(separator: "\n")
+        let events = try EventFileReader.read(try #require(EventFileReader.files(in: logs).first))
+        #expect(events.count == metrics.count, "\(label) seed \(seed): header event + one per row")
+      }
+    }
     let summary = try String(contentsOf: out.appendingPathComponent("summary.md"), encoding: .utf8)
     #expect(summary.contains("| ns-es | ") && summary.contains("| OAI | "))
     // Running it again finds every run saved and only rewrites the report.

@@ -59,6 +59,13 @@ struct RunSurvivalTests {
         (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["generation"] as! Int
       }
       #expect(generations == Array(1...generations.count))
+      // The TensorBoard event file was rewritten on each resume: one event per metrics line.
+      let steps = try lines.map {
+        (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["env_steps"] as! Int
+      }
+      let eventFiles = EventFileReader.files(in: dir)
+      #expect(eventFiles.count == 1)
+      #expect(try EventFileReader.read(eventFiles[0]).dropFirst().map(\.step) == steps, "\(name) run \(run)")
     }
     #expect(resumedRuns >= runs / 2, "most runs should have been resumed from a checkpoint")
   }
@@ -212,6 +219,7 @@ struct RunSurvivalTests {
     #expect(forced.status == 0, "\(forced.stderr)")
     #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("learning-curve.svg").path))
     #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("notes.txt").path), "other files stay")
+    #expect(EventFileReader.files(in: dir).count == 1, "the old run's event file went with it")
     #expect(try Data(contentsOf: policy) != before)
     for (flags, named) in [(["--seed", "3"], "--seed"), (["--algo", "ga"], "--algo"), (["--hidden", "8"], "--hidden")] {
       let result = try Rollout.run(["train", "--resume", dir.path] + flags)

@@ -13,7 +13,8 @@ public struct CurvePoint: Sendable, Equatable, Codable {
 }
 
 /// Everything the report needs from one (algorithm, seed) run. Saved as
-/// `runs/<label>-seed<N>.json` the moment the run finishes.
+/// `runs/<label>-seed<N>.json` the moment the run finishes; the run's metrics (`metrics.jsonl`,
+/// `metrics.csv` and a TensorBoard event file) are in `runs/<label>-seed<N>/`.
 public struct RunRecord: Sendable, Equatable, Codable {
   public var label: String
   public var algorithm: String
@@ -70,6 +71,8 @@ public final class ComparisonRunner: @unchecked Sendable {
   public let definition: ExperimentDefinition
   public let directory: URL
   public let threads: Int
+  /// Whether each run's log directory gets a TensorBoard event file.
+  public var tensorBoard = true
 
   public init(definition: ExperimentDefinition, directory: URL, threads: Int) {
     self.definition = definition
@@ -83,6 +86,8 @@ public final class ComparisonRunner: @unchecked Sendable {
     public var entry: ExperimentDefinition.Entry
     public var seed: UInt64
     public var file: URL
+    /// The run's metrics logs: `file` without its extension.
+    public var logDirectory: URL { file.deletingPathExtension() }
   }
 
   public var jobs: [Job] {
@@ -216,11 +221,16 @@ public final class ComparisonRunner: @unchecked Sendable {
     let success = definition.successReturn ?? environment.spec.rewardThreshold ?? .infinity
     run.targetReturn = success
 
+    try FileManager.default.createDirectory(at: job.logDirectory, withIntermediateDirectories: true)
+    let log = try MetricsLog(
+      url: job.logDirectory.appendingPathComponent("metrics.jsonl"),
+      csv: job.logDirectory.appendingPathComponent("metrics.csv"), tensorBoard: tensorBoard ? job.logDirectory : nil)
     var curve: [CurvePoint] = []
     var last: GenerationReport?
     var heatmap = grid.map { [Int](repeating: 0, count: $0.columns * $0.rows) }
     let hooks = TrainingHooks<Int>(
       onGeneration: { report in
+        try log.append(report)
         let best = report.bestEvaluation ?? report.evaluationReturn
         if curve.last?.bestReturn != best || curve.isEmpty {
           curve.append(CurvePoint(envSteps: report.envSteps, bestReturn: best, seconds: report.elapsedSeconds))

@@ -123,7 +123,8 @@ struct Train: ParsableCommand {
         say("\(run.cluster.size) ranks × \(run.settings.run.threads) threads (Open MPI); results are the same bits as one process")
       }
     }
-    let progress = ProgressPrinter(enabled: !quiet && writes)
+    let progress = ProgressPrinter(
+      enabled: !quiet && writes, generations: run.settings.run.maxGenerations, envSteps: run.settings.run.maxEnvSteps ?? .max)
     Interrupts.install()
     let ending: TrainingRun.Ending
     do {

@@ -570,3 +570,47 @@ func crc32(_ bytes: [UInt8]) -> UInt32 {
   }
   return ~crc
 }
+
+/// The progress output: an updating status line on a terminal, plain lines in a pipe.
+@Suite("Progress line")
+struct ProgressLineTests {
+  let work = TestPaths.temporaryDirectory("rollout-progress")
+
+  @Test("under a pseudo-terminal the status line updates in place with percent done and ETA")
+  func terminal() throws {
+    let out = work.appendingPathComponent("tty")
+    let command = ([Rollout.binary.path, "train", "cartpole", "--algo", "ppo", "--seed", "2", "--max-steps", "40000",
+      "--no-early-stop", "--threads", "1", "--out", out.path]).map { "'\($0)'" }.joined(separator: " ")
+    // script(1) runs the command with a pseudo-terminal as its stdout (-e: its exit status).
+    let result = try Rollout.runProgram(
+      URL(fileURLWithPath: "/usr/bin/script"), ["-qfec", "stty cols 100; \(command)", "/dev/null"])
+    #expect(result.status == 0, "\(result.stdout)")
+    let updates = result.stdout.components(separatedBy: "\r\u{1B}[K").dropFirst()
+    #expect(updates.count >= 100, "one update per PPO update (157 of 256 steps)")
+    let percents = updates.compactMap { Int($0.prefix(4).trimmingCharacters(in: .whitespaces).dropLast()) }
+    #expect(percents.count == updates.count, "every update starts with the share done: \(updates.prefix(2))")
+    #expect(percents == percents.sorted() && percents.first! < 5 && percents.last! == 100, "\(percents)")
+    let etas = Set(updates.compactMap { $0.firstMatch(of: /ETA (\S+)/).map { String($0.1) } })
+    #expect(etas.count >= 2 || etas.count == 1 && etas.first == "0s", "the ETA changes: \(etas)")
+    #expect(updates.allSatisfy { $0.contains(" best ") && $0.contains("steps/s") })
+    for update in updates {
+      let line = update.split(separator: "\r\n").first ?? ""
+      #expect(line.count < 100, "fits the terminal's 100 columns: \(line)")
+    }
+    #expect(!result.stdout.contains("upd    1  mean"), "no plain lines on a terminal")
+  }
+
+  @Test("in a pipe every update is a plain line in the log format")
+  func pipe() throws {
+    let out = work.appendingPathComponent("pipe")
+    let result = try Rollout.run([
+      "train", "cartpole", "--algo", "ppo", "--seed", "2", "--max-steps", "2048", "--no-early-stop", "--out", out.path,
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(!result.stdout.contains("\r") && !result.stdout.contains("ETA"))
+    let updates = result.stdout.split(separator: "\n").filter { $0.hasPrefix("upd ") }
+    #expect(updates.count == 8)
+    let format = /upd +\d+  mean +-?[\d.]+  max +-?[\d.]+  eval +-?[\d.]+  steps +\d+ +[\d.]+M steps\/s +[\d.]+s  pg .*  vf .*  ent .*  kl .*  clip .*/
+    #expect(updates.allSatisfy { (try? format.wholeMatch(in: String($0))) != nil }, "\(updates.first ?? "")")
+  }
+}

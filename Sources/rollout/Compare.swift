@@ -17,7 +17,7 @@ struct Compare: ParsableCommand {
       JSON file in the format of experiments/*.json.
       """)
 
-  @Argument(help: "A shipped experiment (see --list) or an experiment file.")
+  @Argument(help: "A shipped experiment (see --list) or an experiment file.", completion: Completions.experiments)
   var experiment: String?
 
   @Flag(help: "List the shipped experiments and exit.")

@@ -17,10 +17,12 @@ struct Eval: ParsableCommand {
       --per-episode also episode_returns and episode_lengths, every episode in order.
       """)
 
-  @Argument(help: "A .policy file, or `random`.")
+  @Argument(help: "A .policy file, or `random`.", completion: Completions.policies)
   var policy: String
 
-  @Option(help: "The environment (required for `random`; for a policy, must match its env).")
+  @Option(
+    help: "The environment (required for `random`; for a policy, must match its env).",
+    completion: Completions.environments)
   var env: String?
 
   @Option(parsing: .unconditional, help: "Number of episodes.")

@@ -6,7 +6,7 @@ struct Plot: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Draw a run's learning curve as SVG (evaluation return and population mean vs env steps).")
 
-  @Argument(help: "A run directory (it holds metrics.jsonl).")
+  @Argument(help: "A run directory (it holds metrics.jsonl).", completion: .directory)
   var directory: String
 
   @Option(help: "Where to write the SVG (default: RUN/learning-curve.svg).")

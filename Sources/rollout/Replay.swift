@@ -17,10 +17,12 @@ struct Replay: ParsableCommand {
       The window needs the SDL trait (see the README's "Traits"); --gif and --png work in every build.
       """)
 
-  @Argument(help: "A .policy file, or `random`.")
+  @Argument(help: "A .policy file, or `random`.", completion: Completions.policies)
   var policy: String
 
-  @Option(help: "The environment (required for `random`; for a policy, must match its env).")
+  @Option(
+    help: "The environment (required for `random`; for a policy, must match its env).",
+    completion: Completions.environments)
   var env: String?
 
   @Option(parsing: .unconditional, help: "Episodes to play.")

@@ -10,7 +10,9 @@ struct Rollout: ParsableCommand {
     commandName: "rollout",
     abstract: "Train, evaluate and compare reinforcement-learning agents.",
     version: rolloutVersion,
-    subcommands: [Envs.self, Train.self, Eval.self, Replay.self, Compare.self, Plot.self, Bench.self])
+    subcommands: [
+      Envs.self, Train.self, Eval.self, Replay.self, Compare.self, Plot.self, Bench.self, Completion.self,
+    ])
 
   /// The ranks of this run: Open MPI's when started by mpirun, else this process alone. Started
   /// on first use (only `train` uses it), so other commands never touch MPI.

@@ -25,10 +25,10 @@ struct Train: ParsableCommand {
 
   @Argument(
     help: "The environment (see `rollout envs`); optional with --config or --resume.",
-    completion: .list(EnvironmentRegistry.names))
+    completion: Completions.environments)
   var env: String?
 
-  @Option(help: "The algorithm (default: the env's best).")
+  @Option(help: "The algorithm (default: the env's best).", completion: Completions.algorithms)
   var algo: Algorithm?
 
   @Option(parsing: .unconditional, help: "Seed for every random draw; the same seed gives the same result.")
@@ -37,7 +37,7 @@ struct Train: ParsableCommand {
   @Option(parsing: .unconditional, help: "Worker threads (default: the number of cores). Results do not depend on it.")
   var threads: Int?
 
-  @Option(help: "A JSON config file (see --print-config); flags override its values.", completion: .file(extensions: ["json"]))
+  @Option(help: "A JSON config file (see --print-config); flags override its values.", completion: Completions.configs)
   var config: String?
 
   @Flag(name: .customLong("print-config"), help: "Print the resolved config as JSON and exit.")

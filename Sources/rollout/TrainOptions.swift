@@ -124,13 +124,13 @@ struct AlgorithmOptions: ParsableArguments {
 }
 
 struct RunDirectoryOptions: ParsableArguments {
-  @Option(help: "The run directory (default: runs/<env>-<algo>-<seed>-<time>).")
+  @Option(help: "The run directory (default: runs/<env>-<algo>-<seed>-<time>).", completion: .directory)
   var out: String?
 
   @Flag(help: "With --out: replace the run already there (its files only).")
   var force = false
 
-  @Option(help: "Continue the run in this directory; a larger budget extends a finished run.")
+  @Option(help: "Continue the run in this directory; a larger budget extends a finished run.", completion: .directory)
   var resume: String?
 
   @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: "Write a checkpoint every N generations (default 100).")

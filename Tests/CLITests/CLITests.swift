@@ -21,7 +21,7 @@ struct CLITests {
   /// A help line that ends before its width is full, followed by more of the same paragraph, is a
   /// sentence broken by a hard newline in the source (the parser wraps at 80 columns).
   @Test("every command's help wraps only where a line is full, and names each default once", arguments: [
-    "train", "eval", "replay", "compare", "plot", "bench", "envs",
+    "train", "eval", "replay", "compare", "plot", "bench", "envs", "completion",
   ])
   func helpWrapping(command: String) throws {
     let help = try Rollout.run([command, "--help"])
@@ -373,7 +373,7 @@ struct CLITests {
     #expect(checked == printed.count, "every env has a README row")
   }
 
-  @Test("every option's help says its default at most once", arguments: ["train", "eval", "replay", "compare", "bench", "plot", "envs"])
+  @Test("every option's help says its default at most once", arguments: ["train", "eval", "replay", "compare", "bench", "plot", "envs", "completion"])
   func helpDefaultsOnce(command: String) throws {
     let result = try Rollout.run([command, "--help"])
     #expect(result.status == 0, "\(result.stderr)")
@@ -613,4 +613,64 @@ struct ProgressLineTests {
     let format = /upd +\d+  mean +-?[\d.]+  max +-?[\d.]+  eval +-?[\d.]+  steps +\d+ +[\d.]+M steps\/s +[\d.]+s  pg .*  vf .*  ent .*  kl .*  clip .*/
     #expect(updates.allSatisfy { (try? format.wholeMatch(in: String($0))) != nil }, "\(updates.first ?? "")")
   }
+}
+
+@Suite("Shell completion")
+struct CompletionTests {
+  let work = TestPaths.temporaryDirectory("rollout-completion")
+
+  /// What bash offers after `words` (the last one being completed), with rollout's script sourced
+  /// and `rollout` on PATH, run in `work`.
+  func complete(_ words: [String]) throws -> [String] {
+    let script = work.appendingPathComponent("rollout.bash")
+    let generated = try Rollout.run(["completion", "bash"])
+    #expect(generated.status == 0, "\(generated.stderr)")
+    try Data(generated.stdout.utf8).write(to: script)
+    let quoted = words.map { "'\($0)'" }.joined(separator: " ")
+    let driver = """
+      source '\(script.path)'
+      COMP_WORDS=(\(quoted)); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMP_LINE="${COMP_WORDS[*]}"; COMP_POINT=${#COMP_LINE}
+      COMPREPLY=(); _rollout rollout "${COMP_WORDS[-1]}" "${COMP_WORDS[-2]}"; printf '%s\\n' "${COMPREPLY[@]}"
+      """
+    let result = try Rollout.runProgram(
+      URL(fileURLWithPath: "/bin/bash"), ["-c", driver], in: work,
+      environment: ["PATH": Rollout.binary.deletingLastPathComponent().path + ":/usr/bin:/bin"])
+    #expect(result.status == 0, "\(result.stderr)")
+    return result.stdout.split(separator: "\n").map(String.init)
+  }
+
+  @Test("bash completes commands, env and algorithm names, experiments and policy files")
+  func bash() throws {
+    try FileManager.default.createDirectory(at: work.appendingPathComponent("policies"), withIntermediateDirectories: true)
+    for file in ["a.policy", "exp.json", "notes.txt"] {
+      try Data().write(to: work.appendingPathComponent(file))
+    }
+    #expect(try complete(["rollout", ""]).contains("completion"))
+    #expect(try complete(["rollout", "train", ""]) == EnvironmentNames.all)
+    #expect(try complete(["rollout", "train", "moun"]) == ["mountaincar", "mountaincar-continuous"])
+    #expect(try complete(["rollout", "train", "cartpole", "--algo", ""]).contains("nsra-es"))
+    #expect(try complete(["rollout", "train", "cartpole", "--algo", "cma"]) == ["cma-es"])
+    #expect(try complete(["rollout", "compare", ""]) == ["cartpole", "hard-maze", "medium-maze", "exp.json", "policies/"])
+    let policies = try complete(["rollout", "eval", ""])
+    #expect(policies.contains("a.policy") && !policies.contains("notes.txt") && !policies.contains("exp.json"), "\(policies)")
+    #expect(try complete(["rollout", "replay", "x", "--env", "sea"]) == ["seaquest"])
+  }
+
+  @Test("an unknown shell is one line naming the choices")
+  func unknownShell() throws {
+    let result = try Rollout.run(["completion", "tcsh"])
+    #expect(result.status != 0 && result.stderr.split(separator: "\n").count == 1)
+    #expect(result.stderr.contains("choose bash, zsh or fish"), "\(result.stderr)")
+    for shell in ["zsh", "fish"] {
+      let script = try Rollout.run(["completion", shell])
+      #expect(script.status == 0 && script.stdout.contains("seaquest") && script.stdout.contains("nsra-es"))
+    }
+  }
+}
+
+enum EnvironmentNames {
+  static let all = [
+    "cartpole", "acrobot", "mountaincar", "mountaincar-continuous", "pendulum", "medium-maze", "hard-maze", "breakout",
+    "freeway", "asterix", "space-invaders", "seaquest",
+  ]
 }

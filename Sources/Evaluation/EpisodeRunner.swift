@@ -91,6 +91,30 @@ public func runEpisode<E: Environment>(
   _ env: inout E, seed: UInt64, network: MLP, normalizer: ObservationNormalizer, head: ActionHead,
   mode: ActionMode, scratch: EpisodeScratch, collectStatistics: Bool = false
 ) -> (outcome: EpisodeOutcome, statisticsCount: Int) {
+  var observer = NoStepObserver()
+  return runEpisode(
+    &env, seed: seed, network: network, normalizer: normalizer, head: head, mode: mode, scratch: scratch,
+    collectStatistics: collectStatistics, observer: &observer)
+}
+
+/// Sees every step of an episode: the raw observation the policy acted on, and its action.
+public protocol StepObserver {
+  mutating func observe(observation: UnsafeBufferPointer<Float>, action: Action)
+}
+
+/// The observer of runs that record nothing (compiled away).
+public struct NoStepObserver: StepObserver {
+  @inlinable public init() {}
+  @inlinable @inline(__always)
+  public func observe(observation: UnsafeBufferPointer<Float>, action: Action) {}
+}
+
+/// `runEpisode`, telling `observer` each step (`rollout eval --record`).
+@inlinable
+public func runEpisode<E: Environment, O: StepObserver>(
+  _ env: inout E, seed: UInt64, network: MLP, normalizer: ObservationNormalizer, head: ActionHead,
+  mode: ActionMode, scratch: EpisodeScratch, collectStatistics: Bool = false, observer: inout O
+) -> (outcome: EpisodeOutcome, statisticsCount: Int) {
   let observation = scratch.observation
   let dimension = observation.count
   var actionRNG = PhiloxStream(seed: SplitMix64.mix(seed ^ RandomPurpose.actionSampling.rawValue))
@@ -111,6 +135,7 @@ public func runEpisode<E: Environment>(
     }
     let action = scratch.policyAction(
       network: network, head: head, mode: mode, clip: clip, rng: &actionRNG)
+    observer.observe(observation: UnsafeBufferPointer(observation), action: action)
     let step = env.step(action, observation: observation)
     total += step.reward
     length += 1

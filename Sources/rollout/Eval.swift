@@ -15,6 +15,11 @@ struct Eval: ParsableCommand {
       return and length (each {mean, std, min, max}, std with ddof 0), threshold, solved and \
       final_behavior (the mean behaviour descriptor: the final (x, y) in a maze); with \
       --per-episode also episode_returns and episode_lengths, every episode in order.
+
+      --record FILE writes the evaluated episodes' steps as JSON Lines, one per step: \
+      {"episode": e, "observation": [...], "action": a}, with the raw observation the policy saw and \
+      the action it took (an index, or a list of values for continuous actions); --record-steps \
+      stops recording after that many steps.
       """)
 
   @Argument(help: "A .policy file, or `random`.", completion: Completions.policies)
@@ -39,12 +44,21 @@ struct Eval: ParsableCommand {
   @Flag(help: "With --json, list every episode's return and length.")
   var perEpisode = false
 
+  @Option(help: "Write each step's observation and action to this JSON Lines file.", completion: .file(extensions: ["jsonl"]))
+  var record: String?
+
+  @Option(name: .customLong("record-steps"), parsing: .unconditional, help: "With --record, the steps to record (default: all).")
+  var recordSteps: Int?
+
   func validate() throws {
     guard episodes > 0 else { throw ValidationError("--episodes must be positive, got \(episodes)") }
     guard episodes <= 10_000_000 else {
       throw ValidationError("--episodes must be at most 10000000, got \(episodes)")
     }
     if perEpisode && !json { throw ValidationError("--per-episode needs --json") }
+    if let recordSteps, recordSteps <= 0 { throw ValidationError("--record-steps must be positive, got \(recordSteps)") }
+    if recordSteps != nil && record == nil { throw ValidationError("--record-steps needs --record FILE") }
+    if record != nil && policy == "random" { throw ValidationError("--record needs a policy file, not `random`") }
     if policy == "random" && env == nil {
       throw ValidationError("`rollout eval random` needs --env (see `rollout envs`)")
     }
@@ -58,6 +72,7 @@ struct Eval: ParsableCommand {
     } else {
       let (policyFile, environment) = try PolicyFile.load(path: policy, expecting: env)
       summary = try evaluatePolicy(environment, policyFile.policy)
+      if let record { try write(recording: environment, policyFile.policy, to: record) }
     }
     if json {
       let encoder = JSONEncoder()
@@ -109,6 +124,37 @@ struct Eval: ParsableCommand {
       with: Visitor(
         policy: policy, seed: options.seed, threads: options.threads, episodes: episodes,
         mode: stochastic ? .sampled : .greedy, listing: perEpisode))
+  }
+
+  /// Runs the evaluated episodes again one by one (greedy and sampled actions depend only on each
+  /// episode's seed, so they are the same episodes) and writes their steps.
+  private func write(recording environment: any ConfigurableEnvironment, _ policy: Policy, to path: String) throws {
+    struct Visitor: EnvironmentVisitor {
+      let policy: Policy, seed: UInt64, episodes: Int, mode: ActionMode, limit: Int
+      func visit<E: ConfigurableEnvironment>(_ env: E) -> [RecordedStep] {
+        let seed = self.seed
+        return recordEpisodes(env, policy: policy, episodes: episodes, mode: mode, maxSteps: limit) {
+          SeedDerivation.seed(run: seed, purpose: .userEvaluation, episode: $0)
+        }
+      }
+    }
+    let steps = try EnvironmentRegistry.open(
+      environment,
+      with: Visitor(
+        policy: policy, seed: options.seed, episodes: episodes, mode: stochastic ? .sampled : .greedy,
+        limit: recordSteps ?? .max))
+    let space = environment.spec.actionSpace
+    var text = ""
+    for step in steps {
+      let action: String
+      switch space {
+      case .discrete: action = "\(step.action.index)"
+      case .box(let box): action = "[" + (0..<box.count).map { "\(step.action.values[$0])" }.joined(separator: ",") + "]"
+      }
+      text += "{\"episode\":\(step.episode),\"observation\":[" + step.observation.map { "\($0)" }.joined(separator: ",")
+        + "],\"action\":\(action)}\n"
+    }
+    try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: path))
   }
 
   private func evaluateRandom(_ environment: any ConfigurableEnvironment) throws -> EvaluationSummary {

@@ -11,7 +11,7 @@ struct Rollout: ParsableCommand {
     abstract: "Train, evaluate and compare reinforcement-learning agents.",
     version: rolloutVersion,
     subcommands: [
-      Envs.self, Train.self, Eval.self, Replay.self, Compare.self, Plot.self, Bench.self, Completion.self,
+      Envs.self, Train.self, Eval.self, Replay.self, Compare.self, Plot.self, Export.self, Bench.self, Completion.self,
     ])
 
   /// The ranks of this run: Open MPI's when started by mpirun, else this process alone. Started

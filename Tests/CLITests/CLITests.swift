@@ -21,7 +21,7 @@ struct CLITests {
   /// A help line that ends before its width is full, followed by more of the same paragraph, is a
   /// sentence broken by a hard newline in the source (the parser wraps at 80 columns).
   @Test("every command's help wraps only where a line is full, and names each default once", arguments: [
-    "train", "eval", "replay", "compare", "plot", "bench", "envs", "completion",
+    "train", "eval", "replay", "compare", "plot", "bench", "envs", "completion", "export",
   ])
   func helpWrapping(command: String) throws {
     let help = try Rollout.run([command, "--help"])
@@ -373,7 +373,7 @@ struct CLITests {
     #expect(checked == printed.count, "every env has a README row")
   }
 
-  @Test("every option's help says its default at most once", arguments: ["train", "eval", "replay", "compare", "bench", "plot", "envs", "completion"])
+  @Test("every option's help says its default at most once", arguments: ["train", "eval", "replay", "compare", "bench", "plot", "envs", "completion", "export"])
   func helpDefaultsOnce(command: String) throws {
     let result = try Rollout.run([command, "--help"])
     #expect(result.status == 0, "\(result.stderr)")
@@ -673,4 +673,92 @@ enum EnvironmentNames {
     "cartpole", "acrobot", "mountaincar", "mountaincar-continuous", "pendulum", "medium-maze", "hard-maze", "breakout",
     "freeway", "asterix", "space-invaders", "seaquest",
   ]
+}
+
+@Suite("Export and recording")
+struct ExportTests {
+  let work = TestPaths.temporaryDirectory("rollout-export")
+
+  typealias Fields = [(number: Int, value: EventFileReader.Value)]
+
+  func strings(_ fields: Fields, _ number: Int) -> [String] { fields.filter { $0.number == number }.compactMap(\.value.string) }
+  func messages(_ fields: Fields, _ number: Int) throws -> [Fields] {
+    try fields.filter { $0.number == number }.compactMap(\.value.bytes).map(EventFileReader.fields)
+  }
+
+  @Test("export --onnx writes an opset-13 model: normaliser, dense layers, the action head, the policy's weights")
+  func onnxModel() throws {
+    // CartPole's PPO policy has no normaliser (no Sub/Div/Clip); Pendulum's has one.
+    for (name, head) in [("cartpole-ppo", "ArgMax"), ("pendulum-ppo", "Add")] {
+      let policy = TestPaths.packageRoot.appendingPathComponent("policies/\(name).policy")
+      let model = work.appendingPathComponent("\(name).onnx")
+      try? FileManager.default.removeItem(at: model)
+      let result = try Rollout.run(["export", policy.path, "--onnx", model.path])
+      #expect(result.status == 0, "\(result.stderr)")
+      let top = try EventFileReader.fields([UInt8](Data(contentsOf: model)))
+      #expect(top.first { $0.number == 1 }?.value.integer == 7, "IR version 7")
+      let opset = try messages(top, 8)
+      #expect(opset.count == 1 && opset[0].first { $0.number == 2 }?.value.integer == 13)
+      let graph = try #require(try messages(top, 7).first)
+      let ops = try messages(graph, 1).map { strings($0, 4).first ?? "" }
+      #expect(ops.prefix(3) == (head == "ArgMax" ? ["MatMul", "Add", "Tanh"] : ["Sub", "Div", "Clip"]), "\(ops)")
+      #expect(ops.filter { $0 == "MatMul" }.count == 3 && ops.filter { $0 == "Tanh" }.count == (head == "ArgMax" ? 2 : 3))
+      #expect(ops.last == head, "\(ops)")
+      #expect(try messages(graph, 11).map { strings($0, 1) } == [["observation"]])
+      #expect(try messages(graph, 12).map { strings($0, 1) } == [["outputs"], ["action"]])
+      // The first layer's weights are the policy file's first parameters, as float32 raw data.
+      let file = try JSONSerialization.jsonObject(with: Data(contentsOf: policy)) as! [String: Any]
+      let parameters = (file["parameters"] as! [Double]).map(Float.init)
+      let sizes = (file["network"] as! [String: Any])["layer_sizes"] as! [Int]
+      let weight = try #require(try messages(graph, 5).first { strings($0, 8) == ["layer0_weight"] })
+      let raw = try #require(weight.first { $0.number == 9 }?.value.bytes)
+      let floats = stride(from: 0, to: raw.count, by: 4).map {
+        Float(bitPattern: UInt32(raw[$0]) | UInt32(raw[$0 + 1]) << 8 | UInt32(raw[$0 + 2]) << 16 | UInt32(raw[$0 + 3]) << 24)
+      }
+      #expect(floats == Array(parameters.prefix(sizes[0] * sizes[1])))
+    }
+  }
+
+  @Test("export refuses to replace a file without --force, and names a broken policy in one line")
+  func exportRefusals() throws {
+    let policy = TestPaths.packageRoot.appendingPathComponent("policies/cartpole-openai-es.policy").path
+    let existing = work.appendingPathComponent("mine.onnx")
+    try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+    try Data("keep me".utf8).write(to: existing)
+    let refused = try Rollout.run(["export", policy, "--onnx", existing.path])
+    #expect(refused.status == 1 && refused.stderr == "rollout: error: \(existing.path) exists; add --force to replace it\n")
+    #expect(try String(contentsOf: existing, encoding: .utf8) == "keep me")
+    #expect(try Rollout.run(["export", policy, "--onnx", existing.path, "--force"]).status == 0)
+    #expect(try Data(contentsOf: existing).count > 1000)
+    let broken = try Rollout.run(["export", existing.path, "--onnx", work.appendingPathComponent("x.onnx").path])
+    #expect(broken.status == 1 && broken.stderr.split(separator: "\n").count == 1 && broken.stderr.contains("not a rollout policy"))
+  }
+
+  @Test("eval --record writes the evaluated episodes' observations and actions, up to --record-steps")
+  func record() throws {
+    let policy = TestPaths.packageRoot.appendingPathComponent("policies/mountaincar-openai-es.policy").path
+    let file = work.appendingPathComponent("steps.jsonl")
+    try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+    let result = try Rollout.run(["eval", policy, "--episodes", "4", "--seed", "3", "--json", "--per-episode", "--record", file.path])
+    #expect(result.status == 0, "\(result.stderr)")
+    let summary = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+    let lengths = summary["episode_lengths"] as! [Int]
+    let steps = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").map {
+      try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+    }
+    #expect(steps.count == lengths.reduce(0, +))
+    #expect((0..<4).map { e in steps.filter { $0["episode"] as! Int == e }.count } == lengths, "the same episodes as the evaluation")
+    #expect(steps.allSatisfy { ($0["observation"] as! [Double]).count == 2 && [0, 1, 2].contains($0["action"] as! Int) })
+    let limited = try Rollout.run(["eval", policy, "--episodes", "4", "--record", file.path, "--record-steps", "7"])
+    #expect(limited.status == 0)
+    #expect(try String(contentsOf: file, encoding: .utf8).split(separator: "\n").count == 7)
+    for (arguments, message) in [
+      (["eval", policy, "--record-steps", "7"], "--record-steps needs --record FILE"),
+      (["eval", "random", "--env", "cartpole", "--record", file.path], "--record needs a policy file"),
+      (["eval", policy, "--record", file.path, "--record-steps", "0"], "--record-steps must be positive"),
+    ] {
+      let bad = try Rollout.run(arguments)
+      #expect(bad.status != 0 && bad.stderr.split(separator: "\n").count == 1 && bad.stderr.contains(message), "\(bad.stderr)")
+    }
+  }
 }

@@ -62,10 +62,16 @@ public enum EventFileReader {
     return event
   }
 
-  enum Value { case varint(UInt64), fixed(UInt64), bytes([UInt8]) }
+  public enum Value: Equatable {
+    case varint(UInt64), fixed(UInt64), bytes([UInt8])
 
-  /// A protobuf message's fields, in order.
-  static func fields(_ bytes: [UInt8]) throws -> [(number: Int, value: Value)] {
+    public var bytes: [UInt8]? { if case .bytes(let b) = self { b } else { nil } }
+    public var string: String? { bytes.map { String(decoding: $0, as: UTF8.self) } }
+    public var integer: Int? { if case .varint(let v) = self { Int(Int64(bitPattern: v)) } else { nil } }
+  }
+
+  /// A protobuf message's fields, in order (a reader of the wire format for the tests).
+  public static func fields(_ bytes: [UInt8]) throws -> [(number: Int, value: Value)] {
     var out: [(Int, Value)] = []
     var i = 0
     func varint() throws -> UInt64 {

@@ -1,0 +1,191 @@
+import Foundation
+import Networks
+import RLCore
+
+/// A policy as an ONNX model (`rollout export POLICY --onnx FILE`): from a batch of raw
+/// observations to the actions the policy takes, with everything rollout does in between.
+///
+/// - input `observation`: float32 `[batch, observation size]`, as the env produces it;
+/// - the observation normaliser: `Clip((o − mean) / std, −clip, clip)` (Sub, Div, Clip);
+/// - each dense layer as `MatMul` with the `in × out` weights and `Add` of the biases, hidden
+///   layers followed by `Tanh` or `Relu`;
+/// - output `outputs`: float32 `[batch, n]`, the network's outputs (logits, or the box means
+///   before the squash);
+/// - output `action`: int64 `[batch]`, `ArgMax` of the logits (first on ties, as rollout) for
+///   discrete actions; float32 `[batch, n]`, `low + (tanh(o) + 1) · (high − low) / 2` for boxes.
+///
+/// Opset 13 of the default domain (ONNX 1.8, 2020; every maintained runtime reads it), IR version
+/// 7. rollout's hidden tanh is a rational within 5e-7 of tanh; ONNX's `Tanh` is the exact one, so
+/// outputs agree to about 1e-6, not to the bit.
+public enum OnnxExport {
+  public static let opsetVersion = 13
+  public static let irVersion = 7
+
+  /// The model's bytes (an `onnx.ModelProto`).
+  public static func model(of file: PolicyFile) -> [UInt8] {
+    var graph = GraphBuilder()
+    let policy = file.policy
+    let observationSize = policy.network.inputCount
+    graph.input("observation", type: .float, shape: ["batch", .size(observationSize)])
+
+    var x = "observation"
+    let normalizer = policy.normalizer
+    if normalizer.mean.contains(where: { $0 != 0 }) || normalizer.std.contains(where: { $0 != 1 })
+      || normalizer.clip.isFinite
+    {
+      graph.initializer("observation_mean", dims: [observationSize], normalizer.mean)
+      graph.initializer("observation_std", dims: [observationSize], normalizer.std)
+      graph.node("Sub", [x, "observation_mean"], "centered")
+      graph.node("Div", ["centered", "observation_std"], "scaled")
+      x = "scaled"
+      if normalizer.clip.isFinite {
+        graph.initializer("clip_low", dims: [], [-normalizer.clip])
+        graph.initializer("clip_high", dims: [], [normalizer.clip])
+        graph.node("Clip", [x, "clip_low", "clip_high"], "normalized")
+        x = "normalized"
+      }
+    }
+
+    let network = policy.network
+    for l in 0..<network.layerCount {
+      let inputs = network.layerSizes[l], outputs = network.layerSizes[l + 1]
+      let offset = network.weightOffset(layer: l)
+      let weights = Array(policy.parameters[offset..<offset + inputs * outputs])
+      let biases = Array(policy.parameters[offset + inputs * outputs..<offset + inputs * outputs + outputs])
+      graph.initializer("layer\(l)_weight", dims: [inputs, outputs], weights)
+      graph.initializer("layer\(l)_bias", dims: [outputs], biases)
+      graph.node("MatMul", [x, "layer\(l)_weight"], "layer\(l)_product")
+      let last = l == network.layerCount - 1
+      graph.node("Add", ["layer\(l)_product", "layer\(l)_bias"], last ? "outputs" : "layer\(l)_preactivation")
+      if !last {
+        graph.node(network.activation == .tanh ? "Tanh" : "Relu", ["layer\(l)_preactivation"], "layer\(l)_output")
+        x = "layer\(l)_output"
+      }
+    }
+    graph.output("outputs", type: .float, shape: ["batch", .size(network.outputCount)])
+
+    switch file.env.actionSpace {
+    case .discrete:
+      graph.node("ArgMax", ["outputs"], "action", attributes: [("axis", 1), ("keepdims", 0), ("select_last_index", 0)])
+      graph.output("action", type: .int64, shape: ["batch"])
+    case .box(let box):
+      graph.initializer("one", dims: [], [1])
+      graph.initializer("half_range", dims: [box.count], zip(box.low, box.high).map { 0.5 * ($1 - $0) })
+      graph.initializer("low", dims: [box.count], box.low)
+      graph.node("Tanh", ["outputs"], "squashed")
+      graph.node("Add", ["squashed", "one"], "shifted")
+      graph.node("Mul", ["shifted", "half_range"], "scaled_action")
+      graph.node("Add", ["low", "scaled_action"], "action")
+      graph.output("action", type: .float, shape: ["batch", .size(box.count)])
+    }
+
+    var model = ProtobufMessage()
+    model.int(1, irVersion)
+    model.string(2, "rollout")
+    model.string(3, rolloutVersion)
+    model.string(6, "\(file.env.id) policy trained by \(file.algorithm.name) (seed \(file.seed)), exported from rollout")
+    model.message(7, graph.message(name: "\(file.env.name)-\(file.algorithm.name)"))
+    var opset = ProtobufMessage()
+    opset.string(1, "")
+    opset.int(2, opsetVersion)
+    model.message(8, opset)
+    for (key, value) in [
+      ("env", file.env.id), ("algorithm", file.algorithm.name), ("seed", "\(file.seed)"),
+      ("action_head", file.network.actionHead),
+    ] {
+      var entry = ProtobufMessage()
+      entry.string(1, key)
+      entry.string(2, value)
+      model.message(14, entry)
+    }
+    return model.bytes
+  }
+}
+
+/// Collects an ONNX `GraphProto`'s nodes, initializers, inputs and outputs.
+private struct GraphBuilder {
+  enum ElementType: Int {
+    case float = 1, int64 = 7
+  }
+
+  /// A shape's dimensions: a size, or the name of a dimension given at run time.
+  enum Dimension: ExpressibleByIntegerLiteral, ExpressibleByStringLiteral {
+    case size(Int), name(String)
+    init(integerLiteral value: Int) { self = .size(value) }
+    init(stringLiteral value: String) { self = .name(value) }
+  }
+
+  var nodes: [ProtobufMessage] = []
+  var initializers: [ProtobufMessage] = []
+  var inputs: [ProtobufMessage] = []
+  var outputs: [ProtobufMessage] = []
+
+  mutating func node(_ op: String, _ inputs: [String], _ output: String, attributes: [(String, Int)] = []) {
+    var node = ProtobufMessage()
+    for input in inputs { node.string(1, input) }
+    node.string(2, output)
+    node.string(3, "\(op.lowercased())_\(nodes.count)")
+    node.string(4, op)
+    for (name, value) in attributes {
+      var attribute = ProtobufMessage()
+      attribute.string(1, name)
+      attribute.int(3, value)
+      attribute.int(20, 2)  // AttributeType INT
+      node.message(5, attribute)
+    }
+    nodes.append(node)
+  }
+
+  /// A float32 constant, stored as little-endian raw data.
+  mutating func initializer(_ name: String, dims: [Int], _ values: [Float]) {
+    precondition(values.count == dims.reduce(1, *), "initializer \(name) has the wrong size")
+    var tensor = ProtobufMessage()
+    tensor.packedInts(1, dims)
+    tensor.int(2, ElementType.float.rawValue)
+    tensor.string(8, name)
+    var raw: [UInt8] = []
+    raw.reserveCapacity(values.count * 4)
+    for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { raw.append(contentsOf: $0) } }
+    tensor.data(9, raw)
+    initializers.append(tensor)
+  }
+
+  mutating func input(_ name: String, type: ElementType, shape: [Dimension]) {
+    inputs.append(valueInfo(name, type: type, shape: shape))
+  }
+
+  mutating func output(_ name: String, type: ElementType, shape: [Dimension]) {
+    outputs.append(valueInfo(name, type: type, shape: shape))
+  }
+
+  private func valueInfo(_ name: String, type: ElementType, shape: [Dimension]) -> ProtobufMessage {
+    var dims = ProtobufMessage()
+    for d in shape {
+      var dim = ProtobufMessage()
+      switch d {
+      case .size(let n): dim.int(1, n)
+      case .name(let s): dim.string(2, s)
+      }
+      dims.message(1, dim)
+    }
+    var tensorType = ProtobufMessage()
+    tensorType.int(1, type.rawValue)
+    tensorType.message(2, dims)
+    var typeProto = ProtobufMessage()
+    typeProto.message(1, tensorType)
+    var info = ProtobufMessage()
+    info.string(1, name)
+    info.message(2, typeProto)
+    return info
+  }
+
+  func message(name: String) -> ProtobufMessage {
+    var graph = ProtobufMessage()
+    for node in nodes { graph.message(1, node) }
+    graph.string(2, name)
+    for tensor in initializers { graph.message(5, tensor) }
+    for input in inputs { graph.message(11, input) }
+    for output in outputs { graph.message(12, output) }
+    return graph
+  }
+}

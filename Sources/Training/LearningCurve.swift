@@ -44,9 +44,38 @@ public struct LearningCurve {
     return LearningCurve(title: title, reports: reports, target: target)
   }
 
-  /// The SVG document.
-  public func svg(width: Int = 720, height: Int = 420) -> String {
-    let xs = reports.map { Double($0.envSteps) }
+  /// What a curve's x axis measures.
+  public enum XAxis: String, Sendable, CaseIterable {
+    /// Training env steps.
+    case steps
+    /// Seconds since the run began.
+    case seconds
+
+    var label: String { self == .steps ? "env steps" : "wall time (s)" }
+    func value(_ r: GenerationReport) -> Double { self == .steps ? Double(r.envSteps) : r.elapsedSeconds }
+  }
+
+  /// Several runs on one chart: each run's evaluation return in its own colour, a legend entry
+  /// per run (its title, or its directory where titles repeat), and the target line when the runs
+  /// share one.
+  public static func overlay(_ curves: [LearningCurve], names: [String], x: XAxis = .steps, width: Int = 760) -> String {
+    let targets = Set(curves.compactMap(\.target))
+    let series = zip(curves, names).enumerated().map { k, pair in
+      let values = pair.0.reports.map(\.evaluationReturn)
+      return CurveFigure.Series(
+        name: pair.1, color: algorithmColors[k % algorithmColors.count], xs: pair.0.reports.map(x.value),
+        median: values, lower: values, upper: values)
+    }
+    let figure = CurveFigure(
+      title: "evaluation return of \(curves.count) runs", xLabel: x.label, yLabel: "evaluation return", series: series,
+      threshold: targets.count == 1 && curves.allSatisfy { $0.target != nil } ? targets.first : nil, bands: false,
+      thresholdName: "target")
+    return figure.svg(width: width)
+  }
+
+  /// The SVG document, against env steps or seconds.
+  public func svg(width: Int = 720, height: Int = 420, x: XAxis = .steps) -> String {
+    let xs = reports.map(x.value)
     let area = PlotArea(
       width: width, height: height, left: 70, right: 20, top: 40, bottom: 50, xMax: max(xs.max() ?? 1, 1),
       ys: reports.flatMap { [$0.evaluationReturn, $0.meanReturn] } + (target.map { [$0] } ?? []))
@@ -68,7 +97,7 @@ public struct LearningCurve {
     }
     svg += polyline(reports.map(\.meanReturn), "#9ab8e8", width: 1.5) + "\n"
     svg += polyline(reports.map(\.evaluationReturn), "#1f4fa8", width: 2.5) + "\n"
-    svg += String(format: "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">env steps</text>\n", left + plotWidth / 2, height - 10)
+    svg += String(format: "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%@</text>\n", left + plotWidth / 2, height - 10, x.label)
     svg += "<text transform=\"translate(16 \(Int(top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">return</text>\n"
     // The legend sits in one row above the plot, clear of the curves.
     let legendY = top - 10
@@ -150,6 +179,8 @@ func niceTicks(_ low: Double, _ high: Double) -> [Double] {
 }
 
 func tickLabel(_ value: Double) -> String {
+  // A tick computed as −0.0 (a negative range rounded up to zero) reads "0", not "-0".
+  if value == 0 { return "0" }
   if abs(value) >= 1_000_000 { return String(format: "%gM", value / 1_000_000) }
   if abs(value) >= 10_000 { return String(format: "%gk", value / 1000) }
   return String(format: "%g", value)

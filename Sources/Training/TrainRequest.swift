@@ -181,7 +181,12 @@ public struct TrainRequest: Sendable, Equatable {
       guard let key = algorithm.configKey(for: setting), case .object(var fields) = strategy else {
         throw RolloutError("--\(setting.rawValue) does not apply to \(algorithm.rawValue)")
       }
-      fields[key] = value
+      // A learning-rate schedule ({start, end}: PPO, A2C, REINFORCE) takes the flag as a constant.
+      if case .object(let schedule)? = fields[key], schedule.keys.sorted() == ["end", "start"] {
+        fields[key] = .object(["start": value, "end": value])
+      } else {
+        fields[key] = value
+      }
       strategy = .object(fields)
     }
     return strategy

@@ -15,6 +15,9 @@ struct Compare: ParsableCommand {
       with the same --out, it skips the runs already there, so an interrupted comparison finishes \
       with the same report as an uninterrupted one. Experiments: `rollout compare --list`, or a \
       JSON file in the format of experiments/*.json.
+
+      --from DIR... builds the report from runs already made by `rollout train` (one env; an \
+      algorithm's runs with other settings become an entry of their own), training nothing.
       """)
 
   @Argument(help: "A shipped experiment (see --list) or an experiment file.", completion: Completions.experiments)
@@ -22,6 +25,9 @@ struct Compare: ParsableCommand {
 
   @Flag(help: "List the shipped experiments and exit.")
   var list = false
+
+  @Option(name: .customLong("from"), parsing: .upToNextOption, help: "Build the report from these `rollout train` run directories.", completion: .directory)
+  var from: [String] = []
 
   @Option(parsing: .unconditional, help: "Seeds per algorithm (default: the experiment's).")
   var seeds: Int?
@@ -44,7 +50,14 @@ struct Compare: ParsableCommand {
   var noTensorBoard = false
 
   func validate() throws {
-    if !list && experiment == nil { throw ValidationError("name an experiment (see `rollout compare --list`) or give a file") }
+    if !from.isEmpty {
+      if experiment != nil { throw ValidationError("give an experiment or --from run directories, not both") }
+      if seeds != nil || budget != nil { throw ValidationError("--from reads finished runs; it takes no --seeds or --budget") }
+      return
+    }
+    if !list && experiment == nil {
+      throw ValidationError("name an experiment (see `rollout compare --list`), give a file, or --from run directories")
+    }
     if let seeds, !(1...1000).contains(seeds) { throw ValidationError("--seeds must be between 1 and 1000, got \(seeds)") }
     if let budget, budget <= 0 { throw ValidationError("--budget must be positive, got \(budget)") }
     if !(1...1024).contains(threads) { throw ValidationError("--threads must be between 1 and 1024, got \(threads)") }
@@ -61,6 +74,7 @@ struct Compare: ParsableCommand {
       }
       return
     }
+    if !from.isEmpty { return try report(from: from.map { URL(fileURLWithPath: $0) }) }
     var definition = try ExperimentDefinition.load(experiment!)
     if let seeds { definition.seeds = seeds }
     if let budget {
@@ -99,6 +113,21 @@ struct Compare: ParsableCommand {
       definition: definition, records: records,
       success: definition.successReturn ?? environment.spec.rewardThreshold ?? .infinity,
       layout: (environment as? Maze)?.config.layout)
+    try write(report, to: directory)
+  }
+
+  /// The report of runs made by `rollout train`, in --out (default: reports/runs).
+  func report(from directories: [URL]) throws {
+    let runs = try TrainedRuns(directories: directories, name: "runs")
+    let directory = URL(fileURLWithPath: out ?? "reports/runs")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let report = ComparisonReport(
+      definition: runs.definition, records: runs.records, success: runs.success,
+      layout: (runs.environment as? Maze)?.config.layout, setup: runs.setup)
+    try write(report, to: directory)
+  }
+
+  private func write(_ report: ComparisonReport, to directory: URL) throws {
     try report.write(to: directory)
     for sentence in report.sentences { say(sentence) }
     say("report: \(directory.appendingPathComponent("index.html").path)")

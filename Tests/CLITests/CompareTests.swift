@@ -129,14 +129,15 @@ struct CompareTests {
     #expect(leftovers.isEmpty)
   }
 
+  func expectError(_ arguments: [String], _ fragment: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let result = try Rollout.run(arguments)
+    #expect(result.status != 0, sourceLocation: sourceLocation)
+    #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)", sourceLocation: sourceLocation)
+    #expect(result.stderr.contains(fragment), "\(result.stderr)", sourceLocation: sourceLocation)
+  }
+
   @Test("bad experiments and flags end in one line")
   func badInput() throws {
-    func expectError(_ arguments: [String], _ fragment: String) throws {
-      let result = try Rollout.run(arguments)
-      #expect(result.status != 0)
-      #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
-      #expect(result.stderr.contains(fragment), "\(result.stderr)")
-    }
     try expectError(["compare", "no-such-experiment"], "no experiment 'no-such-experiment'")
     try expectError(["compare", try experimentFile("{\"name\": 3}", name: "bad1.json").path], "bad1.json")
     try expectError(
@@ -153,5 +154,49 @@ struct CompareTests {
     let summary = try String(contentsOf: out.appendingPathComponent("summary.md"), encoding: .utf8)
     #expect(summary.contains(", 1 seed per algorithm, "), "one seed, in the singular: \(summary)")
     try expectError(["compare", try experimentFile().path, "--out", out.path, "--seeds", "1"], "different definition")
+  }
+
+  @Test("compare --from builds a report from train runs: one entry per algorithm and settings, success by the final evaluation")
+  func fromTrainRuns() throws {
+    let runs = work.appendingPathComponent("trained")
+    var dirs: [String] = []
+    for (algo, seed, extra) in [("ppo", "1", [String]()), ("ppo", "2", []), ("a2c", "1", []), ("ppo", "1", ["--learning-rate", "0.002"])] {
+      let dir = runs.appendingPathComponent("\(algo)-\(seed)-\(extra.count)")
+      try? FileManager.default.removeItem(at: dir)
+      let train = try Rollout.run(["train", "cartpole", "--algo", algo, "--seed", seed, "--max-steps", "20000", "--out", dir.path, "--quiet"] + extra)
+      #expect(train.status == 0, "\(train.stderr)")
+      dirs.append(dir.path)
+    }
+    let out = work.appendingPathComponent("from-report")
+    let result = try Rollout.run(["compare", "--from"] + dirs + ["--out", out.path])
+    #expect(result.status == 0, "\(result.stderr)")
+    for svg in ["curves-steps.svg", "curves-time.svg"] {
+      #expect(XMLParser(data: try Data(contentsOf: out.appendingPathComponent(svg))).parse(), "\(svg) parses")
+    }
+    let csv = try String(contentsOf: out.appendingPathComponent("runs.csv"), encoding: .utf8).split(separator: "\n")
+    #expect(csv.count == 5, "a header and four runs")
+    let rows = csv.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+    let labelsAndSeeds = rows.map { "\($0[0]) \($0[2])" }
+    #expect(labelsAndSeeds.sorted() == ["a2c 1", "ppo 1", "ppo 2", "ppo 2 1"], "the run with another learning rate is an entry of its own")
+    // Each run succeeds exactly when its policy file's final evaluation reached 475.
+    for (key, dir) in zip(["ppo 1", "ppo 2", "a2c 1", "ppo 2 1"], dirs) {
+      let line = try #require(rows.first { "\($0[0]) \($0[2])" == key })
+      let name = URL(fileURLWithPath: dir).lastPathComponent.hasPrefix("a2c") ? "cartpole-a2c.policy" : "cartpole-ppo.policy"
+      let policy = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir).appendingPathComponent(name))) as! [String: Any]
+      let final = ((policy["training"] as! [String: Any])["final_evaluation"] as! [String: Any])["return"] as! [String: Any]
+      let succeeded = !line[4].isEmpty
+      #expect(succeeded == ((final["mean"] as! Double) >= 475), "\(line)")
+    }
+    let summary = try String(contentsOf: out.appendingPathComponent("summary.md"), encoding: .utf8)
+    #expect(summary.contains("each run with its own budget") && summary.contains("runs from rollout train: ppo-1-0, ppo-2-0"))
+
+    let other = runs.appendingPathComponent("acrobot")
+    try? FileManager.default.removeItem(at: other)
+    #expect(try Rollout.run(["train", "acrobot", "--generations", "1", "--out", other.path, "--quiet"]).status == 0)
+    try expectError(["compare", "--from", dirs[0], other.path], "a comparison holds runs of one env")
+    try expectError(["compare", "--from", dirs[0], dirs[0]], "both used seed 1")
+    try expectError(["compare", "--from", runs.path], "is \(runs.path) a run directory of rollout train?")
+    try expectError(["compare", "medium-maze", "--from", dirs[0]], "not both")
+    try expectError(["compare", "--from", dirs[0], "--seeds", "3"], "takes no --seeds or --budget")
   }
 }

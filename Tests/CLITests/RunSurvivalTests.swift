@@ -3,6 +3,10 @@ import Testing
 import TestSupport
 import Training
 
+#if canImport(FoundationXML)
+  import FoundationXML
+#endif
+
 /// Training runs that are killed, interrupted, configured from files or diverge.
 @Suite("Surviving runs", .serialized)
 struct RunSurvivalTests {
@@ -363,5 +367,42 @@ struct PlotTests {
     #expect(result.status == 0, "\(result.stderr)")
     let svg = try String(contentsOf: run.appendingPathComponent("learning-curve.svg"), encoding: .utf8)
     #expect(svg.contains("cartpole, ppo, seed 0"))
+  }
+
+  @Test("rollout plot A B C overlays the runs, one coloured curve and legend entry each, in steps or seconds")
+  func overlay() throws {
+    let work = TestPaths.temporaryDirectory("rollout-plot-overlay")
+    var runs: [String] = []
+    for (algo, seed) in [("ppo", "1"), ("a2c", "1"), ("openai-es", "2")] {
+      let run = work.appendingPathComponent("\(algo)-\(seed)")
+      let train = try Rollout.run(["train", "cartpole", "--algo", algo, "--seed", seed, "--max-steps", "3000", "--out", run.path, "--quiet"])
+      #expect(train.status == 0, "\(train.stderr)")
+      runs.append(run.path)
+    }
+    for axis in ["steps", "seconds"] {
+      let out = work.appendingPathComponent("overlay-\(axis).svg")
+      let result = try Rollout.run(["plot"] + runs + ["--out", out.path, "--x", axis])
+      #expect(result.status == 0, "\(result.stderr)")
+      let data = try Data(contentsOf: out)
+      #expect(XMLParser(data: data).parse(), "well-formed SVG")
+      let svg = String(decoding: data, as: UTF8.self)
+      let colours = Set(svg.matches(of: /<polyline fill="none" stroke="(#[0-9A-Fa-f]{6})"/).map { String($0.1) })
+      #expect(colours.count == 3, "one colour per run: \(colours)")
+      for name in ["cartpole, ppo, seed 1", "cartpole, a2c, seed 1", "cartpole, openai-es, seed 2"] {
+        #expect(svg.contains(">\(name)</text>"), "legend entry \(name)")
+      }
+      #expect(svg.contains(axis == "steps" ? ">env steps</text>" : ">wall time (s)</text>"))
+      #expect(svg.contains(">target</text>"), "the runs share CartPole's target")
+    }
+    // Runs with the same title are named by their directories.
+    let copy = work.appendingPathComponent("ppo-copy")
+    try? FileManager.default.removeItem(at: copy)
+    try FileManager.default.copyItem(atPath: runs[0], toPath: copy.path)
+    let twins = work.appendingPathComponent("twins.svg")
+    #expect(try Rollout.run(["plot", runs[0], copy.path, "--out", twins.path]).status == 0)
+    let svg = try String(contentsOf: twins, encoding: .utf8)
+    #expect(svg.contains(">ppo-1</text>") && svg.contains(">ppo-copy</text>"))
+    let noOut = try Rollout.run(["plot", runs[0], runs[1]])
+    #expect(noOut.status != 0 && noOut.stderr.contains("several runs need --out FILE.svg"), "\(noOut.stderr)")
   }
 }

@@ -1,5 +1,7 @@
 import Environments
 import Foundation
+import Networks
+import PolicyGradient
 import Testing
 import Training
 
@@ -68,6 +70,15 @@ struct TrainRequestTests {
     } catch let error as RolloutError {
       #expect(error.message == "--l2 does not apply to ppo")
     }
+    // PPO's, A2C's and REINFORCE's learning rates are schedules: --learning-rate makes a constant one.
+    request.l2 = nil
+    request.learningRate = 0.002
+    request.algorithm = .ppo
+    #expect(try request.resolved(defaultThreads: 1).strategy.decode(as: PPO.Config.self).learningRate == .constant(Double(Float(0.002))))
+    request.algorithm = .a2c
+    #expect(try request.resolved(defaultThreads: 1).strategy.decode(as: A2C.Config.self).learningRate == .constant(Double(Float(0.002))))
+    request.algorithm = .reinforce
+    #expect(try request.resolved(defaultThreads: 1).strategy.decode(as: REINFORCE.Config.self).learningRate == .constant(Double(Float(0.002))))
   }
 
   @Test("a resumed run takes a new budget, stopping rule and threads, and refuses the rest by name")

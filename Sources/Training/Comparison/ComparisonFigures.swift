@@ -21,17 +21,26 @@ struct CurveFigure {
   var yLabel: String
   var series: [Series]
   var threshold: Double?
+  /// Whether the series have inter-quartile bands (single runs have none), and what the legend
+  /// calls the threshold line.
+  var bands = true
+  var thresholdName = "success"
 
-  func svg(width: Int = 760, height: Int = 440) -> String {
+  func svg(width: Int = 760, height baseHeight: Int = 440) -> String {
+    var items = series.map { ($0.color, "2.2", $0.name + (bands ? " (median, IQR band)" : "")) }
+    if threshold != nil { items.append(("#444", "1.5\" stroke-dasharray=\"6 4", thresholdName)) }
+    // The legend's rows beyond two push the plot down; the picture grows by as much.
+    let extra = 16 * max(0, legendRows(items.map(\.2), maxWidth: Double(width) - 92) - 2)
+    let height = baseHeight + extra
     let area = PlotArea(
-      width: width, height: height, left: 72, right: 20, top: 62 + extraTitleHeight(title, width: width, left: 72),
-      bottom: 50,
+      width: width, height: height, left: 72, right: 20,
+      top: 62 + extraTitleHeight(title, width: width, left: 72) + Double(extra), bottom: 50,
       xMax: max(series.flatMap(\.xs).max() ?? 1, 1e-9),
       ys: series.flatMap { $0.lower + $0.upper }.filter(\.isFinite) + (threshold.map { [$0] } ?? []))
     let left = area.left, top = area.top, plotWidth = area.width, plotHeight = area.height
     let px = area.x, py = area.y
     var svg = svgHeader(width: width, height: height, title: title, left: left) + area.grid()
-    for s in series {
+    for s in series where bands {
       let upper = zip(s.xs, s.upper).map { String(format: "%.1f,%.1f", px($0), py($1)) }
       let lower = zip(s.xs, s.lower).reversed().map { String(format: "%.1f,%.1f", px($0), py($1)) }
       svg += "<polygon fill=\"\(s.color)\" fill-opacity=\"0.15\" stroke=\"none\" points=\"\((upper + lower).joined(separator: " "))\"/>\n"
@@ -48,20 +57,35 @@ struct CurveFigure {
     svg += area.frame()
     svg += String(format: "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%@</text>\n", left + plotWidth / 2, height - 10, xmlEscape(xLabel))
     svg += "<text transform=\"translate(16 \(Int(top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">\(xmlEscape(yLabel))</text>\n"
-    var items = series.map { ($0.color, "2.2", $0.name + " (median, IQR band)") }
-    if threshold != nil { items.append(("#444", "1.5\" stroke-dasharray=\"6 4", "success")) }
-    svg += legend(items, x: left, y: top - 12, maxWidth: plotWidth)
+    svg += legend(items, x: left, y: top - 12 - Double(extra), maxWidth: plotWidth)
     return svg + "</svg>\n"
   }
 }
 
-/// A one- or two-row legend of line samples and names.
+/// Entry widths in a legend row: a line sample, a gap and the name.
+func legendEntryWidth(_ name: String) -> Double { 36 + Double(name.count) * 7 }
+
+/// The rows `legend` needs for these names.
+func legendRows(_ names: [String], maxWidth: Double) -> Int {
+  var rows = 1, cx = 0.0
+  for name in names {
+    let w = legendEntryWidth(name)
+    if cx > 0 && cx + w > maxWidth {
+      rows += 1
+      cx = 0
+    }
+    cx += w
+  }
+  return rows
+}
+
+/// A legend of line samples and names, in rows that start at `y` and go down.
 func legend(_ items: [(color: String, width: String, name: String)], x: Double, y: Double, maxWidth: Double) -> String {
   var svg = ""
   var cx = x, cy = y - 16
   for item in items {
-    let w = 36 + Double(item.name.count) * 7
-    if cx + w > x + maxWidth {
+    let w = legendEntryWidth(item.name)
+    if cx > x && cx + w > x + maxWidth {
       cx = x
       cy += 16
     }

@@ -7,12 +7,21 @@ public struct ComparisonReport {
   public var records: [RunRecord]
   public var success: Double
   public var layout: MazeLayout?
+  /// The sentence stating the setup (env, seeds, budget, the success rule); a comparison run by
+  /// `rollout compare` states its own, one built from other runs supplies theirs.
+  public var setup: String
 
-  public init(definition: ExperimentDefinition, records: [RunRecord], success: Double, layout: MazeLayout?) {
+  public init(
+    definition: ExperimentDefinition, records: [RunRecord], success: Double, layout: MazeLayout?, setup: String? = nil
+  ) {
     self.definition = definition
     self.records = records
     self.success = success
     self.layout = layout
+    self.setup =
+      setup
+      ?? "Env `\(definition.env)`\(definition.reward.map { ", reward `\($0)`" } ?? ""), \(definition.seeds) seed\(definition.seeds == 1 ? "" : "s") per algorithm, "
+      + "budget \(Self.steps(Double(definition.budgetSteps))) env steps per run, success: a run whose best policy reached \(tickLabel(success)) in its evaluation and again in two confirming evaluations on fresh episodes (the rule that stops a run)."
   }
 
   /// What one algorithm did over its seeds.
@@ -178,8 +187,7 @@ public struct ComparisonReport {
     let rows = tableRows()
     let notes = definition.algorithms.compactMap { e in e.note.map { "\(e.displayName): \($0)" } }
     var md = "# \(definition.name)\n\n\(definition.description)\n\n"
-    md += "Env `\(definition.env)`\(definition.reward.map { ", reward `\($0)`" } ?? ""), \(definition.seeds) seed\(definition.seeds == 1 ? "" : "s") per algorithm, "
-    md += "budget \(Self.steps(Double(definition.budgetSteps))) env steps per run, success: a run whose best policy reached \(tickLabel(success)) in its evaluation and again in two confirming evaluations on fresh episodes (the rule that stops a run).\n\n"
+    md += setup + "\n\n"
     md += sentences.map { "- \($0)" }.joined(separator: "\n") + "\n\n"
     md += "| " + Self.tableHeader.joined(separator: " | ") + " |\n|" + String(repeating: "---|", count: Self.tableHeader.count) + "\n"
     md += rows.map { "| " + $0.joined(separator: " | ") + " |" }.joined(separator: "\n") + "\n\n"

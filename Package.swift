@@ -73,7 +73,9 @@ let package = Package(
 
     // MARK: Tests
     // Optimised in debug builds too: the MinAtar controllers play hundreds of thousands of frames.
-    .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+    .target(
+      name: "TestSupport", dependencies: ["CZlib"], path: "Tests/TestSupport",
+      swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
     .testTarget(name: "RLCoreTests", dependencies: ["RLCore", "TestSupport"]),
     .testTarget(
       name: "EnvironmentsTests", dependencies: ["Environments", "Evaluation", "Networks", "RLCore", "TestSupport"],

@@ -45,6 +45,16 @@ public struct Frame: Sendable, Equatable {
     }
   }
 
+  /// Copies `source` with its top-left corner at (x, y), clipped to this frame.
+  public mutating func draw(_ source: Frame, x: Int, y: Int) {
+    let x0 = max(0, x), x1 = min(width, x + source.width)
+    guard x0 < x1 else { return }
+    for row in max(0, y)..<min(height, y + source.height) {
+      let from = ((row - y) * source.width + (x0 - x)) * 3, to = (row * width + x0) * 3
+      pixels.replaceSubrange(to..<to + (x1 - x0) * 3, with: source.pixels[from..<from + (x1 - x0) * 3])
+    }
+  }
+
   /// Paints the whole frame.
   public mutating func fill(_ color: RGB) {
     fillRect(x: 0, y: 0, width: width, height: height, color)

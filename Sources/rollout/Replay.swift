@@ -15,10 +15,15 @@ struct Replay: ParsableCommand {
       In the window: space pauses, → steps one frame while paused, + / − change the speed, r restarts \
       the episode, q or Esc quits. --gif FILE and --png DIR record instead and need no display. \
       The window needs the SDL trait (see the README's "Traits"); --gif and --png work in every build.
+
+      Several policies (up to 8, for one env) play side by side on the same episode seeds, one \
+      labelled tile each, with shared controls, in the window, the GIF and the PNG frames. On a maze, \
+      --overlay FILE.png draws every policy's first-episode trail on one picture of the maze, in \
+      distinct colours with a legend.
       """)
 
-  @Argument(help: "A .policy file, or `random`.", completion: Completions.policies)
-  var policy: String
+  @Argument(help: "One or more .policy files (or `random`), for one env.", completion: Completions.policies)
+  var policies: [String] = []
 
   @Option(
     help: "The environment (required for `random`; for a policy, must match its env).",
@@ -46,38 +51,85 @@ struct Replay: ParsableCommand {
   @Option(help: "Write one PNG per frame into this directory instead of opening a window.")
   var png: String?
 
+  @Option(help: "Mazes: write every policy's trail on one maze picture (PNG) instead of opening a window.")
+  var overlay: String?
+
   func validate() throws {
+    guard !policies.isEmpty else { throw ValidationError("name a .policy file (or several), or `random`") }
+    guard policies.count <= Replay.colors.count else {
+      throw ValidationError("at most \(Replay.colors.count) policies side by side, got \(policies.count)")
+    }
     guard episodes > 0 else { throw ValidationError("--episodes must be positive, got \(episodes)") }
     guard (1...240).contains(fps) else { throw ValidationError("--fps must be between 1 and 240, got \(fps)") }
     if let maxSteps, maxSteps <= 0 { throw ValidationError("--max-steps must be positive, got \(maxSteps)") }
-    if policy == "random" && env == nil {
+    if policies.allSatisfy({ $0 == "random" }) && env == nil {
       throw ValidationError("`rollout replay random` needs --env (see `rollout envs`)")
     }
   }
 
+  /// The players' colours: Okabe & Ito's palette, as the comparison reports use.
+  static let colors = [
+    RGB(0, 114, 178), RGB(213, 94, 0), RGB(0, 158, 115), RGB(204, 121, 167), RGB(230, 159, 0), RGB(86, 180, 233),
+    RGB(0, 0, 0), RGB(240, 228, 66),
+  ]
+
   func run() throws {
-    let (environment, loaded) = try loadEnvironmentAndPolicy()
-    let outputs = try makeOutputs(for: environment)
-    try EnvironmentRegistry.open(
+    let (environment, players) = try loadPlayers()
+    if overlay != nil, !(environment is Maze) {
+      throw RolloutError("--overlay draws trails on a maze; \(environment.spec.id) is not one (record it with --gif or --png)")
+    }
+    let layout = TileLayout(count: players.count, tile: environment.renderSize)
+    let outputs = try makeOutputs(size: (layout.width, layout.height))
+    let trails = try EnvironmentRegistry.open(
       environment,
       with: ReplayVisitor(
-        policy: loaded, episodes: episodes, seed: seed, fps: fps, maxSteps: maxSteps ?? .max,
+        players: players, layout: layout, episodes: episodes, seed: seed, fps: fps, maxSteps: maxSteps ?? .max,
         mode: stochastic ? .sampled : .greedy, outputs: outputs))
     for output in outputs { try output.finish() }
     if let gif { print("wrote \(gif)") }
     if let png { print("wrote PNG frames to \(png)") }
-  }
-
-  private func loadEnvironmentAndPolicy() throws -> (any ConfigurableEnvironment, Policy?) {
-    if policy == "random" {
-      return (EnvironmentSetup.make(try EnvironmentSetup.entry(named: env!)), nil)
+    if let overlay, let maze = environment as? Maze {
+      let picture = maze.overlay(trails: zip(players, trails).enumerated().map { k, pair in
+        (pair.0.label, pair.1, Replay.colors[k])
+      })
+      try AtomicFile.write(Data(try PNG.encode(picture)), to: URL(fileURLWithPath: overlay))
+      print("wrote \(overlay)")
     }
-    let (file, environment) = try PolicyFile.load(path: policy, expecting: env)
-    return (environment, file.policy)
   }
 
-  private func makeOutputs(for environment: any ConfigurableEnvironment) throws -> [FrameOutput] {
-    let size = environment.renderSize
+  /// The env and the players: each policy (or `random`) with its label, the file's name. Every
+  /// policy must be for the same env, settings included.
+  private func loadPlayers() throws -> (any ConfigurableEnvironment, [ReplayPlayer]) {
+    var environment: (any ConfigurableEnvironment)?
+    var first = ""
+    var players: [ReplayPlayer] = []
+    for path in policies {
+      var policy: Policy?
+      if path != "random" {
+        let (file, loaded) = try PolicyFile.load(path: path, expecting: env)
+        policy = file.policy
+        if let environment {
+          guard loaded.spec.id == environment.spec.id,
+            try EnvironmentSetup.config(of: loaded) == EnvironmentSetup.config(of: environment)
+          else {
+            throw RolloutError(
+              "\(path) is for \(loaded.spec.id)\(loaded.spec.id == environment.spec.id ? " with other settings" : "") and \(first) "
+                + "for \(environment.spec.id); policies side by side must share one env")
+          }
+        } else {
+          environment = loaded
+          first = path
+        }
+      }
+      let stem = path == "random" ? "random" : URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+      let repeats = players.filter { $0.label == stem || $0.label.hasPrefix(stem + " #") }.count
+      players.append(ReplayPlayer(label: repeats == 0 ? stem : "\(stem) #\(repeats + 1)", policy: policy))
+    }
+    let resolved = try environment ?? EnvironmentSetup.make(EnvironmentSetup.entry(named: env!))
+    return (resolved, players)
+  }
+
+  private func makeOutputs(size: (width: Int, height: Int)) throws -> [FrameOutput] {
     var outputs: [FrameOutput] = []
     if let png {
       let directory = URL(fileURLWithPath: png)
@@ -87,7 +139,7 @@ struct Replay: ParsableCommand {
     if let gif {
       outputs.append(try GIFOutput(path: gif, width: size.width, height: size.height, framesPerSecond: fps))
     }
-    if outputs.isEmpty {
+    if outputs.isEmpty && overlay == nil {
       #if SDL
         outputs.append(WindowOutput(viewer: try Viewer(title: "rollout", width: size.width, height: size.height)))
       #else
@@ -186,9 +238,33 @@ final class PNGOutput: FrameOutput {
   }
 #endif
 
-/// Plays episodes in the env's concrete type, rendering every state.
-struct ReplayVisitor: EnvironmentVisitor {
+/// One policy in a replay (nil: random actions) and the label its tile shows.
+struct ReplayPlayer {
+  let label: String
   let policy: Policy?
+}
+
+/// Where each player's tile goes: side by side, up to three a row, 8 pixels apart.
+struct TileLayout {
+  let count: Int
+  let tile: (width: Int, height: Int)
+  static let gap = 8
+
+  var columns: Int { min(count, 3) }
+  var rows: Int { (count + columns - 1) / columns }
+  var width: Int { columns * tile.width + (columns - 1) * TileLayout.gap }
+  var height: Int { rows * tile.height + (rows - 1) * TileLayout.gap }
+
+  func origin(_ k: Int) -> (x: Int, y: Int) {
+    ((k % columns) * (tile.width + TileLayout.gap), (k / columns) * (tile.height + TileLayout.gap))
+  }
+}
+
+/// Plays episodes in the env's concrete type, every player on the same episode seeds, rendering
+/// every state; returns each player's first-episode trail on a maze (empty elsewhere).
+struct ReplayVisitor: EnvironmentVisitor {
+  let players: [ReplayPlayer]
+  let layout: TileLayout
   let episodes: Int
   let seed: UInt64
   let fps: Int
@@ -196,36 +272,92 @@ struct ReplayVisitor: EnvironmentVisitor {
   let mode: ActionMode
   let outputs: [FrameOutput]
 
-  func visit<E: ConfigurableEnvironment>(_ environment: E) throws {
-    var env = environment
-    let size = env.renderSize
-    var frame = Frame(width: size.width, height: size.height)
-    let dimension = env.spec.observationSpace.count
-    let network = policy?.network ?? MLP(inputs: dimension, hidden: [], outputs: 1)
-    let scratch = EpisodeScratch(observationCount: dimension, network: network)
-    if let policy {
-      _ = scratch.parameters.update(fromContentsOf: policy.parameters)
-      policy.normalizer.write(into: scratch.normalization)
+  /// One player's env and episode.
+  struct Agent<E: ConfigurableEnvironment> {
+    var env: E
+    let player: ReplayPlayer
+    let network: MLP
+    let scratch: EpisodeScratch
+    let random: RandomActions
+    var actionRNG = PhiloxStream(seed: 0)
+    var randomRNG = SplitMix64(seed: 0)
+    var step = 0
+    var total = 0.0
+    var done = false
+
+    init(_ env: E, _ player: ReplayPlayer) {
+      self.env = env
+      self.player = player
+      let dimension = env.spec.observationSpace.count
+      network = player.policy?.network ?? MLP(inputs: dimension, hidden: [], outputs: 1)
+      scratch = EpisodeScratch(observationCount: dimension, network: network)
+      if let policy = player.policy {
+        _ = scratch.parameters.update(fromContentsOf: policy.parameters)
+        policy.normalizer.write(into: scratch.normalization)
+      }
+      random = RandomActions(space: env.spec.actionSpace)
     }
-    let random = RandomActions(space: env.spec.actionSpace)
+
+    mutating func reset(seed episodeSeed: UInt64) {
+      actionRNG = PhiloxStream(seed: SplitMix64.mix(episodeSeed ^ RandomPurpose.actionSampling.rawValue))
+      randomRNG = SplitMix64(seed: SplitMix64.mix(episodeSeed ^ RandomPurpose.actionSampling.rawValue))
+      env.reset(seed: episodeSeed, observation: scratch.observation)
+      step = 0
+      total = 0
+      done = false
+    }
+
+    mutating func advance(mode: ActionMode, maxSteps: Int) {
+      let action: Action
+      if let policy = player.policy {
+        action = scratch.policyAction(
+          network: network, head: policy.head, mode: mode, clip: policy.normalizer.clip, rng: &actionRNG)
+      } else {
+        action = random.next(&randomRNG)
+      }
+      let result = env.step(action, observation: scratch.observation)
+      total += result.reward
+      step += 1
+      done = result.isDone || step >= maxSteps
+    }
+  }
+
+  func visit<E: ConfigurableEnvironment>(_ environment: E) throws -> [[SIMD2<Double>]] {
+    var agents = players.map { Agent(environment, $0) }
+    var frame = Frame(width: layout.width, height: layout.height, background: RGB(200, 200, 200))
+    var tile = Frame(width: layout.tile.width, height: layout.tile.height)
     let interactive = outputs.contains { $0.isInteractive }
     var framesPerSecond = Double(fps)
     var paused = false
+    var trails = [[SIMD2<Double>]](repeating: [], count: agents.count)
 
     var episode = 0
     episodeLoop: while episode < episodes {
       let episodeSeed = SeedDerivation.seed(run: seed, purpose: .userEvaluation, episode: episode)
-      var actionRNG = PhiloxStream(seed: SplitMix64.mix(episodeSeed ^ RandomPurpose.actionSampling.rawValue))
-      var randomRNG = SplitMix64(seed: SplitMix64.mix(episodeSeed ^ RandomPurpose.actionSampling.rawValue))
-      env.reset(seed: episodeSeed, observation: scratch.observation)
-      var step = 0
-      var total = 0.0
-      var done = false
-      while true {
-        env.render(into: &frame)
-        let title = "\(env.spec.id)  episode \(episode + 1)  step \(step)  return \(String(format: "%.1f", total))"
-        let hud = "\(env.spec.id)  EP \(episode + 1)  STEP \(step)  RETURN \(String(format: "%.1f", total))"
-        frame.drawText(hud, x: 8, y: 8, scale: hud.count * 12 + 16 <= frame.width ? 2 : 1, RGB(90, 90, 90))
+      for k in agents.indices { agents[k].reset(seed: episodeSeed) }
+      // With nothing to show (--overlay alone), the episodes run without drawing.
+      while outputs.isEmpty {
+        if agents.allSatisfy(\.done) { break }
+        for k in agents.indices where !agents[k].done { agents[k].advance(mode: mode, maxSteps: maxSteps) }
+      }
+      while !outputs.isEmpty {
+        for (k, agent) in agents.enumerated() {
+          agent.env.render(into: &tile)
+          let returnText = String(format: "%.1f", agent.total)
+          let hud =
+            agents.count == 1
+            ? "\(agent.env.spec.id)  EP \(episode + 1)  STEP \(agent.step)  RETURN \(returnText)"
+            : "\(agent.player.label)  STEP \(agent.step)  RETURN \(returnText)\(agent.done ? "  DONE" : "")"
+          let scale = hud.count * 12 + 16 <= tile.width ? 2 : 1
+          if agents.count > 1 { tile.fillRect(x: 0, y: 0, width: tile.width, height: 4, Replay.colors[k]) }
+          tile.drawText(hud, x: 8, y: 8, scale: scale, RGB(90, 90, 90))
+          let origin = layout.origin(k)
+          frame.draw(tile, x: origin.x, y: origin.y)
+        }
+        let title =
+          "\(environment.spec.id)  episode \(episode + 1)  "
+          + agents.map { "\(agents.count > 1 ? $0.player.label + " " : "")step \($0.step) return \(String(format: "%.1f", $0.total))" }
+          .joined(separator: " | ")
         var restart = false
         var advanceOnce = false
         repeat {
@@ -249,20 +381,14 @@ struct ReplayVisitor: EnvironmentVisitor {
           }
         } while interactive && paused && !restart && !advanceOnce
         if restart { continue episodeLoop }
-        if done { break }
-        let action: Action
-        if let policy {
-          action = scratch.policyAction(
-            network: network, head: policy.head, mode: mode, clip: policy.normalizer.clip, rng: &actionRNG)
-        } else {
-          action = random.next(&randomRNG)
-        }
-        let result = env.step(action, observation: scratch.observation)
-        total += result.reward
-        step += 1
-        done = result.isDone || step >= maxSteps
+        if agents.allSatisfy(\.done) { break }
+        for k in agents.indices where !agents[k].done { agents[k].advance(mode: mode, maxSteps: maxSteps) }
+      }
+      if episode == 0 {
+        trails = agents.map { ($0.env as? Maze)?.trail ?? [] }
       }
       episode += 1
     }
+    return trails
   }
 }

@@ -762,3 +762,61 @@ struct ExportTests {
     }
   }
 }
+
+@Suite("Side-by-side replay")
+struct SideBySideReplayTests {
+  let work = TestPaths.temporaryDirectory("rollout-side-by-side")
+  func shipped(_ name: String) -> String { TestPaths.packageRoot.appendingPathComponent("policies/\(name).policy").path }
+
+  @Test("two policies play in two labelled tiles that both change; the GIF holds both")
+  func tiles() throws {
+    let frames = work.appendingPathComponent("frames")
+    let result = try Rollout.run([
+      "replay", shipped("cartpole-ppo"), shipped("cartpole-openai-es"), "--png", frames.path, "--max-steps", "40",
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    let files = try FileManager.default.contentsOfDirectory(atPath: frames.path).sorted()
+    #expect(files.count == 41)
+    let first = try DecodedPNG(contentsOf: frames.appendingPathComponent(files[0]))
+    let last = try DecodedPNG(contentsOf: frames.appendingPathComponent(files[40]))
+    #expect(first.width == 2 * 600 + 8 && first.height == 400, "two 600 × 400 tiles, 8 pixels apart")
+    for (k, x) in [0, 608].enumerated() {
+      #expect(first.crop(x: x, y: 0, width: 600, height: 400) != last.crop(x: x, y: 0, width: 600, height: 400), "tile \(k) changes")
+      // Each tile's label carries the player's colour in a bar along its top.
+      let bar = first.crop(x: x, y: 0, width: 600, height: 4)
+      let colour: [UInt8] = k == 0 ? [0, 114, 178] : [213, 94, 0]
+      #expect(Array(bar.prefix(3)) == colour && Array(bar.suffix(3)) == colour)
+    }
+    let gif = work.appendingPathComponent("both.gif")
+    #expect(try Rollout.run(["replay", shipped("cartpole-ppo"), shipped("cartpole-openai-es"), "--gif", gif.path, "--max-steps", "5"]).status == 0)
+    let bytes = [UInt8](try Data(contentsOf: gif))
+    #expect(Int(bytes[6]) | Int(bytes[7]) << 8 == 1208 && Int(bytes[8]) | Int(bytes[9]) << 8 == 400, "the GIF is both tiles wide")
+  }
+
+  @Test("--overlay draws both hard-maze policies' trails on one maze picture, each in its colour")
+  func overlay() throws {
+    let picture = work.appendingPathComponent("trails.png")
+    try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+    let result = try Rollout.run(["replay", shipped("hard-maze-ns-es"), shipped("hard-maze-openai-es"), "--overlay", picture.path])
+    #expect(result.status == 0, "\(result.stderr)")
+    let png = try DecodedPNG(contentsOf: picture)
+    let blue = png.count(r: 0, g: 114, b: 178), orange = png.count(r: 213, g: 94, b: 0)
+    #expect(blue > 1500 && orange > 1500, "two trails: \(blue) blue and \(orange) orange pixels")
+    let single = work.appendingPathComponent("one.png")
+    #expect(try Rollout.run(["replay", shipped("hard-maze-ns-es"), "--overlay", single.path]).status == 0)
+    #expect(try DecodedPNG(contentsOf: single).count(r: 213, g: 94, b: 0) == 0, "one policy, one colour")
+  }
+
+  @Test("policies for different envs, --overlay off a maze and too many policies are one-line errors")
+  func refusals() throws {
+    func expectError(_ arguments: [String], _ fragment: String) throws {
+      let result = try Rollout.run(arguments)
+      #expect(result.status != 0 && result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+      #expect(result.stderr.contains(fragment), "\(result.stderr)")
+    }
+    try expectError(["replay", shipped("cartpole-ppo"), shipped("acrobot-openai-es"), "--gif", "/tmp/x.gif"], "must share one env")
+    try expectError(["replay", shipped("hard-maze-ns-es"), shipped("medium-maze-ns-es"), "--gif", "/tmp/x.gif"], "must share one env")
+    try expectError(["replay", shipped("cartpole-ppo"), "--overlay", "/tmp/x.png"], "is not one")
+    try expectError(["replay"] + Array(repeating: shipped("cartpole-ppo"), count: 9), "at most 8 policies")
+  }
+}

@@ -4,7 +4,8 @@
 #   Benchmarks/ppo-ab.sh BINARY_A BINARY_B [PAIRS (default 6)] [THREADS (default 2)]
 # Each run is `train cartpole --algo ppo --seed 1 --no-early-stop` (100 k steps, evaluations
 # included); its rate is env steps / elapsed seconds at the last update (metrics.csv). Prints each
-# side's runs and median, and the median of the per-pair ratios B/A.
+# side's runs and median, and the median of the per-pair ratios B/A. ALGO and ARGS in the
+# environment train something else: ALGO=openai-es ARGS="--generations 300" times OpenAI-ES.
 # To build the binary of an older commit: git worktree add /tmp/old COMMIT && (cd /tmp/old &&
 # swift build -c release) — then pass /tmp/old/.build/release/rollout (commits before the
 # run-time kernels needed --traits AVX2 or AVX512 for their fast kernels). ROLLOUT_KERNELS in the
@@ -22,7 +23,8 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 rate() {
   rm -rf "$dir/run"  # rollout refuses --out onto an existing run
-  "$1" train cartpole --algo ppo --seed 1 --threads "$threads" --no-early-stop --quiet --out "$dir/run" >/dev/null
+  # shellcheck disable=SC2086 # ARGS holds several flags
+  "$1" train cartpole --algo "${ALGO:-ppo}" --seed 1 --threads "$threads" --no-early-stop --quiet --out "$dir/run" ${ARGS:-} >/dev/null
   tail -1 "$dir/run/metrics.csv" | cut -d, -f8
 }
 ra=() rb=()

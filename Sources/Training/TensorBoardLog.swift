@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// A TensorBoard event file (`events.out.tfevents.<seconds>.<host>`) in a run directory: the
@@ -12,6 +13,12 @@ final class TensorBoardLog {
   let url: URL
   private let handle: FileHandle
   private let runStart: Double
+  /// Records not yet written: they go out at most a second apart (and when the log closes), so a
+  /// fast run pays no write per generation. A run killed before a flush loses under a second of
+  /// events, which its resume writes again from metrics.jsonl.
+  private var pending: [UInt8] = []
+  private var lastWrite = DispatchTime.now().uptimeNanoseconds
+  static let writeInterval: UInt64 = 1_000_000_000
 
   /// The tag of each `metrics.csv` column that TensorBoard shows, grouped as its dashboard groups
   /// them (by the part before the slash). `generation` is there too, so a step can be matched
@@ -52,7 +59,15 @@ final class TensorBoardLog {
   static func isEventFile(_ name: String) -> Bool { name.hasPrefix("events.out.tfevents.") }
 
   func append(_ report: GenerationReport) throws {
-    try handle.write(contentsOf: Data(TensorBoardLog.record(TensorBoardLog.event(report, runStart: runStart))))
+    pending += TensorBoardLog.record(TensorBoardLog.event(report, runStart: runStart))
+    if DispatchTime.now().uptimeNanoseconds - lastWrite >= TensorBoardLog.writeInterval { try flush() }
+  }
+
+  func flush() throws {
+    guard !pending.isEmpty else { return }
+    try handle.write(contentsOf: Data(pending))
+    pending.removeAll(keepingCapacity: true)
+    lastWrite = DispatchTime.now().uptimeNanoseconds
   }
 
   /// The scalars of one report, as `metrics.csv` has them (the losses only for updates).
@@ -121,5 +136,8 @@ final class TensorBoardLog {
     return c
   }
 
-  deinit { try? handle.close() }
+  deinit {
+    try? flush()
+    try? handle.close()
+  }
 }

@@ -58,10 +58,14 @@ public protocol EvolutionStrategy: Sendable {
   func observe(_ state: State, solutionReturn: Double, behavior: [Float]) -> State
   /// Whether a decoded state fits this config (sizes agree); checkpoints are checked with it.
   func isConsistent(_ state: State) -> Bool
+  /// What makes this config unusable for a network of `parameterCount` weights, if anything.
+  func problem(parameterCount: Int) -> String?
 }
 
 extension EvolutionStrategy {
   public func observe(_ state: State, solutionReturn: Double, behavior: [Float]) -> State { state }
+
+  public func problem(parameterCount: Int) -> String? { nil }
 
   public func isConsistent(_ state: State) -> Bool { true }
 

@@ -21,6 +21,11 @@ public struct OpenAIES: EvolutionStrategy {
     public var populationSize: Int = 64
     /// σ, the standard deviation of the parameter noise.
     public var noiseStd: Float = 0.1
+    /// 0: each pair's ε is drawn from its own Philox stream. Otherwise the size of a shared table
+    /// of N(0, 1) values whose slices are the ε (Salimans et al. use 250 M): for networks of
+    /// hundreds of thousands of parameters and more, where drawing the noise would cost more than
+    /// the episodes. It must hold at least the parameter count; its values cost 4 bytes each.
+    public var noiseTableSize: Int = 0
     /// α, Adam's step size.
     public var learningRate: Float = 0.05
     /// λ, the L2 coefficient added to the loss gradient (reference: 0.005).
@@ -77,7 +82,8 @@ public struct OpenAIES: EvolutionStrategy {
   public func ask(_ state: State) -> MirroredPopulation {
     MirroredPopulation(
       center: state.mean, noiseStd: config.noiseStd, pairs: config.populationSize / 2, seed: state.seed,
-      generation: state.generation)
+      generation: state.generation,
+      table: config.noiseTableSize > 0 ? NoiseTable.shared(seed: state.seed, size: config.noiseTableSize) : nil)
   }
 
   public func tell(_ state: State, population: MirroredPopulation, evaluations: MemberEvaluations) -> State {
@@ -95,6 +101,11 @@ public struct OpenAIES: EvolutionStrategy {
 
   public func solution(_ state: State) -> [Float] { state.mean }
 
+  public func problem(parameterCount: Int) -> String? {
+    guard config.noiseTableSize > 0, config.noiseTableSize < parameterCount else { return nil }
+    return "noise_table_size \(config.noiseTableSize) is smaller than the network's \(parameterCount) parameters"
+  }
+
   public func isConsistent(_ state: State) -> Bool {
     state.optimizer.m.count == state.mean.count && state.optimizer.v.count == state.mean.count
       && state.optimizer.t >= 0 && config.populationSize >= 2 && config.populationSize % 2 == 0
@@ -105,7 +116,8 @@ extension OpenAIES.Config: AlgorithmConfig {
   public static var defaults: Self { Self() }
 
   public var problem: String? {
-    mirroredProblem(populationSize: populationSize, noiseStd: noiseStd, learningRate: learningRate, l2: l2Coefficient)
+    if noiseTableSize < 0 { return "noise_table_size must be 0 (no table) or positive" }
+    return mirroredProblem(populationSize: populationSize, noiseStd: noiseStd, learningRate: learningRate, l2: l2Coefficient)
   }
 }
 

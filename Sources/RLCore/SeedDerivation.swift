@@ -16,6 +16,8 @@ public enum RandomPurpose: UInt64, Sendable, CaseIterable {
   case actionSampling = 7
   /// Choices a strategy makes between candidates (NS-ES's agent, the GA's parents).
   case selection = 8
+  /// The values of a shared noise table (OpenAI-ES with `noise_table_size`).
+  case noiseTable = 9
 }
 
 /// The documented seed derivation: (run seed, purpose, iteration, member, episode) → 64-bit seed.

@@ -31,6 +31,7 @@ public func runEvolution<E: Environment, S: EvolutionStrategy>(
   let seed = config.seed
   let space = spec.observationSpace
   try config.observationNormalization.check(spec)
+  if let problem = strategy.problem(parameterCount: network.parameterCount) { throw RolloutError(problem) }
   var progress: RunProgress<S.State>
   if let resume {
     guard resume.statistics.dimension == space.count, strategy.isConsistent(resume.strategyState),

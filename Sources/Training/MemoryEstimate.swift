@@ -36,7 +36,8 @@ public enum MemoryEstimate {
     let perMember = algorithm == .ars ? 2 * members : members
     let episodes = Double(settings.run.episodesPerMember)
     let memberBytes = Double(bytesPerMember) + 16 * d + episodes * (12 * b + 16)
-    return Double(baseBytes) + perMember * memberBytes
+    // OpenAI-ES's shared noise table: 4 bytes a value.
+    return Double(baseBytes) + perMember * memberBytes + 4 * number("noise_table_size")
   }
 
   /// Refuses settings that need more than 80 % of this machine's memory, in one line that says

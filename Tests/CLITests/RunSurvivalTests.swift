@@ -122,6 +122,24 @@ struct RunSurvivalTests {
     #expect(checkpoint.contains("\"algorithm\" : \"\(algorithm)\""))
   }
 
+  @Test("OpenAI-ES with a shared noise table resumes to the uninterrupted weights (the table is rebuilt, not stored)")
+  func resumeWithNoiseTable() throws {
+    let config = work.appendingPathComponent("table.json")
+    try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+    try Data(#"{"strategy": {"noise_table_size": 100000}}"#.utf8).write(to: config)
+    let base = ["train", "cartpole", "--config", config.path, "--seed", "2", "--threads", "2", "--no-early-stop", "--quiet"]
+    let reference = work.appendingPathComponent("table-reference"), split = work.appendingPathComponent("table-split")
+    #expect(try Rollout.run(base + ["--generations", "6", "--out", reference.path]).status == 0)
+    #expect(try Rollout.run(base + ["--generations", "3", "--out", split.path]).status == 0)
+    #expect(try Rollout.run(["train", "--resume", split.path, "--generations", "6", "--quiet"]).status == 0)
+    let policy = "cartpole-openai-es.policy"
+    #expect(try weights(split.appendingPathComponent(policy)) == weights(reference.appendingPathComponent(policy)))
+    let checkpoint = try Data(contentsOf: split.appendingPathComponent("checkpoint.json"))
+    #expect(checkpoint.count < 200_000, "the table's 100,000 values are not in the checkpoint")
+    let small = try Rollout.run(["train", "cartpole", "--config", config.path, "--hidden", "512,256", "--out", work.appendingPathComponent("table-small").path])
+    #expect(small.status == 1 && small.stderr == "rollout: error: noise_table_size 100000 is smaller than the network's 134402 parameters\n", "\(small.stderr)")
+  }
+
   @Test("Ctrl-C: exit 130 with a checkpoint and a policy; resuming gives the uninterrupted weights")
   // (The test runner starts children with signals blocked; rollout unblocks them, as it must.)
   func interruptAndResume() throws {

@@ -382,3 +382,53 @@ enum AnyCMA {
     }
   }
 }
+
+@Suite("Shared noise table")
+struct NoiseTableTests {
+  @Test("the table is its blocks' Philox streams in order, whatever the threads; offsets fit and spread")
+  func table() {
+    let size = 3 * NoiseTable.blockSize + 1234
+    let table = NoiseTable(seed: 42, size: size)
+    var expected: [Float] = []
+    for b in 0..<4 {
+      var stream = PhiloxStream(seed: SeedDerivation.seed(run: 42, purpose: .noiseTable, member: b))
+      for _ in 0..<min(NoiseTable.blockSize, size - b * NoiseTable.blockSize) { expected.append(stream.nextGaussian()) }
+    }
+    #expect(table.values == expected)
+    let mean = table.values.reduce(0, +) / Float(size)
+    let variance = table.values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(size)
+    #expect(abs(mean) < 0.01 && abs(variance - 1) < 0.01)
+    let offsets = (0..<1000).map { table.offset(seed: UInt64($0), count: 1000) }
+    #expect(offsets.allSatisfy { $0 >= 0 && $0 + 1000 <= size })
+    #expect(Set(offsets).count > 990, "offsets spread over the table")
+    #expect(NoiseTable.shared(seed: 42, size: size) === NoiseTable.shared(seed: 42, size: size), "built once")
+  }
+
+  @Test("with a table, members are θ ± σ·slice and the weighted sum adds the same slices")
+  func population() {
+    let table = NoiseTable(seed: 5, size: 10_000)
+    let center = (0..<50).map { Float($0) / 7 }
+    let population = MirroredPopulation(center: center, noiseStd: 0.1, pairs: 3, seed: 9, generation: 2, table: table)
+    var buffer = [Float](repeating: 0, count: 50)
+    for m in 0..<6 {
+      buffer.withUnsafeMutableBufferPointer { population.write(member: m, into: $0) }
+      let offset = table.offset(seed: population.noiseSeeds[m / 2], count: 50)
+      let sign: Float = m % 2 == 0 ? 1 : -1
+      #expect(buffer == (0..<50).map { center[$0] + sign * 0.1 * table.values[offset + $0] })
+    }
+    let weights: [Float] = [0.5, 0, -2]
+    var expected = [Float](repeating: 0, count: 50)
+    for (i, w) in weights.enumerated() where w != 0 {
+      let offset = table.offset(seed: population.noiseSeeds[i], count: 50)
+      for j in 0..<50 { expected[j] += w * table.values[offset + j] }
+    }
+    #expect(population.weightedNoiseSum(weights) == expected)
+  }
+
+  @Test("a table smaller than the network is refused by the strategy")
+  func tooSmall() {
+    let strategy = OpenAIES(config: { var c = OpenAIES.Config(); c.noiseTableSize = 100; return c }())
+    #expect(strategy.problem(parameterCount: 114)?.contains("smaller than the network's 114 parameters") == true)
+    #expect(strategy.problem(parameterCount: 100) == nil)
+  }
+}

@@ -85,6 +85,21 @@ struct TrainingTests {
     #expect(reports[0].count == 8)
   }
 
+  @Test("with a shared noise table, OpenAI-ES solves CartPole, with the same weights on 1 and 2 threads")
+  func noiseTable() throws {
+    var outcomes: [TrainingOutcome] = []
+    for threads in [1, 2] {
+      var preset = Presets.openAIES(env: "cartpole")
+      preset.strategy.noiseTableSize = 1 << 20
+      preset.run.seed = 4
+      preset.run.threads = threads
+      outcomes.append(try trainEvolution(environment: CartPole(), strategy: OpenAIES(config: preset.strategy), config: preset.run))
+    }
+    #expect(outcomes[0].stopReason == "threshold" && outcomes[0].finalEvaluation.return.mean >= 475)
+    #expect(outcomes[0].policy.parameters.map(\.bitPattern) == outcomes[1].policy.parameters.map(\.bitPattern))
+    #expect(outcomes[0].envSteps == outcomes[1].envSteps)
+  }
+
   @Test("different seeds give different runs; a step budget stops the run")
   func seedsAndBudgets() throws {
     let a = try train(seed: 1, threads: 1, generations: 3)

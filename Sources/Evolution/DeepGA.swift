@@ -36,6 +36,10 @@ public struct DeepGA: EvolutionStrategy {
     public var eliteEpisodes: Int = 0
     /// Keep decoded parents in the state (one vector add per child) instead of replaying chains.
     public var cacheDecodedParents: Bool = true
+    /// 0: each mutation ε is drawn from its seed's Philox stream. Otherwise the size of a shared
+    /// table of N(0, 1) values whose slices are the mutations (as OpenAI-ES's option; the paper's
+    /// code uses one too): for networks where drawing ε would cost more than the episodes.
+    public var noiseTableSize: Int = 0
 
     public init(
       populationSize: Int = 256, parents: Int = 20, mutationStd: Float = 0.02, eliteCandidates: Int = 10,
@@ -85,6 +89,8 @@ public struct DeepGA: EvolutionStrategy {
     public let members: [Member]
     /// How many leading members re-evaluate candidates.
     public let reevaluations: Int
+    /// The shared noise table, when the config asks for one.
+    public let table: NoiseTable?
 
     public var count: Int { members.count }
 
@@ -92,11 +98,11 @@ public struct DeepGA: EvolutionStrategy {
       let member = members[m]
       let source = sources[member.source]
       if source.parameters.isEmpty {
-        DeepGA.decode(base: base, chain: source.chain, mutationStd: mutationStd, into: buffer)
+        DeepGA.decode(base: base, chain: source.chain, mutationStd: mutationStd, table: table, into: buffer)
       } else {
         _ = buffer.update(fromContentsOf: source.parameters)
       }
-      if let mutation = member.mutation { DeepGA.mutate(buffer, seed: mutation, mutationStd: mutationStd) }
+      if let mutation = member.mutation { DeepGA.mutate(buffer, seed: mutation, mutationStd: mutationStd, table: table) }
     }
 
     public func seedGroup(of member: Int) -> Int { member }
@@ -112,24 +118,47 @@ public struct DeepGA: EvolutionStrategy {
 
   // MARK: Seed chains
 
-  /// θ += σ·ε(seed).
-  static func mutate(_ parameters: UnsafeMutableBufferPointer<Float>, seed: UInt64, mutationStd: Float) {
+  /// θ += σ·ε(seed): ε from the seed's Philox stream, or the table's slice at the seed's offset.
+  static func mutate(
+    _ parameters: UnsafeMutableBufferPointer<Float>, seed: UInt64, mutationStd: Float, table: NoiseTable? = nil
+  ) {
+    if let table {
+      let offset = table.offset(seed: seed, count: parameters.count)
+      table.values.withUnsafeBufferPointer { t in
+        let noise = t.baseAddress! + offset
+        for j in parameters.indices { parameters[j] += mutationStd * noise[j] }
+      }
+      return
+    }
     var noise = PhiloxStream(seed: seed)
     for j in parameters.indices { parameters[j] += mutationStd * noise.nextGaussian() }
   }
 
   /// θ₀ + σ·Σₖ ε(chainₖ), replayed in chain order.
   public static func decode(
-    base: [Float], chain: [UInt64], mutationStd: Float, into buffer: UnsafeMutableBufferPointer<Float>
+    base: [Float], chain: [UInt64], mutationStd: Float, table: NoiseTable? = nil,
+    into buffer: UnsafeMutableBufferPointer<Float>
   ) {
     _ = buffer.update(fromContentsOf: base)
-    for seed in chain { mutate(buffer, seed: seed, mutationStd: mutationStd) }
+    for seed in chain { mutate(buffer, seed: seed, mutationStd: mutationStd, table: table) }
   }
 
-  public static func decode(base: [Float], chain: [UInt64], mutationStd: Float) -> [Float] {
+  public static func decode(base: [Float], chain: [UInt64], mutationStd: Float, table: NoiseTable? = nil) -> [Float] {
     var parameters = base
-    parameters.withUnsafeMutableBufferPointer { decode(base: base, chain: chain, mutationStd: mutationStd, into: $0) }
+    parameters.withUnsafeMutableBufferPointer {
+      decode(base: base, chain: chain, mutationStd: mutationStd, table: table, into: $0)
+    }
     return parameters
+  }
+
+  /// The run's shared noise table, when the config asks for one.
+  func table(seed: UInt64) -> NoiseTable? {
+    config.noiseTableSize > 0 ? NoiseTable.shared(seed: seed, size: config.noiseTableSize) : nil
+  }
+
+  public func problem(parameterCount: Int) -> String? {
+    guard config.noiseTableSize > 0, config.noiseTableSize < parameterCount else { return nil }
+    return "noise_table_size \(config.noiseTableSize) is smaller than the network's \(parameterCount) parameters"
   }
 
   // MARK: Ask
@@ -157,7 +186,7 @@ public struct DeepGA: EvolutionStrategy {
     }
     return Population(
       base: state.base, mutationStd: config.mutationStd, sources: sources, members: members,
-      reevaluations: reevaluate.count * config.eliteEpisodes)
+      reevaluations: reevaluate.count * config.eliteEpisodes, table: table(seed: state.seed))
   }
 
   // MARK: Tell
@@ -188,7 +217,7 @@ public struct DeepGA: EvolutionStrategy {
       var parameters = parent.parameters
       if !parameters.isEmpty {
         parameters.withUnsafeMutableBufferPointer {
-          DeepGA.mutate($0, seed: member.mutation!, mutationStd: config.mutationStd)
+          DeepGA.mutate($0, seed: member.mutation!, mutationStd: config.mutationStd, table: population.table)
         }
       }
       return Individual(chain: parent.chain + [member.mutation!], fitness: fitness[m], parameters: parameters)
@@ -209,7 +238,7 @@ public struct DeepGA: EvolutionStrategy {
   public func solution(_ state: State) -> [Float] {
     let individual = state.elite ?? state.parents[0]
     return individual.parameters.isEmpty
-      ? DeepGA.decode(base: state.base, chain: individual.chain, mutationStd: config.mutationStd)
+      ? DeepGA.decode(base: state.base, chain: individual.chain, mutationStd: config.mutationStd, table: table(seed: state.seed))
       : individual.parameters
   }
 
@@ -227,6 +256,7 @@ extension DeepGA.Config: AlgorithmConfig {
   public var problem: String? {
     if !(populationSize >= 1 && parents >= 1) { return "population_size and parents must be at least 1" }
     if !(mutationStd > 0) { return "mutation_std must be positive" }
+    if noiseTableSize < 0 { return "noise_table_size must be 0 (no table) or positive" }
     if !(eliteCandidates >= 1 && eliteEpisodes >= 0) { return "elite_candidates must be at least 1, elite_episodes >= 0" }
     return nil
   }

@@ -97,8 +97,10 @@ struct NoveltyTests {
 
 @Suite("Deep GA")
 struct DeepGATests {
-  func run(cache: Bool, generations: Int) -> (states: [DeepGA.State], fitness: [[Double]]) {
-    let ga = DeepGA(config: .init(populationSize: 30, parents: 5, mutationStd: 0.1, eliteCandidates: 3, eliteEpisodes: 2, cacheDecodedParents: cache))
+  func run(cache: Bool, generations: Int, table: Int = 0) -> (states: [DeepGA.State], fitness: [[Double]]) {
+    var config = DeepGA.Config(populationSize: 30, parents: 5, mutationStd: 0.1, eliteCandidates: 3, eliteEpisodes: 2, cacheDecodedParents: cache)
+    config.noiseTableSize = table
+    let ga = DeepGA(config: config)
     var state = ga.initialState(parameters: [1, -2, 0.5, 3], seed: 4)
     var states: [DeepGA.State] = [], history: [[Double]] = []
     var buffer = [Float](repeating: 0, count: 4)
@@ -123,6 +125,19 @@ struct DeepGATests {
     #expect(final.parents.contains { $0.chain.count == 12 })
     for individual in final.parents + final.candidates {
       let decoded = DeepGA.decode(base: final.base, chain: individual.chain, mutationStd: 0.1)
+      #expect(decoded.map(\.bitPattern) == individual.parameters.map(\.bitPattern))
+    }
+  }
+
+  @Test("with a shared noise table, chains decode to the cached parameters and the cache changes nothing")
+  func noiseTable() {
+    let cached = run(cache: true, generations: 8, table: 5000)
+    let replayed = run(cache: false, generations: 8, table: 5000)
+    #expect(cached.fitness == replayed.fitness)
+    #expect(cached.fitness != run(cache: true, generations: 8).fitness, "the table's noise is not the streams'")
+    let table = NoiseTable.shared(seed: 4, size: 5000)
+    for individual in cached.states.last!.parents {
+      let decoded = DeepGA.decode(base: cached.states.last!.base, chain: individual.chain, mutationStd: 0.1, table: table)
       #expect(decoded.map(\.bitPattern) == individual.parameters.map(\.bitPattern))
     }
   }

@@ -6,25 +6,38 @@
 Prints the env, network and training summary; with --obs, the greedy action for that
 observation. The format is described in docs/policy-format.md.
 """
-import json, math, re, sys, zlib
+import array, json, math, re, sys, zlib
 
 def load_policy(path):
-    text = open(path, encoding="utf-8").read()
+    data = open(path, "rb").read()
+    # A packed file (networks of 65,536 weights or more): "ROLLPK01", the JSON's length, the JSON,
+    # then the weights as little-endian float32; the JSON refers to them as {"offset", "count"}.
+    start = 16 if data[:8] == b"ROLLPK01" else 0
+    length = int.from_bytes(data[8:16], "little") if start else len(data)
+    text = data[start:start + length].decode("utf-8")
     found = re.search(r'"checksum"\s*:\s*"crc32:([0-9a-f]{8})"', text)
     if found is None:
         raise ValueError(f"{path}: no checksum")
-    zeroed = text[:found.start(1)] + "00000000" + text[found.end(1):]
-    if "%08x" % zlib.crc32(zeroed.encode("utf-8")) != found.group(1):
+    digits = start + len(text[:found.start(1)].encode("utf-8"))
+    zeroed = data[:digits] + b"00000000" + data[digits + 8:]
+    if "%08x" % zlib.crc32(zeroed) != found.group(1):
         raise ValueError(f"{path}: checksum mismatch")
     policy = json.loads(text)
     if policy.get("format") != "rollout-policy" or policy.get("version") != 1:
         raise ValueError(f"{path}: not a version-1 rollout policy")
+    if isinstance(policy["parameters"], dict):
+        ref, weights = policy["parameters"], array.array("f")
+        section = start + length + ref["offset"]
+        weights.frombytes(data[section:section + 4 * ref["count"]])
+        if sys.byteorder == "big":
+            weights.byteswap()
+        policy["parameters"] = weights.tolist()
     return policy
 
 def outputs(policy, observation):
     """The network's outputs (logits, or pre-squash means), in double precision."""
     norm = policy["observation_normalization"]
-    clip = norm["clip"] if norm["clip"] is not None else math.inf
+    clip = norm["clip"] if norm.get("clip") is not None else math.inf
     x = [max(-clip, min(clip, (o - m) / s)) for o, m, s in zip(observation, norm["mean"], norm["std"])]
     sizes, p, k = policy["network"]["layer_sizes"], policy["parameters"], 0
     hidden = math.tanh if policy["network"]["activation"] == "tanh" else (lambda v: max(0.0, v))

@@ -35,7 +35,7 @@ public struct ARS: EvolutionStrategy {
 
   public struct State: Sendable, Equatable, Codable {
     /// M, the policy's parameters.
-    public var parameters: [Float]
+    @Packed public var parameters: [Float]
     public var generation: Int
     public var seed: UInt64
   }

@@ -59,12 +59,12 @@ public struct DeepGA: EvolutionStrategy {
     public var chain: [UInt64]
     public var fitness: Double
     /// θ₀ + σ·Σ ε(chain), or empty when the config does not cache.
-    public var parameters: [Float]
+    @Packed public var parameters: [Float]
   }
 
   public struct State: Sendable, Equatable, Codable {
     /// θ₀, where every chain starts.
-    public var base: [Float]
+    @Packed public var base: [Float]
     /// The parents of the next generation (best first), the elite among them.
     public var parents: [Individual]
     public var elite: Individual?

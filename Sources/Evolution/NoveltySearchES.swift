@@ -72,7 +72,7 @@ public struct NoveltySearchES: EvolutionStrategy {
 
   /// One member of the meta-population.
   public struct Agent: Sendable, Equatable, Codable {
-    public var parameters: [Float]
+    @Packed public var parameters: [Float]
     public var optimizer: Adam.State
     /// Its behaviour and reward when last evaluated (empty before the first generation).
     public var behavior: [Float]
@@ -204,7 +204,9 @@ public struct NoveltySearchES: EvolutionStrategy {
       let theta = state.agents[m].parameters
       let gradient = (0..<g.count).map { j in -g[j] * scale + config.l2Coefficient * theta[j] }
       var agent = state.agents[m]
-      optimizer.update(&agent.parameters, gradient: gradient, state: &agent.optimizer)
+      var (parameters, moments) = (agent.parameters, agent.optimizer)
+      optimizer.update(&parameters, gradient: gradient, state: &moments)
+      (agent.parameters, agent.optimizer) = (parameters, moments)
       next.agents[m] = agent
       next.updatedAgent = m
     }

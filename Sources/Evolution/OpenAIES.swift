@@ -58,7 +58,7 @@ public struct OpenAIES: EvolutionStrategy {
   /// Everything that changes from generation to generation.
   public struct State: Sendable, Equatable, Codable {
     /// θ, the centre of the search distribution.
-    public var mean: [Float]
+    @Packed public var mean: [Float]
     public var optimizer: Adam.State
     /// The number of completed generations.
     public var generation: Int
@@ -94,7 +94,9 @@ public struct OpenAIES: EvolutionStrategy {
     let scale = 1 / Float(fitness.count)
     var next = state
     let gradient = (0..<g.count).map { j in -g[j] * scale + config.l2Coefficient * state.mean[j] }
-    config.optimizer.update(&next.mean, gradient: gradient, state: &next.optimizer)
+    var (mean, optimizer) = (state.mean, state.optimizer)
+    config.optimizer.update(&mean, gradient: gradient, state: &optimizer)
+    (next.mean, next.optimizer) = (mean, optimizer)
     next.generation += 1
     return next
   }

@@ -1,3 +1,4 @@
+import RLCore
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -27,8 +28,8 @@ public struct Adam: Sendable, Equatable, Codable {
 
   /// The optimiser's moments and step count: part of a strategy's state.
   public struct State: Sendable, Equatable, Codable {
-    public var m: [Float]
-    public var v: [Float]
+    @Packed public var m: [Float]
+    @Packed public var v: [Float]
     public var t: Int
 
     public init(count: Int) {

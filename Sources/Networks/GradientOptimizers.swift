@@ -34,10 +34,18 @@ public enum GradientOptimizer: Sendable, Equatable, Codable {
     state.t += 1
     let n = parameters.count
     let t = Double(state.t)
+    // The moments are taken out of the state while the kernels run (no copy), and put back.
+    var moments = ([Float](), [Float]())
+    swap(&moments.0, &state.m)
+    swap(&moments.1, &state.v)
+    defer {
+      swap(&moments.0, &state.m)
+      swap(&moments.1, &state.v)
+    }
     parameters.withUnsafeMutableBufferPointer { p in
       gradient.withUnsafeBufferPointer { g in
-        state.m.withUnsafeMutableBufferPointer { m in
-          state.v.withUnsafeMutableBufferPointer { v in
+        moments.0.withUnsafeMutableBufferPointer { m in
+          moments.1.withUnsafeMutableBufferPointer { v in
             let (p, g, m, v) = (p.baseAddress!, g.baseAddress!, m.baseAddress!, v.baseAddress!)
             let update: (Range<Int>) -> Void
             switch self {

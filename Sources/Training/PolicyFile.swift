@@ -90,7 +90,7 @@ public struct PolicyFile: Sendable, Equatable, Codable {
   public var algorithm: AlgorithmRecord
   public var seed: UInt64
   public var training: TrainingRecord
-  public var parameters: [Float]
+  @Packed public var parameters: [Float]
   /// `crc32:` and 8 hex digits: the CRC-32 of the file with these 8 digits written as zeros.
   public var checksum: String = PolicyFile.checksumPlaceholder
 

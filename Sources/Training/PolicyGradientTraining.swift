@@ -13,7 +13,7 @@ import RLCore
 /// A run resumed from it ends with the same weights as one that never stopped.
 public struct PolicyGradientState<E: Environment & Codable>: Sendable, Codable {
   /// Actor | critic | log σ.
-  public var parameters: [Float]
+  @Packed public var parameters: [Float]
   public var optimizer: GradientOptimizer.State
   /// Evaluations made so far (they key the evaluation episodes' seeds), and the env step at or
   /// after which the next one is due.

@@ -119,7 +119,7 @@ public struct TrainingOutcome: Sendable {
 
 /// The best policy seen so far, as a value a checkpoint can hold.
 public struct BestPolicy: Sendable, Equatable, Codable {
-  public var parameters: [Float]
+  @Packed public var parameters: [Float]
   public var normalizer: ObservationNormalizer
   /// Its quick (per-generation) evaluation return.
   public var evaluation: Double

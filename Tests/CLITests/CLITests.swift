@@ -1,5 +1,6 @@
 import Foundation
 import Networks
+import Training
 import Testing
 import TestSupport
 
@@ -487,6 +488,21 @@ struct CLITests {
     let (badStatus, badText) = try python([bad.path])
     #expect(badStatus != 0)
     #expect(badText.contains("checksum mismatch"))
+
+    // A packed policy (65,536 weights or more) reads too, and the reader takes rollout's action.
+    let big = work.appendingPathComponent("py-packed")
+    #expect(try Rollout.run(["train", "cartpole", "--hidden", "256,256", "--generations", "1", "--no-early-stop", "--out", big.path, "--quiet"]).status == 0)
+    let (packedStatus, packedText) = try python([big.appendingPathComponent("cartpole-openai-es.policy").path, "--obs", "0.01", "0.02", "-0.03", "0.04"])
+    #expect(packedStatus == 0, "\(packedText)")
+    #expect(packedText.contains("[4, 256, 256, 2] tanh MLP, 67586 weights"), "\(packedText)")
+    // Every shipped policy runs in the reader (its network on an observation of zeros).
+    for name in try FileManager.default.contentsOfDirectory(atPath: TestPaths.packageRoot.appendingPathComponent("policies").path)
+    where name.hasSuffix(".policy") {
+      let url = TestPaths.packageRoot.appendingPathComponent("policies/\(name)")
+      let zeros = [String](repeating: "0", count: try PolicyFile.read(from: url).env.observationSize)
+      let (shippedStatus, shippedText) = try python([url.path, "--obs"] + zeros)
+      #expect(shippedStatus == 0 && shippedText.contains("action: "), "\(name): \(shippedText)")
+    }
   }
 
   @Test("no heap allocation per env step (every env) or per policy forward, under a counting malloc")

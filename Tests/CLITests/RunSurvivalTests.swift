@@ -122,6 +122,30 @@ struct RunSurvivalTests {
     #expect(checkpoint.contains("\"algorithm\" : \"\(algorithm)\""))
   }
 
+  @Test("a 67,586-weight network's packed policy and compressed checkpoint: resume gives the uninterrupted weights")
+  func packedFiles() throws {
+    let base = ["train", "cartpole", "--hidden", "256,256", "--seed", "5", "--threads", "2", "--no-early-stop", "--quiet"]
+    let reference = work.appendingPathComponent("packed-reference"), split = work.appendingPathComponent("packed-split")
+    #expect(try Rollout.run(base + ["--generations", "4", "--out", reference.path]).status == 0)
+    #expect(try Rollout.run(base + ["--generations", "2", "--out", split.path]).status == 0)
+    let checkpoint = try Data(contentsOf: split.appendingPathComponent("checkpoint.json"))
+    #expect(checkpoint.prefix(8) == Data("ROLLPZ01".utf8))
+    #expect(checkpoint.count < 4 * 4 * 67_586, "mean, two moments and the best policy, compressed")
+    #expect(try Rollout.run(["train", "--resume", split.path, "--generations", "4", "--quiet"]).status == 0)
+    let policy = "cartpole-openai-es.policy"
+    let bytes = try Data(contentsOf: split.appendingPathComponent(policy))
+    #expect(bytes.prefix(8) == Data("ROLLPK01".utf8) && bytes.count < 4 * 67_586 + 8192)
+    #expect(try Data(contentsOf: reference.appendingPathComponent(policy)).prefix(8) == bytes.prefix(8))
+    let eval = try Rollout.run(["eval", split.appendingPathComponent(policy).path, "--episodes", "5", "--json"])
+    let reference5 = try Rollout.run(["eval", reference.appendingPathComponent(policy).path, "--episodes", "5", "--json"])
+    #expect(eval.status == 0 && eval.stdout == reference5.stdout, "the same weights play the same episodes")
+    var damaged = checkpoint
+    damaged[damaged.count - 100] ^= 0x01
+    try damaged.write(to: split.appendingPathComponent("checkpoint.json"))
+    let refused = try Rollout.run(["train", "--resume", split.path, "--generations", "6", "--quiet"])
+    #expect(refused.status == 1 && refused.stderr.contains("checksum mismatch"), "\(refused.stderr)")
+  }
+
   @Test("OpenAI-ES with a shared noise table resumes to the uninterrupted weights (the table is rebuilt, not stored)")
   func resumeWithNoiseTable() throws {
     let config = work.appendingPathComponent("table.json")

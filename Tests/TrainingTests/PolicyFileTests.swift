@@ -7,8 +7,8 @@ import RLCore
 import Testing
 import TestSupport
 
-func samplePolicyFile(parameters: [Float]? = nil) throws -> PolicyFile {
-  let network = MLP(inputs: 4, hidden: [16], outputs: 2)
+func samplePolicyFile(parameters: [Float]? = nil, hidden: [Int] = [16]) throws -> PolicyFile {
+  let network = MLP(inputs: 4, hidden: hidden, outputs: 2)
   let policy = Policy(
     network: network, parameters: parameters ?? network.normcInitialization(seed: 8, outputScale: 1),
     normalizer: ObservationNormalizer(mean: [0.1, -0.2, 0.003, 1e-7], std: [1, 2, 0.1, 3.5]),
@@ -51,6 +51,50 @@ struct PolicyFileTests {
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["p.policy"])
     // The bytes are deterministic.
     #expect(try file.encoded() == (try file.encoded()))
+  }
+
+  @Test("a network of 65,536 weights or more is written packed: a JSON header, then raw float32; it reads back exactly")
+  func packed() throws {
+    let dir = TestPaths.temporaryDirectory("rollout-packed")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    // 4→256→248→2: 65,514 weights stay JSON; 4→256→256→2: 67,586 are packed.
+    let small = try samplePolicyFile(hidden: [256, 248])
+    #expect(small.parameters.count < PackedFloats.threshold)
+    #expect(try small.encoded().prefix(1) == Data("{".utf8))
+    var rng = PhiloxStream(seed: 7)
+    let network = MLP(inputs: 4, hidden: [256, 256], outputs: 2)
+    var weights = (0..<network.parameterCount).map { _ in rng.nextGaussian() }
+    weights[5] = .leastNonzeroMagnitude
+    weights[6] = -.greatestFiniteMagnitude
+    let file = try samplePolicyFile(parameters: weights, hidden: [256, 256])
+    let url = dir.appendingPathComponent("big.policy")
+    try file.write(to: url)
+    let bytes = try Data(contentsOf: url)
+    #expect(bytes.prefix(8) == Data("ROLLPK01".utf8))
+    let headerLength = Int(bytes[8..<16].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+    #expect((16 + headerLength) % 8 == 0 && bytes.count == 16 + headerLength + 4 * weights.count)
+    let header = try JSONSerialization.jsonObject(with: bytes[16..<16 + headerLength]) as! [String: Any]
+    #expect(header["parameters"] as? [String: Int] == ["offset": 0, "count": weights.count])
+    // The data is the weights, little-endian float32, in order.
+    let raw = bytes[(16 + headerLength)...]
+    let first = raw.prefix(4).reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+    #expect(first == weights[0].bitPattern)
+    var read = try PolicyFile.read(from: url)
+    read.checksum = file.checksum
+    #expect(read.parameters.map(\.bitPattern) == weights.map(\.bitPattern))
+    #expect(read == file)
+
+    // Any damaged byte, in the header or in the weights, is caught; so is a cut file.
+    for position in [20, 16 + headerLength + 4 * 1000 + 2, bytes.count - 1] {
+      var damaged = bytes
+      damaged[position] ^= 0x10
+      try damaged.write(to: url)
+      #expect(throws: RolloutError.self) { try PolicyFile.read(from: url) }
+    }
+    for length in [12, 40, bytes.count - 3] {
+      try bytes.prefix(length).write(to: url)
+      #expect(throws: RolloutError.self) { try PolicyFile.read(from: url) }
+    }
   }
 
   @Test("docs/policy-format.md names the policy and checkpoint versions this rollout writes")

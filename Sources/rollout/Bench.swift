@@ -26,10 +26,12 @@ struct Bench: ParsableCommand {
       learner      PPO's gradient step on CartPole's [64, 64] actor-critic, one
                    256-row minibatch, on 1 thread and on --threads threads
                    (minibatches/s and multiply-adds/s)
-      cma          CMA-ES on 10-D test functions against pycma's figures
-      noise        OpenAI-ES perturbations of a 1 M-parameter policy, population
-                   256, --threads threads: per-pair Philox streams against a shared
-                   noise table (noise_table_size), N(0, 1) values per second
+      cma          CMA-ES on the 10-D ellipsoid, Rosenbrock and Rastrigin functions
+                   (evaluations to 1e-8, 20 seeds; Benchmarks/cma-pycma.sh runs pycma
+                   beside it)
+      noise        OpenAI-ES perturbations of a 1 M-parameter policy, population 256,
+                   --threads threads: per-pair Philox streams against a shared noise
+                   table (noise_table_size), N(0, 1) values per second
 
       Figures are medians of --repeats runs. Machines are shared and noisy: compare \
       runs made back to back, never one figure against a remembered one.

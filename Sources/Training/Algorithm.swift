@@ -47,10 +47,10 @@ public struct Algorithm: Hashable, Sendable, Codable, CaseIterable, RawRepresent
         keys: [.population: "population_size", .sigma: "mutation_std"], preset: Presets.ga),
       .evolution(
         "cma-es", CMAES.self, "CMA-ES (Hansen): full covariance; for linear policies and small networks", keys: cma,
-        preset: Presets.cma),
+        preset: { Presets.cma(env: $0) }),
       .evolution(
         "sep-cma-es", SepCMAES.self, "sep-CMA-ES (Ros & Hansen 2008): diagonal covariance, O(n) per sample", keys: cma,
-        preset: Presets.cma),
+        preset: { Presets.cma(env: $0, separable: true) }),
       .evolution(
         "ars", ARS.self, "ARS (Mania et al. 2018): random search over linear policies, top-b directions",
         keys: [.population: "directions", .sigma: "noise_std", .learningRate: "step_size"], preset: Presets.ars),

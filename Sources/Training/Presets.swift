@@ -153,7 +153,8 @@ public enum Presets {
   }
 
   /// CMA-ES and sep-CMA-ES: λ from Hansen's rule unless set.
-  public static func cma(env: String) -> TrainingPreset<CMAConfig> {
+  /// CMA-ES and (`separable`) sep-CMA-ES.
+  public static func cma(env: String, separable: Bool = false) -> TrainingPreset<CMAConfig> {
     var run = openAIES(env: env).run
     var strategy = CMAConfig(populationSize: 0, initialSigma: 0.5)
     if isMaze(env) {
@@ -166,6 +167,9 @@ public enum Presets {
       // Hansen's λ for 10 parameters is 10; with it, 1 seed in 20 stalled at a mean return of
       // ~40 for all 300 generations (CMA-ES seed 12, sep-CMA-ES seed 20); 20 solved all 20.
       if env == "cartpole" { strategy.populationSize = 20 }
+    } else if env == "pendulum" && !separable {
+      // OpenAI-ES's [32, 32] is 1,217 parameters: over full CMA-ES's limit (~20 s a generation).
+      run.hidden = [16]
     }
     return TrainingPreset(strategy: strategy, run: run)
   }
@@ -348,8 +352,14 @@ extension Presets {
         let reliability = solvedSeeds(env: entry.name, algorithm: algorithm).map {
           "; does not reliably solve: \($0)/20 seeds passed `rollout eval` on seeds 0–3 (Benchmarks/results/preset-sweep.md)"
         } ?? ""
+        var runnable = ""
+        if case .evolution(let made) = try algorithm.make(config: preset.strategy) {
+          let spec = EnvironmentSetup.make(entry).spec
+          let network = MLP(inputs: spec.observationSpace.count, hidden: preset.run.hidden, outputs: spec.actionSpace.policyOutputCount)
+          runnable = made.problem(parameterCount: network.parameterCount).map { "; not runnable: \($0)" } ?? ""
+        }
         lines.append(
-          "  \(algorithm == best ? "*" : " ") \(name) hidden \(preset.run.hidden), \(budget), \(strategy)\(lambda)\(reliability)")
+          "  \(algorithm == best ? "*" : " ") \(name) hidden \(preset.run.hidden), \(budget), \(strategy)\(lambda)\(reliability)\(runnable)")
       }
     }
     return lines

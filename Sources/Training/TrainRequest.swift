@@ -1,5 +1,6 @@
 import Environments
 import Foundation
+import Networks
 import RLCore
 
 /// What a user asked of `rollout train`, before presets and files fill in the rest: nil (or
@@ -92,13 +93,17 @@ public struct TrainRequest: Sendable, Equatable {
     settings.run = run
     settings.strategy = try strategyWithFlags(settings.strategy, for: chosen)
     // Checks the algorithm's settings now, with a one-line error, rather than mid-run.
-    _ = try chosen.make(config: settings.strategy)
+    let trainer = try chosen.make(config: settings.strategy)
     if chosen.isPolicyGradient, settings.run.maxEnvSteps == nil {
       throw RolloutError("\(chosen.rawValue) needs a step budget: give --max-steps")
     }
-    try MemoryEstimate.check(
-      settings: settings,
-      environment: EnvironmentSetup.make(EnvironmentSetup.entry(named: settings.env), config: settings.envConfig))
+    let environment = try EnvironmentSetup.make(EnvironmentSetup.entry(named: settings.env), config: settings.envConfig)
+    if case .evolution(let strategy) = trainer {
+      let spec = environment.spec
+      let network = MLP(inputs: spec.observationSpace.count, hidden: settings.run.hidden, outputs: spec.actionSpace.policyOutputCount)
+      if let problem = strategy.problem(parameterCount: network.parameterCount) { throw RolloutError(problem) }
+    }
+    try MemoryEstimate.check(settings: settings, environment: environment)
     return settings
   }
 

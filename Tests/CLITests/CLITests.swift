@@ -331,6 +331,22 @@ struct CLITests {
     expectOneLineError(try Rollout.run(["train", "cartpole", "--algo", "cma-es", "--population", "0"]), containing: "--population")
   }
 
+  @Test("full CMA-ES on a network over 1,000 parameters is refused before anything is written, and its preset says so")
+  func cmaSizeLimit() throws {
+    let out = work.appendingPathComponent("cma-breakout")
+    let result = try Rollout.run(["train", "breakout", "--algo", "cma-es", "--out", out.path])
+    expectOneLineError(result, containing: "takes at most 1000 parameters (this network has 26054); use sep-cma-es")
+    #expect(!FileManager.default.fileExists(atPath: out.path), "nothing written")
+    expectOneLineError(
+      try Rollout.run(["train", "cartpole", "--algo", "cma-es", "--hidden", "64,16"]), containing: "this network has 1394")
+    let listing = try Rollout.run(["train", "seaquest", "--list-presets"]).stdout.split(separator: "\n")
+    #expect(listing.contains { $0.contains(" cma-es ") && $0.contains("not runnable: cma-es keeps a full covariance") })
+    #expect(!listing.contains { $0.hasPrefix("    sep-cma-es") && $0.contains("not runnable") })
+    // Every other preset of every env runs.
+    let all = try Rollout.run(["train", "--list-presets"]).stdout.split(separator: "\n").filter { $0.contains("not runnable") }
+    #expect(all.count == 5 && all.allSatisfy { $0.hasPrefix("    cma-es") }, "only the MinAtar games' full CMA-ES: \(all)")
+  }
+
   @Test("--list-presets marks the presets the 20-seed sweep found unreliable, with their measured rate")
   func presetListingMarksUnreliable() throws {
     let result = try Rollout.run(["train", "mountaincar", "--list-presets"])

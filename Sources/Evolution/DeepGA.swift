@@ -153,12 +153,11 @@ public struct DeepGA: EvolutionStrategy {
 
   /// The run's shared noise table, when the config asks for one.
   func table(seed: UInt64) -> NoiseTable? {
-    config.noiseTableSize > 0 ? NoiseTable.shared(seed: seed, size: config.noiseTableSize) : nil
+    NoiseTable.shared(seed: seed, configuredSize: config.noiseTableSize)
   }
 
   public func problem(parameterCount: Int) -> String? {
-    guard config.noiseTableSize > 0, config.noiseTableSize < parameterCount else { return nil }
-    return "noise_table_size \(config.noiseTableSize) is smaller than the network's \(parameterCount) parameters"
+    NoiseTable.problem(configuredSize: config.noiseTableSize, parameterCount: parameterCount)
   }
 
   // MARK: Ask

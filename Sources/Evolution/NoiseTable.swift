@@ -18,6 +18,17 @@ public final class NoiseTable: Sendable {
   static let blockSize = 65_536
   private static let cache = Mutex<[String: NoiseTable]>([:])
 
+  /// The table a strategy's `noise_table_size` asks for: none for 0.
+  public static func shared(seed: UInt64, configuredSize size: Int) -> NoiseTable? {
+    size > 0 ? shared(seed: seed, size: size) : nil
+  }
+
+  /// Why a `noise_table_size` cannot serve a network of `parameterCount` weights, if it cannot.
+  public static func problem(configuredSize size: Int, parameterCount: Int) -> String? {
+    guard size > 0, size < parameterCount else { return nil }
+    return "noise_table_size \(size) is smaller than the network's \(parameterCount) parameters"
+  }
+
   /// The table of `size` values for run seed `seed`, built once per process.
   public static func shared(seed: UInt64, size: Int) -> NoiseTable {
     let key = "\(seed) \(size)"

@@ -55,6 +55,9 @@ public struct NoveltySearchES: EvolutionStrategy {
     public var weightDelta: Double = 0.05
     /// NSRA: generations without a better reward before w is lowered.
     public var stallGenerations: Int = 10
+    /// 0: each pair's ε from its own Philox stream; otherwise the size of a shared noise table
+    /// whose slices are the ε (as OpenAI-ES's `noise_table_size`).
+    public var noiseTableSize: Int = 0
 
     public init(
       variant: Variant = .ns, populationSize: Int = 10, noiseStd: Float = 0.1, learningRate: Float = 0.05,
@@ -156,7 +159,8 @@ public struct NoveltySearchES: EvolutionStrategy {
       agent: m,
       MirroredPopulation(
         center: state.agents[m].parameters, noiseStd: config.noiseStd, pairs: config.populationSize / 2,
-        seed: state.seed, generation: state.generation))
+        seed: state.seed, generation: state.generation,
+        table: NoiseTable.shared(seed: state.seed, configuredSize: config.noiseTableSize)))
   }
 
   /// The index i with probability weights[i] / Σ weights, for u uniform in [0, 1); uniform over all
@@ -245,6 +249,10 @@ public struct NoveltySearchES: EvolutionStrategy {
     return next
   }
 
+  public func problem(parameterCount: Int) -> String? {
+    NoiseTable.problem(configuredSize: config.noiseTableSize, parameterCount: parameterCount)
+  }
+
   public func isConsistent(_ state: State) -> Bool {
     let d = state.agents.first?.parameters.count ?? 0
     return state.agents.count == config.metaPopulation
@@ -266,6 +274,7 @@ extension NoveltySearchES.Config: AlgorithmConfig {
       return shared
     }
     if !(metaPopulation >= 1 && neighbours >= 1) { return "meta_population and neighbours must be at least 1" }
+    if noiseTableSize < 0 { return "noise_table_size must be 0 (no table) or positive" }
     if !((0...1).contains(initialWeight) && weightDelta >= 0 && stallGenerations >= 1) {
       return "initial_weight must be in [0, 1], weight_delta >= 0, stall_generations >= 1"
     }

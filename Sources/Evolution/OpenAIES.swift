@@ -83,7 +83,7 @@ public struct OpenAIES: EvolutionStrategy {
     MirroredPopulation(
       center: state.mean, noiseStd: config.noiseStd, pairs: config.populationSize / 2, seed: state.seed,
       generation: state.generation,
-      table: config.noiseTableSize > 0 ? NoiseTable.shared(seed: state.seed, size: config.noiseTableSize) : nil)
+      table: NoiseTable.shared(seed: state.seed, configuredSize: config.noiseTableSize))
   }
 
   public func tell(_ state: State, population: MirroredPopulation, evaluations: MemberEvaluations) -> State {
@@ -104,8 +104,7 @@ public struct OpenAIES: EvolutionStrategy {
   public func solution(_ state: State) -> [Float] { state.mean }
 
   public func problem(parameterCount: Int) -> String? {
-    guard config.noiseTableSize > 0, config.noiseTableSize < parameterCount else { return nil }
-    return "noise_table_size \(config.noiseTableSize) is smaller than the network's \(parameterCount) parameters"
+    NoiseTable.problem(configuredSize: config.noiseTableSize, parameterCount: parameterCount)
   }
 
   public func isConsistent(_ state: State) -> Bool {

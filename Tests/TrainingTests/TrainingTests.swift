@@ -100,6 +100,29 @@ struct TrainingTests {
     #expect(outcomes[0].envSteps == outcomes[1].envSteps)
   }
 
+  @Test("NS-ES with a shared noise table gives the same weights on 1 and 2 threads, and moves its agents")
+  func noveltyNoiseTable() throws {
+    var weights: [[UInt32]] = []
+    for threads in [1, 2] {
+      var preset = Presets.noveltySearch(env: "medium-maze", variant: .ns)
+      preset.strategy.noiseTableSize = 100_000
+      preset.run.seed = 2
+      preset.run.threads = threads
+      preset.run.maxGenerations = 60
+      preset.run.maxEnvSteps = nil
+      let outcome = try trainEvolution(
+        environment: Maze(config: .init(layout: BuiltinMazes.medium)), strategy: NoveltySearchES(config: preset.strategy), config: preset.run)
+      weights.append(outcome.policy.parameters.map(\.bitPattern))
+    }
+    #expect(weights[0] == weights[1])
+    var plain = Presets.noveltySearch(env: "medium-maze", variant: .ns)
+    plain.run.seed = 2
+    plain.run.maxGenerations = 60
+    plain.run.maxEnvSteps = nil
+    let streams = try trainEvolution(environment: Maze(config: .init(layout: BuiltinMazes.medium)), strategy: NoveltySearchES(config: plain.strategy), config: plain.run)
+    #expect(streams.policy.parameters.map(\.bitPattern) != weights[0], "the table's noise is not the streams'")
+  }
+
   @Test("different seeds give different runs; a step budget stops the run")
   func seedsAndBudgets() throws {
     let a = try train(seed: 1, threads: 1, generations: 3)

@@ -127,18 +127,23 @@ struct TrainRequestTests {
 
 @Suite("Preset reliability")
 struct PresetReliabilityTests {
-  @Test("every preset marked unreliable names a registered env and algorithm, with a rate below 20")
+  @Test("every preset marked unreliable or unmeasured names a registered env and algorithm, with a rate below its seeds")
   func marks() throws {
-    var marked = 0
+    var marked = 0, unmeasured = 0
     for entry in EnvironmentRegistry.entries {
       for algorithm in Algorithm.allCases {
-        if let solved = Presets.solvedSeeds(env: entry.name, algorithm: algorithm) {
-          #expect((0..<20).contains(solved))
+        if let rate = Presets.sweepRate(env: entry.name, algorithm: algorithm) {
+          #expect(rate.seeds >= 10 && (0..<rate.seeds).contains(rate.solved))
           marked += 1
+        }
+        if Presets.unmeasuredPresets.contains("\(entry.name) \(algorithm.rawValue)") {
+          #expect(Presets.sweepRate(env: entry.name, algorithm: algorithm) == nil, "measured and unmeasured at once")
+          unmeasured += 1
         }
       }
     }
-    #expect(marked > 0 && marked == Presets.measuredSolvedSeeds.count, "every key names an env and an algorithm")
-    #expect(Presets.solvedSeeds(env: "cartpole", algorithm: .cmaES) == nil, "CartPole's presets all solved 20/20")
+    #expect(marked > 0 && marked == Presets.measuredRates.count, "every key names an env and an algorithm")
+    #expect(unmeasured == Presets.unmeasuredPresets.count, "every unmeasured key names an env and an algorithm")
+    #expect(Presets.sweepRate(env: "cartpole", algorithm: .cmaES) == nil, "CartPole's presets all solved 20/20")
   }
 }

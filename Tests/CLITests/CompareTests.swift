@@ -190,6 +190,21 @@ struct CompareTests {
     let summary = try String(contentsOf: out.appendingPathComponent("summary.md"), encoding: .utf8)
     #expect(summary.contains("each run with its own budget") && summary.contains("runs from rollout train: ppo-1-0, ppo-2-0"))
 
+    // Maze runs: the final positions figure, no heat maps (train runs count no training episodes).
+    var mazeRuns: [String] = []
+    for algo in ["ns-es", "openai-es"] {
+      let dir = runs.appendingPathComponent("maze-\(algo)")
+      try? FileManager.default.removeItem(at: dir)
+      #expect(try Rollout.run(["train", "medium-maze", "--algo", algo, "--max-steps", "200000", "--out", dir.path, "--quiet"]).status == 0)
+      mazeRuns.append(dir.path)
+    }
+    let mazeReport = work.appendingPathComponent("from-maze-report")
+    let maze = try Rollout.run(["compare", "--from"] + mazeRuns + ["--out", mazeReport.path])
+    #expect(maze.status == 0, "\(maze.stderr)")
+    #expect(maze.stdout.contains("ns-es reached the goal in 0/1 runs; the run ended at ("), "\(maze.stdout)")
+    let mazeFiles = try FileManager.default.contentsOfDirectory(atPath: mazeReport.path)
+    #expect(mazeFiles.contains("final-positions.svg") && !mazeFiles.contains { $0.hasPrefix("heatmap-") }, "\(mazeFiles)")
+
     let other = runs.appendingPathComponent("acrobot")
     try? FileManager.default.removeItem(at: other)
     #expect(try Rollout.run(["train", "acrobot", "--generations", "1", "--out", other.path, "--quiet"]).status == 0)

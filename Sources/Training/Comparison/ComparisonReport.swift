@@ -101,7 +101,9 @@ public struct ComparisonReport {
       }
       let failed = o.runs.filter { $0.successSteps == nil }
       if !failed.isEmpty, let places = endings(failed) {
-        s += failed.count == o.runs.count ? "; every run ended " : "; the others ended "
+        s +=
+          failed.count < o.runs.count
+          ? "; the others ended " : failed.count == 1 ? "; the run ended " : places.hasPrefix("all at") ? "; every run ended " : "; the runs ended "
         s += places.hasPrefix("all at") ? places.replacingOccurrences(of: "all at", with: "at") : "at \(places)"
       }
       return s + "."
@@ -172,7 +174,8 @@ public struct ComparisonReport {
         legendItems: outcomes.map { ($0.color, $0.label) })
       figures.append(("final-positions.svg", maze.svg(), "Final position of each run's returned policy, coloured by algorithm."))
       let grid = HeatmapGrid(layout: layout)
-      for o in outcomes {
+      // Runs read from `rollout train` directories (compare --from) count no training episodes.
+      for o in outcomes where o.runs.contains(where: { $0.heatmap != nil }) {
         var counts = [Int](repeating: 0, count: grid.columns * grid.rows)
         for r in o.runs { for (i, n) in (r.heatmap ?? []).enumerated() where i < counts.count { counts[i] += n } }
         let file = "heatmap-\(fileSafe(o.label)).svg"

@@ -90,6 +90,38 @@ ppo_throughput() { # binary [kernel path] -> one line per thread count: steps, s
     fi
   done
   echo
+  echo "## Presets: how reliably each solves its env"
+  echo
+  echo "Solved means the policy file's \`rollout eval\` reaches the threshold on seeds 0, 1, 2 and 3"
+  echo "(Pendulum: rollout's −200 bar). The rates are the ones \`rollout train --list-presets\` prints,"
+  echo "measured by \`Benchmarks/preset-sweep.sh -s 20 ENV\` (hours for every env, so not rerun here;"
+  echo "tables and dates in \`Benchmarks/results/preset-sweep.md\`). The MinAtar games have no threshold."
+  echo
+  "$rollout" train --list-presets | python3 -c '
+import re, sys
+print("| env | algorithm | solved |")
+print("|---|---|---|")
+env = None
+for line in sys.stdin:
+    header = re.match(r"^(\S+) \(default: ", line)
+    if header:
+        env = header.group(1)
+        continue
+    if env in ("breakout", "space-invaders", "freeway", "asterix", "seaquest"):
+        continue
+    algorithm = line[4:].split()[0]
+    rate = re.search(r"does not reliably solve: (\d+/\d+) seeds[^(]*\(([^)]*)\)", line)
+    if "not runnable" in line:
+        solved = "not runnable (see --list-presets)"
+    elif "was not measured" in line:
+        solved = "not measured"
+    elif rate:
+        solved = rate.group(1) + ("" if rate.group(2).startswith("Benchmarks") else " (" + rate.group(2) + ")")
+    else:
+        solved = "20/20"
+    print(f"| {env} | {algorithm} | {solved} |")
+'
+  echo
   echo "## The hard-maze comparison"
   echo
   if [[ ! -f reports/hard-maze/summary.md ]]; then

@@ -341,8 +341,14 @@ extension Presets {
     return rates
   }()
 
-  /// Presets of an env with a threshold whose rate was not measured.
-  public static let unmeasuredPresets: Set<String> = []
+  /// Presets of an env with a threshold whose rate was not measured: the mazes' policy-gradient
+  /// presets (10 M steps a run) and the hard maze's evolution presets outside `rollout compare
+  /// hard-maze` (50 M steps a run).
+  public static let unmeasuredPresets: Set<String> = [
+    "medium-maze ppo", "medium-maze a2c", "medium-maze reinforce",
+    "hard-maze nsra-es", "hard-maze cma-es", "hard-maze sep-cma-es", "hard-maze ars",
+    "hard-maze ppo", "hard-maze a2c", "hard-maze reinforce",
+  ]
 
   /// A preset's measured rate, for those that did not solve every seed; nil otherwise.
   public static func sweepRate(env: String, algorithm: Algorithm) -> SweepRate? {

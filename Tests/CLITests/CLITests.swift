@@ -355,6 +355,10 @@ struct CLITests {
     #expect(cma.hasSuffix("does not reliably solve: 14/20 seeds passed `rollout eval` on seeds 0–3 (Benchmarks/results/preset-sweep.md)"))
     let openAIES = try #require(lines.first { $0.contains(" openai-es ") })
     #expect(!openAIES.contains("reliably"))
+    let hard = try Rollout.run(["train", "hard-maze", "--list-presets"]).stdout.split(separator: "\n")
+    #expect(try #require(hard.first { $0.hasPrefix("    ppo") }).hasSuffix("; how reliably it solves was not measured"))
+    #expect(try #require(hard.first { $0.hasPrefix("    ns-es") || $0.hasPrefix("  * ns-es") })
+      .contains("does not reliably solve: 4/10 seeds passed `rollout eval` on seeds 0–3 (rollout compare hard-maze, reports/hard-maze)"))
   }
 
   @Test("the README's env table gives the time limits and thresholds `rollout envs` prints")

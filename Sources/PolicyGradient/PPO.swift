@@ -43,6 +43,13 @@ public struct PPO: PolicyGradientMethod {
     public var targetKL: Double? = nil
     /// Normalise advantages per minibatch.
     public var normalizeAdvantage: Bool = true
+    /// PPO + behaviour novelty, the policy-gradient twin of NS-ES: each finished episode's last
+    /// reward gets w × its novelty — the mean distance from its behaviour descriptor (a maze's
+    /// final position) to the k nearest behaviours of earlier episodes, every one of which is
+    /// archived. 0 (the default) is plain PPO.
+    public var noveltyWeight: Double = 0
+    /// k, the neighbours novelty is measured against.
+    public var noveltyNeighbours: Int = 10
 
     public init() {}
   }
@@ -55,6 +62,9 @@ public struct PPO: PolicyGradientMethod {
   public var gamma: Double { config.gamma }
   public var gaeLambda: Double { config.gaeLambda }
   public var optimizer: GradientOptimizer { .sb3Adam }
+  public var novelty: (weight: Double, neighbours: Int)? {
+    config.noveltyWeight > 0 ? (config.noveltyWeight, config.noveltyNeighbours) : nil
+  }
 
   /// One minibatch's samples and their per-sample inputs to the loss.
   struct Minibatch {
@@ -173,6 +183,9 @@ extension PPO.Config: AlgorithmConfig {
       return "max_gradient_norm must be positive; value and entropy coefficients >= 0"
     }
     if !(targetKL.map { $0 > 0 } ?? true) { return "target_kl must be positive (or null)" }
+    if !(noveltyWeight >= 0 && noveltyWeight.isFinite && noveltyNeighbours >= 1) {
+      return "novelty_weight must be >= 0 and novelty_neighbours at least 1"
+    }
     return nil
   }
 }

@@ -37,6 +37,8 @@ public protocol PolicyGradientMethod: Sendable {
   var gamma: Double { get }
   var gaeLambda: Double { get }
   var optimizer: GradientOptimizer { get }
+  /// The behaviour-novelty bonus's weight and k, when the method uses one (PPO's option).
+  var novelty: (weight: Double, neighbours: Int)? { get }
   /// Updates `parameters` from `buffer` (advantages already computed). `progress` is the fraction
   /// of the step budget used (for linear schedules); `seed` and `iteration` key any shuffling.
   func update(
@@ -46,6 +48,8 @@ public protocol PolicyGradientMethod: Sendable {
 }
 
 extension PolicyGradientMethod {
+  public var novelty: (weight: Double, neighbours: Int)? { nil }
+
   /// One optimiser step on the loss L = −Σ wᵢ·log π + c_v·Σ(V − R)²/n − c_e·Σ H/n over `indices`,
   /// given per-sample policy weights (already divided by n): the step every method here shares.
   func step(

@@ -76,6 +76,13 @@ public struct EpisodeRecord: Sendable, Equatable {
   public var length: Int
   /// The env's behaviour descriptor at the episode's end (a maze's final position).
   public var finalBehavior: [Float]
+
+  public init(env: Int, totalReward: Double, length: Int, finalBehavior: [Float]) {
+    self.env = env
+    self.totalReward = totalReward
+    self.length = length
+    self.finalBehavior = finalBehavior
+  }
 }
 
 /// Steps N copies of an env with the current policy, spread over worker threads.

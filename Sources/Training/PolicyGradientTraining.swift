@@ -2,6 +2,7 @@ import Cluster
 import Dispatch
 import Environments
 import Evaluation
+import Evolution
 import Foundation
 import Networks
 import PolicyGradient
@@ -23,6 +24,8 @@ public struct PolicyGradientState<E: Environment & Codable>: Sendable, Codable {
   /// The last 100 finished training episodes' returns (the progress line's mean and max).
   public var recentReturns: [Double]
   public var envs: [CollectorEnvState<E>]
+  /// The behaviours of every finished episode so far, when the method pays a novelty bonus.
+  public var archive: NoveltyArchive? = nil
 }
 
 /// Trains an actor-critic with a policy-gradient method: collect a rollout on the worker threads,
@@ -111,6 +114,13 @@ public func runPolicyGradient<E: Environment & Codable, M: PolicyGradientMethod>
         sum: collected.statistics.sum, sumOfSquares: collected.statistics.sumOfSquares, count: collected.statistics.count)
     }
     progress.envSteps += buffer.count
+    if let novelty = method.novelty {
+      var archive = progress.strategyState.archive ?? NoveltyArchive(dimension: environment.behaviorCount)
+      _ = NoveltyBonus.apply(
+        weight: novelty.weight, neighbours: novelty.neighbours, episodes: collected.episodes, to: buffer,
+        archive: &archive)
+      progress.strategyState.archive = archive
+    }
     buffer.computeAdvantages(gamma: method.gamma, lambda: method.gaeLambda)
 
     // MARK: Update

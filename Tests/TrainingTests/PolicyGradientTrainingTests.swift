@@ -1,5 +1,6 @@
 import Environments
-import Training
+import Evolution
+@testable import Training
 import Foundation
 import PolicyGradient
 import RLCore
@@ -80,5 +81,54 @@ struct PolicyGradientTrainingTests {
     }
     let other = try train(algorithm, env: "cartpole", seed: 4, threads: 1, budget: 6_000, earlyStop: false)
     #expect(other.outcome.policy.parameters != one.outcome.policy.parameters)
+  }
+}
+
+@Suite("PPO + behaviour novelty")
+struct NoveltyBonusTests {
+  @Test("each finished episode's last reward gets w × its novelty against the archive, then joins it")
+  func bonus() {
+    let buffer = RolloutBuffer(envs: 2, steps: 4, observationCount: 1, actionWidth: 1)
+    buffer.rewards = [1, 1, 1, 1, 2, 2, 2, 2]
+    // Env 0 ends an episode at t = 2; env 1 at t = 0 and t = 3.
+    buffer.dones = [false, false, true, false, true, false, false, true]
+    var archive = NoveltyArchive(dimension: 2)
+    archive.add([0, 0])
+    let episodes = [
+      EpisodeRecord(env: 0, totalReward: 0, length: 3, finalBehavior: [0, 0]),
+      EpisodeRecord(env: 1, totalReward: 0, length: 1, finalBehavior: [3, 4]),
+      EpisodeRecord(env: 1, totalReward: 0, length: 3, finalBehavior: [6, 8]),
+    ]
+    let mean = NoveltyBonus.apply(weight: 0.5, neighbours: 1, episodes: episodes, to: buffer, archive: &archive)
+    // Novelty against the archive before this rollout: 0, 5 and 10; half of each is paid.
+    #expect(buffer.rewards == [1, 1, 1, 1, 4.5, 2, 2, 7])
+    #expect(mean == 2.5)
+    #expect(archive.count == 4)
+    // The same place again pays nothing now that it is archived.
+    buffer.rewards = [Double](repeating: 0, count: 8)
+    _ = NoveltyBonus.apply(
+      weight: 0.5, neighbours: 1, episodes: [EpisodeRecord(env: 0, totalReward: 0, length: 3, finalBehavior: [3, 4])],
+      to: buffer, archive: &archive)
+    #expect(buffer.rewards[2] == 0)
+  }
+
+  @Test("PPO with the bonus on the medium maze: the same weights on 1 and 2 threads, and other weights than plain PPO")
+  func determinism() throws {
+    var weights: [[UInt32]] = []
+    for (threads, weight) in [(1, 1.0), (2, 1.0), (2, 0.0)] {
+      let preset = try Algorithm.ppo.preset(env: "medium-maze")
+      var run = preset.run
+      run.seed = 3
+      run.threads = threads
+      run.maxEnvSteps = 40_000
+      run.stopAtThreshold = false
+      guard case .object(var fields) = preset.strategy else { throw RolloutError("no strategy") }
+      fields["novelty_weight"] = .number(weight)
+      let trainer = try Algorithm.ppo.make(config: .object(fields))
+      let outcome = try trainer.train(environment: EnvironmentSetup.make(EnvironmentSetup.entry(named: "medium-maze")), config: run)
+      weights.append(outcome.policy.parameters.map(\.bitPattern))
+    }
+    #expect(weights[0] == weights[1])
+    #expect(weights[1] != weights[2], "the bonus changes what PPO learns")
   }
 }

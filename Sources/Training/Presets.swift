@@ -332,8 +332,10 @@ extension Presets {
       "mountaincar-continuous a2c": 0, "mountaincar-continuous reinforce": 0,
       // Judged by rollout's −200 bar (Gymnasium sets none).
       "pendulum ppo": 8, "pendulum a2c": 0, "pendulum reinforce": 0, "pendulum openai-es": 7, "pendulum ns-es": 2,
-      "pendulum ga": 5, "pendulum sep-cma-es": 13, "pendulum ars": 0,
+      "pendulum ga": 5, "pendulum sep-cma-es": 13, "pendulum ars": 0, "pendulum cma-es": 3,
     ])
+    // Pendulum's NSR-ES and NSRA-ES, ~2 minutes a run, on 10 seeds.
+    for (key, n) in ["pendulum nsr-es": 5, "pendulum nsra-es": 1] { rates[key] = SweepRate(solved: n, seeds: 10) }
     // The hard maze's evolution presets at their own 50 M-step budget: `rollout compare hard-maze`.
     for (key, n) in ["hard-maze ns-es": 4, "hard-maze nsr-es": 6, "hard-maze ga": 0, "hard-maze openai-es": 0] {
       rates[key] = SweepRate(solved: n, seeds: 10, source: "rollout compare hard-maze, reports/hard-maze")

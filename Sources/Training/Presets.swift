@@ -339,6 +339,10 @@ extension Presets {
     // The medium maze's CMA-ES: both of the first two seeds end trapped after the whole 50 M steps
     // (~8 minutes a run), so the sweep stopped there.
     rates["medium-maze cma-es"] = SweepRate(solved: 0, seeds: 2)
+    // The medium maze's other evolution presets that do not solve it, each failing run 50 M steps.
+    for (key, n) in ["medium-maze sep-cma-es": 0, "medium-maze ars": 0, "medium-maze ga": 4, "medium-maze openai-es": 0] {
+      rates[key] = SweepRate(solved: n, seeds: 10)
+    }
     // The hard maze's evolution presets at their own 50 M-step budget: `rollout compare hard-maze`.
     for (key, n) in ["hard-maze ns-es": 4, "hard-maze nsr-es": 6, "hard-maze ga": 0, "hard-maze openai-es": 0] {
       rates[key] = SweepRate(solved: n, seeds: 10, source: "rollout compare hard-maze, reports/hard-maze")

@@ -30,6 +30,13 @@ public struct MLP: Sendable, Equatable, Codable {
     self.init(layerSizes: [inputs] + hidden + [outputs], activation: activation)
   }
 
+  /// The policy network for an env: its observation in, what its action space needs out.
+  public init(policyFor spec: EnvSpec, hidden: [Int], activation: Activation = .tanh) {
+    self.init(
+      inputs: spec.observationSpace.count, hidden: hidden, outputs: spec.actionSpace.policyOutputCount,
+      activation: activation)
+  }
+
   public var inputCount: Int { layerSizes[0] }
   public var outputCount: Int { layerSizes[layerSizes.count - 1] }
   public var layerCount: Int { layerSizes.count - 1 }

@@ -335,11 +335,14 @@ struct ReplayVisitor: EnvironmentVisitor {
     episodeLoop: while episode < episodes {
       let episodeSeed = SeedDerivation.seed(run: seed, purpose: .userEvaluation, episode: episode)
       for k in agents.indices { agents[k].reset(seed: episodeSeed) }
-      // With nothing to show (--overlay alone), the episodes run without drawing.
-      while outputs.isEmpty {
-        if agents.allSatisfy(\.done) { break }
+      /// Steps every player whose episode is still running; false once every episode has ended.
+      func stepUnfinished() -> Bool {
+        if agents.allSatisfy(\.done) { return false }
         for k in agents.indices where !agents[k].done { agents[k].advance(mode: mode, maxSteps: maxSteps) }
+        return true
       }
+      // With nothing to show (--overlay alone), the episodes run without drawing.
+      while outputs.isEmpty, stepUnfinished() {}
       while !outputs.isEmpty {
         for (k, agent) in agents.enumerated() {
           agent.env.render(into: &tile)
@@ -381,8 +384,7 @@ struct ReplayVisitor: EnvironmentVisitor {
           }
         } while interactive && paused && !restart && !advanceOnce
         if restart { continue episodeLoop }
-        if agents.allSatisfy(\.done) { break }
-        for k in agents.indices where !agents[k].done { agents[k].advance(mode: mode, maxSteps: maxSteps) }
+        if !stepUnfinished() { break }
       }
       if episode == 0 {
         trails = agents.map { ($0.env as? Maze)?.trail ?? [] }

@@ -123,9 +123,7 @@ public struct DeepGA: EvolutionStrategy {
     _ parameters: UnsafeMutableBufferPointer<Float>, seed: UInt64, mutationStd: Float, table: NoiseTable? = nil
   ) {
     if let table {
-      let offset = table.offset(seed: seed, count: parameters.count)
-      table.values.withUnsafeBufferPointer { t in
-        let noise = t.baseAddress! + offset
+      table.withSlice(seed: seed, count: parameters.count) { noise in
         for j in parameters.indices { parameters[j] += mutationStd * noise[j] }
       }
       return

@@ -34,10 +34,8 @@ public struct MirroredPopulation: CandidatePopulation {
   public func write(member m: Int, into buffer: UnsafeMutableBufferPointer<Float>) {
     let scale = (m % 2 == 0 ? 1 : -1) * noiseStd
     if let table {
-      let offset = table.offset(seed: noiseSeeds[m / 2], count: center.count)
       center.withUnsafeBufferPointer { c in
-        table.values.withUnsafeBufferPointer { t in
-          let noise = t.baseAddress! + offset
+        table.withSlice(seed: noiseSeeds[m / 2], count: c.count) { noise in
           for j in 0..<c.count { buffer[j] = c[j] + scale * noise[j] }
         }
       }
@@ -58,10 +56,9 @@ public struct MirroredPopulation: CandidatePopulation {
     var sum = [Float](repeating: 0, count: center.count)
     if let table {
       sum.withUnsafeMutableBufferPointer { s in
-        table.values.withUnsafeBufferPointer { t in
-          for (i, seed) in noiseSeeds.enumerated() where weights[i] != 0 {
-            let noise = t.baseAddress! + table.offset(seed: seed, count: s.count)
-            let w = weights[i]
+        for (i, seed) in noiseSeeds.enumerated() where weights[i] != 0 {
+          let w = weights[i]
+          table.withSlice(seed: seed, count: s.count) { noise in
             for j in 0..<s.count { s[j] += w * noise[j] }
           }
         }

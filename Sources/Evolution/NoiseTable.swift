@@ -60,6 +60,12 @@ public final class NoiseTable: Sendable {
 
   public var size: Int { values.count }
 
+  /// Calls `body` with the `count` values of the perturbation with seed `seed`.
+  public func withSlice<R>(seed: UInt64, count: Int, _ body: (UnsafePointer<Float>) -> R) -> R {
+    let start = offset(seed: seed, count: count)
+    return values.withUnsafeBufferPointer { body($0.baseAddress! + start) }
+  }
+
   /// Where the `count` values of the perturbation with seed `seed` start: uniform over the
   /// table's valid offsets.
   public func offset(seed: UInt64, count: Int) -> Int {

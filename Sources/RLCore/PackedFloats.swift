@@ -52,13 +52,11 @@ public enum PackedFloats {
     func append(_ values: [Float]) -> Reference {
       bytes.withLock { data in
         let offset = data.count
-        data.reserveCapacity(offset + values.count * 4)
-        values.withUnsafeBufferPointer { buffer in
-          for v in buffer {
-            let bits = v.bitPattern.littleEndian
-            withUnsafeBytes(of: bits) { data.append(contentsOf: $0) }
-          }
-        }
+        #if _endian(little)
+          values.withUnsafeBytes { data.append(contentsOf: $0) }
+        #else
+          for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+        #endif
         return Reference(offset: offset, count: values.count)
       }
     }
@@ -81,11 +79,12 @@ public enum PackedFloats {
       }
       var values = [Float](repeating: 0, count: reference.count)
       data.withUnsafeBytes { raw in
-        let start = raw.baseAddress! + reference.offset
-        for i in 0..<reference.count {
-          values[i] = Float(bitPattern: UInt32(littleEndian: (start + 4 * i).loadUnaligned(as: UInt32.self)))
-        }
+        let bytes = UnsafeRawBufferPointer(rebasing: raw[reference.offset..<reference.offset + 4 * reference.count])
+        values.withUnsafeMutableBytes { $0.copyMemory(from: bytes) }
       }
+      #if !_endian(little)
+        for i in values.indices { values[i] = Float(bitPattern: UInt32(littleEndian: values[i].bitPattern)) }
+      #endif
       return values
     }
   }

@@ -101,7 +101,7 @@ public struct MinAtar<Game: MinAtarGame>: ConfigurableEnvironment {
       id: Game.id, name: Game.name,
       observationSpace: BoxSpace(low: [Float](repeating: 0, count: cells), high: [Float](repeating: 1, count: cells)),
       actionSpace: .discrete(count: actions.count), maxEpisodeSteps: config.maxEpisodeSteps, rewardThreshold: nil,
-      randomStart: Game.randomStart)
+      randomStart: Game.randomStart, observationShape: GridShape(height: 10, width: 10, channels: Game.channels.count))
     var rng = SplitMix64(seed: 0)
     game = Game(rng: &rng, ramping: config.difficultyRamping)
   }

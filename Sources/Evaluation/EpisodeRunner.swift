@@ -17,7 +17,7 @@ public final class EpisodeScratch: @unchecked Sendable {
   /// The network kernels, looked up once: a step's forward pass then costs no global lookup.
   public let kernels: KernelTable
 
-  public init(observationCount: Int, network: MLP, behaviorCount: Int = 0, kernels: KernelTable = Kernels.active) {
+  public init(observationCount: Int, network: Network, behaviorCount: Int = 0, kernels: KernelTable = Kernels.active) {
     self.kernels = kernels
     behavior = .allocate(capacity: max(behaviorCount, 1))
     behavior.initialize(repeating: 0)
@@ -55,7 +55,7 @@ extension EpisodeScratch {
   /// apply the head. Allocates nothing.
   @inlinable @inline(__always)
   public func policyAction(
-    network: MLP, head: ActionHead, mode: ActionMode, clip: Float, rng: inout PhiloxStream
+    network: Network, head: ActionHead, mode: ActionMode, clip: Float, rng: inout PhiloxStream
   ) -> Action {
     ObservationNormalizer.apply(
       observation.baseAddress!, into: input.baseAddress!, values: normalization.baseAddress!,
@@ -88,7 +88,7 @@ public struct EpisodeOutcome: Sendable, Equatable {
 /// `scratch.statisticsSum` / `statisticsSumOfSquares`, and the returned count says how many.
 @inlinable
 public func runEpisode<E: Environment>(
-  _ env: inout E, seed: UInt64, network: MLP, normalizer: ObservationNormalizer, head: ActionHead,
+  _ env: inout E, seed: UInt64, network: Network, normalizer: ObservationNormalizer, head: ActionHead,
   mode: ActionMode, scratch: EpisodeScratch, collectStatistics: Bool = false
 ) -> (outcome: EpisodeOutcome, statisticsCount: Int) {
   var observer = NoStepObserver()
@@ -112,7 +112,7 @@ public struct NoStepObserver: StepObserver {
 /// `runEpisode`, telling `observer` each step (`rollout eval --record`).
 @inlinable
 public func runEpisode<E: Environment, O: StepObserver>(
-  _ env: inout E, seed: UInt64, network: MLP, normalizer: ObservationNormalizer, head: ActionHead,
+  _ env: inout E, seed: UInt64, network: Network, normalizer: ObservationNormalizer, head: ActionHead,
   mode: ActionMode, scratch: EpisodeScratch, collectStatistics: Bool = false, observer: inout O
 ) -> (outcome: EpisodeOutcome, statisticsCount: Int) {
   let observation = scratch.observation

@@ -128,7 +128,7 @@ public struct EvaluationResults: Sendable {
 /// rebuild a perturbation from its seed on the worker instead of storing the population.
 public final class Evaluator<E: Environment>: @unchecked Sendable {
   public let threads: Int
-  public let network: MLP
+  public let network: Network
   public let head: ActionHead
   /// Where the threads come from: a `WorkerPool` shared with other work (policy-gradient
   /// training evaluates between updates on the pool its updates use, so its workers stay
@@ -142,7 +142,7 @@ public final class Evaluator<E: Environment>: @unchecked Sendable {
   final class Worker: @unchecked Sendable {
     @usableFromInline var env: E
     @usableFromInline let scratch: EpisodeScratch
-    init(env: E, network: MLP) {
+    init(env: E, network: Network) {
       self.env = env
       scratch = EpisodeScratch(
         observationCount: env.spec.observationSpace.count, network: network,
@@ -150,16 +150,16 @@ public final class Evaluator<E: Environment>: @unchecked Sendable {
     }
   }
 
-  public convenience init(environment: E, network: MLP, threads: Int) {
+  public convenience init(environment: E, network: Network, threads: Int) {
     self.init(environment: environment, network: network, threads: threads, pool: nil)
   }
 
   /// An evaluator running on `pool`'s threads.
-  public convenience init(environment: E, network: MLP, pool: WorkerPool) {
+  public convenience init(environment: E, network: Network, pool: WorkerPool) {
     self.init(environment: environment, network: network, threads: pool.threads, pool: pool)
   }
 
-  init(environment: E, network: MLP, threads: Int, pool: WorkerPool?) {
+  init(environment: E, network: Network, threads: Int, pool: WorkerPool?) {
     precondition(threads > 0, "an evaluator needs at least one thread")
     self.pool = pool
     precondition(

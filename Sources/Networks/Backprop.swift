@@ -1,10 +1,10 @@
 import RLCore
 
-/// The activations of one batch, kept by `MLP.forward(batch:)` for `MLP.backward`.
+/// The activations of one batch, kept by `Network.forward(batch:)` for `Network.backward`.
 ///
 /// A tape is sized for a maximum batch once and reused, so training steps allocate nothing.
-public final class MLPTape: @unchecked Sendable {
-  public let network: MLP
+public final class NetworkTape: @unchecked Sendable {
+  public let network: Network
   public let capacity: Int
   /// Layer l's outputs (after the activation on hidden layers), `capacity × size(l + 1)`.
   @usableFromInline var outputs: [UnsafeMutablePointer<Float>]
@@ -15,30 +15,40 @@ public final class MLPTape: @unchecked Sendable {
   @usableFromInline let transposed: UnsafeMutablePointer<Float>
   /// Zeros, `widest layer` of them: the bias of δ·Wᵀ.
   @usableFromInline let zeros: UnsafeMutablePointer<Float>
+  /// Each convolution's patches (`capacity × positions × patch`, what its weight gradient reads)
+  /// and outputs (`capacity × output grid`, after the activation).
+  @usableFromInline var patches: [UnsafeMutablePointer<Float>]
+  @usableFromInline var convolutionOutputs: [UnsafeMutablePointer<Float>]
+  /// The patches' gradients of one convolution above the first, before they go back onto its grid.
+  @usableFromInline let patchGradients: UnsafeMutablePointer<Float>
 
-  public init(network: MLP, capacity: Int) {
+  public init(network: Network, capacity: Int) {
     precondition(capacity > 0, "a tape needs room for at least one row")
     self.network = network
     self.capacity = capacity
-    outputs = network.layerSizes.dropFirst().map { size in
-      let p = UnsafeMutablePointer<Float>.allocate(capacity: capacity * size)
-      p.initialize(repeating: 0, count: capacity * size)
+    func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
+      let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+      p.initialize(repeating: 0, count: max(count, 1))
       return p
     }
-    let widest = network.layerSizes.max()!
-    deltaA = .allocate(capacity: capacity * widest)
-    deltaA.initialize(repeating: 0, count: capacity * widest)
-    deltaB = .allocate(capacity: capacity * widest)
-    deltaB.initialize(repeating: 0, count: capacity * widest)
-    let largest = (0..<network.layerCount).map { network.layerSizes[$0] * network.layerSizes[$0 + 1] }.max()!
-    transposed = .allocate(capacity: largest)
-    transposed.initialize(repeating: 0, count: largest)
-    zeros = .allocate(capacity: widest)
-    zeros.initialize(repeating: 0, count: widest)
+    outputs = network.layerSizes.dropFirst().map { buffer(capacity * $0) }
+    let shapes = network.gridShapes, convolutions = network.convolutions
+    let patchCounts = convolutions.indices.map { shapes[$0 + 1].positions * convolutions[$0].patchCount(input: shapes[$0]) }
+    patches = patchCounts.map { buffer(capacity * $0) }
+    convolutionOutputs = shapes.dropFirst().map { buffer(capacity * $0.count) }
+    patchGradients = buffer(capacity * (patchCounts.dropFirst().max() ?? 0))
+    let widest = (network.layerSizes + shapes.dropFirst().map(\.count)
+      + convolutions.indices.map { convolutions[$0].patchCount(input: shapes[$0]) }).max()!
+    deltaA = buffer(capacity * widest)
+    deltaB = buffer(capacity * widest)
+    let largest = network.weightMatrices.map { $0.inputs * $0.outputs }.max()!
+    transposed = buffer(largest)
+    zeros = buffer(widest)
   }
 
   deinit {
-    for p in outputs { p.deallocate() }
+    for p in outputs + patches + convolutionOutputs { p.deallocate() }
+    patchGradients.deallocate()
     deltaA.deallocate()
     deltaB.deallocate()
     transposed.deallocate()
@@ -49,32 +59,61 @@ public final class MLPTape: @unchecked Sendable {
   public var lastOutputs: UnsafeMutablePointer<Float> { outputs[outputs.count - 1] }
 }
 
-extension MLP {
+extension Network {
   /// Runs `count` rows of `inputs` (row-major `count × inputCount`) and keeps every layer's outputs
   /// in `tape`; returns the outputs (`count × outputCount`, inside the tape). Each row computes
   /// exactly what `forward` computes.
   @discardableResult
   public func forward(
-    batch inputs: UnsafePointer<Float>, count: Int, parameters: UnsafePointer<Float>, tape: MLPTape,
+    batch inputs: UnsafePointer<Float>, count: Int, parameters: UnsafePointer<Float>, tape: NetworkTape,
     kernels: KernelTable = Kernels.active
   ) -> UnsafeMutablePointer<Float> {
     precondition(count <= tape.capacity && tape.network == self, "the tape does not fit this batch")
     var p = parameters
+    var denseInputs = inputs
+    if !convolutions.isEmpty {
+      denseInputs = UnsafePointer(
+        forwardConvolutions(batch: inputs, count: count, parameters: parameters, tape: tape, kernels: kernels))
+      p += convolutionParameterCount
+    }
     let last = layerCount - 1
     for l in 0...last {
       let inCount = layerSizes[l], outCount = layerSizes[l + 1]
-      let x: UnsafePointer<Float> = l == 0 ? inputs : UnsafePointer(tape.outputs[l - 1])
+      let x: UnsafePointer<Float> = l == 0 ? denseInputs : UnsafePointer(tape.outputs[l - 1])
       let y = tape.outputs[l]
       // The last `outCount % 8` units (an output layer's few) read their weights unit-major.
-      let tail = outCount - outCount % 8
-      for u in tail..<outCount {
-        for i in 0..<inCount { tape.transposed[(u - tail) * inCount + i] = p[i * outCount + u] }
-      }
+      layOutTailUnits(p, inputs: inCount, outputs: outCount, into: tape.transposed)
       kernels.denseRows(x, count, inCount, p, p + inCount * outCount, outCount, y, tape.transposed)
       if l != last { kernels.activate(y, count * outCount, activation.code) }
       p += inCount * outCount + outCount
     }
     return tape.lastOutputs
+  }
+
+  /// The convolutions of a batch: each observation's patches, then one pass of the dense kernels
+  /// over all of them (`count × positions` rows). Returns the last convolution's outputs.
+  func forwardConvolutions(
+    batch inputs: UnsafePointer<Float>, count: Int, parameters: UnsafePointer<Float>, tape: NetworkTape,
+    kernels: KernelTable
+  ) -> UnsafeMutablePointer<Float> {
+    let shapes = gridShapes
+    var x = inputs, p = parameters
+    for (k, convolution) in convolutions.enumerated() {
+      let inShape = shapes[k], outShape = shapes[k + 1]
+      let patch = convolution.patchCount(input: inShape), filters = convolution.filters
+      let pad = convolution.leadingPadding(input: inShape, output: outShape)
+      let patches = tape.patches[k], y = tape.convolutionOutputs[k]
+      for r in 0..<count {
+        convolution.gatherPatches(
+          x + r * inShape.count, input: inShape, output: outShape, pad: pad, into: patches + r * outShape.positions * patch)
+      }
+      layOutTailUnits(p, inputs: patch, outputs: filters, into: tape.transposed)
+      kernels.denseRows(patches, count * outShape.positions, patch, p, p + patch * filters, filters, y, tape.transposed)
+      kernels.activate(y, count * outShape.count, activation.code)
+      p += patch * filters + filters
+      x = UnsafePointer(y)
+    }
+    return tape.convolutionOutputs[convolutions.count - 1]
   }
 
   /// Adds ∂L/∂θ to `gradient` (same layout as the parameters) for the batch last run through
@@ -89,7 +128,7 @@ extension MLP {
   /// `transposedWeights`, when given, holds `transposeWeights(parameters:into:)` of these
   /// parameters, so callers running many batches under one parameter vector lay Wᵀ out once.
   public func backward(
-    batch inputs: UnsafePointer<Float>, count: Int, parameters: UnsafePointer<Float>, tape: MLPTape,
+    batch inputs: UnsafePointer<Float>, count: Int, parameters: UnsafePointer<Float>, tape: NetworkTape,
     outputGradients: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>,
     transposedWeights: UnsafePointer<Float>? = nil, overwriting: Bool = false, kernels: KernelTable = Kernels.active
   ) {
@@ -99,11 +138,13 @@ extension MLP {
       let inCount = layerSizes[l], outCount = layerSizes[l + 1]
       let offset = weightOffset(layer: l)
       let dW = gradient + offset, dB = dW + inCount * outCount
-      let x: UnsafePointer<Float> = l == 0 ? inputs : UnsafePointer(tape.outputs[l - 1])
+      let below: UnsafePointer<Float>? =
+        l > 0 ? UnsafePointer(tape.outputs[l - 1]) : convolutions.isEmpty ? nil : UnsafePointer(tape.convolutionOutputs.last!)
+      let x = below ?? inputs
       if overwriting { dB.update(repeating: 0, count: outCount) }
       kernels.sumRows(delta, count, outCount, dB)
       kernels.outer(x, delta, count, inCount, outCount, dW, overwriting ? 1 : 0)
-      guard l > 0 else { break }
+      guard below != nil else { break }
       // δ_below = δ·Wᵀ, with Wᵀ laid out so each row is a run of SIMD multiply-adds.
       let wt: UnsafePointer<Float>
       if let transposedWeights {
@@ -114,32 +155,75 @@ extension MLP {
       }
       // The forward kernels with Wᵀ (`outCount × inCount`) as the weights and a zero bias; the
       // last `inCount % 8` inputs read W's rows, which are Wᵀ's columns laid out unit-major.
-      let below = spare.0
+      let next = spare.0
       let tail = parameters + offset + (inCount - inCount % 8) * outCount
-      kernels.denseRows(delta, count, outCount, wt, tape.zeros, inCount, below, tail)
-      kernels.activationGradient(below, x, count * inCount, activation.code)
-      delta = UnsafePointer(below)
+      kernels.denseRows(delta, count, outCount, wt, tape.zeros, inCount, next, tail)
+      kernels.activationGradient(next, x, count * inCount, activation.code)
+      delta = UnsafePointer(next)
+      spare = (spare.1, spare.0)
+    }
+    guard !convolutions.isEmpty else { return }
+    // The convolutions, from the last: δ is `count × positions` rows of `filters`, the rows the
+    // forward pass ran through the dense kernels, so ∂W and ∂b are those of a dense layer over the
+    // patches; δ for the grid below goes back through Wᵀ onto the patches, then onto the grid.
+    let shapes = gridShapes
+    for k in stride(from: convolutions.count - 1, through: 0, by: -1) {
+      let convolution = convolutions[k], inShape = shapes[k], outShape = shapes[k + 1]
+      let patch = convolution.patchCount(input: inShape), filters = convolution.filters
+      let rows = count * outShape.positions
+      let w = parameters + convolutionOffset(k)
+      let dW = gradient + convolutionOffset(k), dB = dW + patch * filters
+      if overwriting { dB.update(repeating: 0, count: filters) }
+      kernels.sumRows(delta, rows, filters, dB)
+      kernels.outer(tape.patches[k], delta, rows, patch, filters, dW, overwriting ? 1 : 0)
+      guard k > 0 else { break }
+      let wt: UnsafePointer<Float>
+      if let transposedWeights {
+        wt = transposedWeights + transposedConvolutionOffset(k)
+      } else {
+        transpose(w, rows: patch, columns: filters, into: tape.transposed)
+        wt = UnsafePointer(tape.transposed)
+      }
+      kernels.denseRows(delta, rows, filters, wt, tape.zeros, patch, tape.patchGradients, w + (patch - patch % 8) * filters)
+      let next = spare.0
+      let pad = convolution.leadingPadding(input: inShape, output: outShape)
+      for r in 0..<count {
+        convolution.scatterPatches(
+          tape.patchGradients + r * outShape.positions * patch, input: inShape, output: outShape, pad: pad,
+          into: next + r * inShape.count)
+      }
+      kernels.activationGradient(next, tape.convolutionOutputs[k - 1], count * inShape.count, activation.code)
+      delta = UnsafePointer(next)
       spare = (spare.1, spare.0)
     }
   }
 }
 
-extension MLP {
+extension Network {
   /// Floats `transposeWeights` writes: Wᵀ of every layer but the first (whose δ is never needed).
-  public var transposedWeightCount: Int {
-    (1..<layerCount).reduce(0) { $0 + layerSizes[$1] * layerSizes[$1 + 1] }
+  public var transposedWeightCount: Int { transposedMatrices.reduce(0) { $0 + $1.inputs * $1.outputs } }
+
+  /// The weight matrices `backward` multiplies δ by: all but the network's first.
+  private var transposedMatrices: ArraySlice<(offset: Int, inputs: Int, outputs: Int)> { weightMatrices.dropFirst() }
+
+  private func transposedOffset(matrix m: Int) -> Int {
+    weightMatrices[1..<m].reduce(0) { $0 + $1.inputs * $1.outputs }
   }
 
+  /// Dense layer l's Wᵀ: after the convolutions' (allocation-free, as `backward` asks for it per layer).
   private func transposedOffset(layer l: Int) -> Int {
-    (1..<l).reduce(0) { $0 + layerSizes[$1] * layerSizes[$1 + 1] }
+    guard convolutions.isEmpty else { return transposedOffset(matrix: convolutions.count + l) }
+    return (1..<l).reduce(0) { $0 + layerSizes[$1] * layerSizes[$1 + 1] }
   }
+  private func transposedConvolutionOffset(_ k: Int) -> Int { transposedOffset(matrix: k) }
 
-  /// Lays out Wᵀ of layers 1… (`out × in` each, one after another) for `backward`.
+  /// Lays out Wᵀ of every weight matrix but the first (`out × in` each, one after another) for
+  /// `backward`.
   public func transposeWeights(parameters: UnsafePointer<Float>, into buffer: UnsafeMutablePointer<Float>) {
-    for l in 1..<layerCount {
-      transpose(
-        parameters + weightOffset(layer: l), rows: layerSizes[l], columns: layerSizes[l + 1],
-        into: buffer + transposedOffset(layer: l))
+    var t = buffer
+    for (offset, inputs, outputs) in transposedMatrices {
+      transpose(parameters + offset, rows: inputs, columns: outputs, into: t)
+      t += inputs * outputs
     }
   }
 }

@@ -1,8 +1,8 @@
 import RLCore
 
-extension MLP {
+extension Network {
   /// Orthogonal initialisation as PyTorch's `nn.init.orthogonal_` and SB3 use it: each layer's
-  /// `out × in` weight matrix is the Q of a Gaussian matrix's QR decomposition (signs fixed by R's
+  /// `out × in` weight matrix (a convolution's `filters × patch`, as PyTorch flattens a kernel) is the Q of a Gaussian matrix's QR decomposition (signs fixed by R's
   /// diagonal), times the layer's gain; biases are 0. SB3's gains are √2 for hidden layers, 0.01
   /// for the policy head and 1 for the value head: pass the head's as `outputGain`.
   ///
@@ -12,9 +12,9 @@ extension MLP {
   public func orthogonalInitialization(seed: UInt64, hiddenGain: Float = Float(2).squareRoot(), outputGain: Float) -> [Float] {
     var parameters = [Float](repeating: 0, count: parameterCount)
     var rng = PhiloxStream(seed: seed)
-    for l in 0..<layerCount {
-      let inCount = layerSizes[l], outCount = layerSizes[l + 1]
-      let gain = Double(l == layerCount - 1 ? outputGain : hiddenGain)
+    let matrices = weightMatrices
+    for (l, (offset, inCount, outCount)) in matrices.enumerated() {
+      let gain = Double(l == matrices.count - 1 ? outputGain : hiddenGain)
       // Q has orthonormal columns: `rows × cols` with rows ≥ cols.
       let rows = max(outCount, inCount), cols = min(outCount, inCount)
       var a = (0..<(rows * cols)).map { _ in Double(rng.nextGaussian()) }  // column-major
@@ -29,7 +29,6 @@ extension MLP {
         norm = norm.squareRoot()
         for r in 0..<rows { a[c * rows + r] /= norm > 0 ? norm : 1 }
       }
-      let offset = weightOffset(layer: l)
       for r in 0..<rows {
         for c in 0..<cols {
           // W (out × in) is Q when out ≥ in, else Qᵀ; stored input-major as W[i * out + j].

@@ -13,13 +13,13 @@ import RLCore
 /// (greedy action: squash(μ)). SB3 clips the Gaussian sample instead; the squash keeps one
 /// policy-file format, and PPO's ratio is unaffected (it is taken between densities of u).
 public struct ActorCritic: Sendable, Equatable {
-  public let actor: MLP
-  public let critic: MLP
+  public let actor: Network
+  public let critic: Network
   public let actionSpace: ActionSpace
 
   public init(observationCount: Int, actionSpace: ActionSpace, hidden: [Int], activation: Activation) {
-    actor = MLP(inputs: observationCount, hidden: hidden, outputs: actionSpace.policyOutputCount, activation: activation)
-    critic = MLP(inputs: observationCount, hidden: hidden, outputs: 1, activation: activation)
+    actor = Network(inputs: observationCount, hidden: hidden, outputs: actionSpace.policyOutputCount, activation: activation)
+    critic = Network(inputs: observationCount, hidden: hidden, outputs: 1, activation: activation)
     self.actionSpace = actionSpace
   }
 

@@ -46,8 +46,8 @@ public final class ActorCriticLearner: @unchecked Sendable {
   /// One chunk's inputs, per-row terms, tapes and gradient; buffers are allocated once and
   /// reached through pointers, so the hot loops carry no exclusivity checks.
   final class Chunk: @unchecked Sendable {
-    let actorTape: MLPTape
-    let criticTape: MLPTape
+    let actorTape: NetworkTape
+    let criticTape: NetworkTape
     /// The rows' observations, one copy per network: each network's item gathers its own, so
     /// neither waits for the other.
     let actorInputs: UnsafeMutableBufferPointer<Float>
@@ -76,8 +76,8 @@ public final class ActorCriticLearner: @unchecked Sendable {
         buffer.initialize(repeating: 0)
         return buffer
       }
-      actorTape = MLPTape(network: model.actor, capacity: n)
-      criticTape = MLPTape(network: model.critic, capacity: n)
+      actorTape = NetworkTape(network: model.actor, capacity: n)
+      criticTape = NetworkTape(network: model.critic, capacity: n)
       let outputs = model.actor.outputCount, width = model.actionWidth
       actorInputs = zeros(n * d)
       criticInputs = zeros(n * d)
@@ -168,7 +168,7 @@ public final class ActorCriticLearner: @unchecked Sendable {
   private func chunkCount(_ rows: Int) -> Int { (rows + chunkSize - 1) / chunkSize }
 
   /// The two networks, each one work item of a chunk.
-  enum Network: Int { case actor = 0, critic = 1 }
+  enum Part: Int { case actor = 0, critic = 1 }
 
   /// Runs `body(chunk, network, thread)` for both networks of this rank's block of the `count`
   /// chunks on the pool: with two threads each network on its own thread, otherwise items going
@@ -177,13 +177,13 @@ public final class ActorCriticLearner: @unchecked Sendable {
   /// first item of the network in the pass, for the backward pass.
   private func parallel(
     _ count: Int, transposing parameters: UnsafePointer<Float>?,
-    _ body: (_ chunk: Int, _ network: Network, _ thread: Int) -> Void
+    _ body: (_ chunk: Int, _ network: Part, _ thread: Int) -> Void
   ) {
     let mine = cluster.block(count)
     pass &+= 1
     let pass = self.pass
     pool.run(2 * mine.count, sameThreads: pool.threads == 2) { k, thread in
-      let network = Network(rawValue: k & 1)!
+      let network = Part(rawValue: k & 1)!
       if let parameters, passOfThread[thread * 16 + network.rawValue] != pass {
         passOfThread[thread * 16 + network.rawValue] = pass
         transposeWeights(parameters, of: network, into: thread)
@@ -344,7 +344,7 @@ public final class ActorCriticLearner: @unchecked Sendable {
       learningRate: Float(learningRate), state: &state, pool: pool, shares: shares)
   }
 
-  private func transposeWeights(_ parameters: UnsafePointer<Float>, of network: Network, into thread: Int) {
+  private func transposeWeights(_ parameters: UnsafePointer<Float>, of network: Part, into thread: Int) {
     let copy = transposed[thread].baseAddress!
     switch network {
     case .actor: model.actor.transposeWeights(parameters: parameters, into: copy)

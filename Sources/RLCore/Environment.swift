@@ -60,12 +60,17 @@ public struct EnvSpec: Sendable, Equatable, Codable {
   /// Whether `reset(seed:)` draws a random start (false for envs that always start the same way,
   /// like the mazes).
   public var randomStart: Bool
+  /// The grid the observation lays out, channels-last, for envs whose observation is an image
+  /// (MinAtar's 10×10×C): what convolutional policies read. Nil for flat feature vectors.
+  public var observationShape: GridShape?
 
   public init(
     id: String, name: String, observationSpace: BoxSpace, actionSpace: ActionSpace,
-    maxEpisodeSteps: Int, rewardThreshold: Double?, randomStart: Bool = true
+    maxEpisodeSteps: Int, rewardThreshold: Double?, randomStart: Bool = true, observationShape: GridShape? = nil
   ) {
+    precondition(observationShape.map { $0.count == observationSpace.count } ?? true, "grid and space differ in size")
     self.randomStart = randomStart
+    self.observationShape = observationShape
     self.id = id
     self.name = name
     self.observationSpace = observationSpace

@@ -113,3 +113,23 @@ private func formatBound(_ value: Float) -> String {
   if value == -.infinity { return "-inf" }
   return "\(value)"
 }
+
+/// The shape of a channels-last grid observation: `height × width × channels` floats, the value
+/// of channel c at row y, column x at `(y * width + x) * channels + c` (MinAtar's layout).
+public struct GridShape: Sendable, Hashable, Codable, CustomStringConvertible {
+  public let height: Int
+  public let width: Int
+  public let channels: Int
+
+  public init(height: Int, width: Int, channels: Int) {
+    precondition(height > 0 && width > 0 && channels > 0, "a grid needs positive sides and channels")
+    self.height = height
+    self.width = width
+    self.channels = channels
+  }
+
+  public var positions: Int { height * width }
+  public var count: Int { height * width * channels }
+  public var description: String { "\(height)×\(width)×\(channels)" }
+}
+

@@ -118,7 +118,7 @@ public struct PolicyFile: Sendable, Equatable, Codable {
   /// The runnable policy this file describes.
   public var policy: Policy {
     Policy(
-      network: MLP(layerSizes: network.layerSizes, activation: network.activation),
+      network: Network(layerSizes: network.layerSizes, activation: network.activation),
       parameters: parameters,
       normalizer: ObservationNormalizer(
         mean: observationNormalization.mean, std: observationNormalization.std,
@@ -178,7 +178,7 @@ public struct PolicyFile: Sendable, Equatable, Codable {
     guard net.layerSizes.count >= 2, net.layerSizes.allSatisfy({ $0 > 0 && $0 <= 1 << 20 }) else {
       throw RolloutError("invalid layer sizes \(net.layerSizes)")
     }
-    let mlp = MLP(layerSizes: net.layerSizes, activation: net.activation)
+    let mlp = Network(layerSizes: net.layerSizes, activation: net.activation)
     guard parameters.count == mlp.parameterCount else {
       throw RolloutError(
         "has \(parameters.count) weights but its network \(net.layerSizes) needs \(mlp.parameterCount)")

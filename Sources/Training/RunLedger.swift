@@ -12,7 +12,7 @@ struct RunLedger<E: Environment, State: Sendable & Codable> {
   let spec: EnvSpec
   /// The return that counts as solved: the run's target, else the env's threshold.
   let target: Double?
-  let network: MLP
+  let network: Network
   let evaluator: Evaluator<E>
   let hooks: TrainingHooks<State>
   let cluster: any Communicator
@@ -22,7 +22,7 @@ struct RunLedger<E: Environment, State: Sendable & Codable> {
   private var lastCheckpoint = DispatchTime.now().uptimeNanoseconds
 
   init(
-    config: RunConfig, spec: EnvSpec, network: MLP, evaluator: Evaluator<E>, hooks: TrainingHooks<State>,
+    config: RunConfig, spec: EnvSpec, network: Network, evaluator: Evaluator<E>, hooks: TrainingHooks<State>,
     cluster: any Communicator, previousTime: Double
   ) {
     self.config = config

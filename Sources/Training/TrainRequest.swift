@@ -100,7 +100,7 @@ public struct TrainRequest: Sendable, Equatable {
     let environment = try EnvironmentSetup.make(EnvironmentSetup.entry(named: settings.env), config: settings.envConfig)
     if case .evolution(let strategy) = trainer {
       let spec = environment.spec
-      let network = MLP(policyFor: spec, hidden: settings.run.hidden)
+      let network = Network(policyFor: spec, hidden: settings.run.hidden)
       if let problem = strategy.problem(parameterCount: network.parameterCount) { throw RolloutError(problem) }
     }
     try MemoryEstimate.check(settings: settings, environment: environment)

@@ -181,7 +181,7 @@ struct Bench: ParsableCommand {
         EnvironmentSetup.make(entry), with: CountingStepper(counter: counter, steps: steps))
       print("\(entry.name): \(Double(count) / Double(steps)) heap allocations per env step (\(steps) steps)")
     }
-    let network = MLP(inputs: 4, hidden: [16], outputs: 2)
+    let network = Network(inputs: 4, hidden: [16], outputs: 2)
     let scratch = EpisodeScratch(observationCount: 4, network: network)
     _ = scratch.parameters.update(fromContentsOf: network.normcInitialization(seed: 1))
     var sink: Float = 0
@@ -279,7 +279,7 @@ struct RandomDriver<E: Environment> {
 /// CartPole driven by a 4→16→2 tanh policy with observation normalisation, one episode at a time.
 func policySteps(seconds: Double) -> Double {
   var env = CartPole()
-  let network = MLP(inputs: 4, hidden: [16], outputs: 2)
+  let network = Network(inputs: 4, hidden: [16], outputs: 2)
   let scratch = EpisodeScratch(observationCount: 4, network: network)
   _ = scratch.parameters.update(fromContentsOf: network.normcInitialization(seed: 3, outputScale: 1))
   let normalizer = ObservationNormalizer(mean: [0, 0, 0, 0], std: [1, 1, 0.1, 1])

@@ -52,7 +52,7 @@ extension Bench {
 
 /// Multiply-adds per row of one forward and backward pass: the forward pass and ∂W touch every
 /// weight once; δ flows down through every layer but the first.
-private func multiplyAdds(_ network: MLP) -> Int {
+private func multiplyAdds(_ network: Network) -> Int {
   let weights = (0..<network.layerCount).map { network.layerSizes[$0] * network.layerSizes[$0 + 1] }
   return 2 * weights.reduce(0, +) + weights.dropFirst().reduce(0, +)
 }

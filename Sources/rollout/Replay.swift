@@ -276,7 +276,7 @@ struct ReplayVisitor: EnvironmentVisitor {
   struct Agent<E: ConfigurableEnvironment> {
     var env: E
     let player: ReplayPlayer
-    let network: MLP
+    let network: Network
     let scratch: EpisodeScratch
     let random: RandomActions
     var actionRNG = PhiloxStream(seed: 0)
@@ -289,7 +289,7 @@ struct ReplayVisitor: EnvironmentVisitor {
       self.env = env
       self.player = player
       let dimension = env.spec.observationSpace.count
-      network = player.policy?.network ?? MLP(inputs: dimension, hidden: [], outputs: 1)
+      network = player.policy?.network ?? Network(inputs: dimension, hidden: [], outputs: 1)
       scratch = EpisodeScratch(observationCount: dimension, network: network)
       if let policy = player.policy {
         _ = scratch.parameters.update(fromContentsOf: policy.parameters)

@@ -497,7 +497,7 @@ struct CLITests {
     }
     let (status, text) = try python([policy.path, "--obs", "0.01", "0.02", "-0.03", "0.04"])
     #expect(status == 0, "\(text)")
-    #expect(text.contains("CartPole-v1: [4, 16, 2] tanh MLP, 114 weights, openai-es seed 0, 2 iterations"))
+    #expect(text.contains("CartPole-v1: [4, 16, 2] tanh Network, 114 weights, openai-es seed 0, 2 iterations"))
     #expect(text.contains("action: 0") || text.contains("action: 1"))
 
     var corrupt = try Data(contentsOf: policy)
@@ -514,7 +514,7 @@ struct CLITests {
     #expect(try Rollout.run(["train", "cartpole", "--hidden", "256,256", "--generations", "1", "--no-early-stop", "--out", big.path, "--quiet"]).status == 0)
     let (packedStatus, packedText) = try python([big.appendingPathComponent("cartpole-openai-es.policy").path, "--obs", "0.01", "0.02", "-0.03", "0.04"])
     #expect(packedStatus == 0, "\(packedText)")
-    #expect(packedText.contains("[4, 256, 256, 2] tanh MLP, 67586 weights"), "\(packedText)")
+    #expect(packedText.contains("[4, 256, 256, 2] tanh Network, 67586 weights"), "\(packedText)")
     // Every shipped policy runs in the reader (its network on an observation of zeros).
     for name in try FileManager.default.contentsOfDirectory(atPath: TestPaths.packageRoot.appendingPathComponent("policies").path)
     where name.hasSuffix(".policy") {

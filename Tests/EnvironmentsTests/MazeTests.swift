@@ -273,7 +273,7 @@ struct MazeRobotTests {
 
   @Test("the evaluator reports the final (x, y) as the behaviour descriptor")
   func behaviorDescriptor() throws {
-    let network = MLP(inputs: 10, hidden: [8], outputs: 2)
+    let network = Network(inputs: 10, hidden: [8], outputs: 2)
     let parameters = network.normcInitialization(seed: 2, outputScale: 1)
     let evaluator = Evaluator(environment: Maze(config: .init(layout: BuiltinMazes.hard)), network: network, threads: 2)
     #expect(evaluator.behaviorCount == 2)

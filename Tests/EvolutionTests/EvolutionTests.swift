@@ -74,7 +74,7 @@ struct EvolutionTests {
 @Suite("Evaluator")
 struct EvaluatorTests {
   func evaluate(threads: Int, onPool: Bool = false) -> EvaluationResults {
-    let network = MLP(inputs: 4, hidden: [16], outputs: 2)
+    let network = Network(inputs: 4, hidden: [16], outputs: 2)
     let evaluator =
       onPool
       ? Evaluator(environment: CartPole(), network: network, pool: WorkerPool(threads: threads))

@@ -207,7 +207,7 @@ struct KernelTests {
   @Test("a whole forward pass: every path gives the same outputs, as one call and as layers", arguments: [[4, 16, 2], [4, 64, 64, 2], [128, 256, 18], [10, 9, 3]])
   func wholeForward(sizes: [Int]) {
     for activation in Activation.allCases {
-      let mlp = MLP(layerSizes: sizes, activation: activation)
+      let mlp = Network(layerSizes: sizes, activation: activation)
       let theta = randomFloats(mlp.parameterCount, seed: 14), input = randomFloats(sizes[0], seed: 15)
       var outputs: [[Float]] = []
       for path in paths {

@@ -4,7 +4,7 @@ import RLCore
 import Testing
 
 /// A plain Double implementation of the documented MLP layout, to check the SIMD kernels against.
-func referenceForward(_ mlp: MLP, _ parameters: [Float], _ input: [Float]) -> [Double] {
+func referenceForward(_ mlp: Network, _ parameters: [Float], _ input: [Float]) -> [Double] {
   var x = input.map(Double.init)
   var offset = 0
   for l in 0..<mlp.layerCount {
@@ -28,7 +28,7 @@ struct NetworksTests {
     arguments: [[4, 16, 2], [4, 64, 64, 2], [4, 64, 64, 1], [3, 5, 1], [10, 24, 7], [2, 8, 33, 9], [17, 3], [64, 21, 13]])
   func forwardMatchesReference(sizes: [Int]) {
     for activation in Activation.allCases {
-      let mlp = MLP(layerSizes: sizes, activation: activation)
+      let mlp = Network(layerSizes: sizes, activation: activation)
       var rng = PhiloxStream(seed: UInt64(sizes.reduce(0, +)))
       let parameters = (0..<mlp.parameterCount).map { _ in rng.nextGaussian() * 0.5 }
       var workspace = [Float](repeating: .nan, count: mlp.workspaceCount)
@@ -50,7 +50,7 @@ struct NetworksTests {
       // 11 rows: two four-row blocks and three single rows, every unit block and the narrow tail.
       let rows = 11
       let inputs = (0..<(rows * mlp.inputCount)).map { _ in rng.nextGaussian() }
-      let tape = MLPTape(network: mlp, capacity: rows)
+      let tape = NetworkTape(network: mlp, capacity: rows)
       let batched: [Float] = parameters.withUnsafeBufferPointer { p in
         inputs.withUnsafeBufferPointer { x in
           let out = mlp.forward(batch: x.baseAddress!, count: rows, parameters: p.baseAddress!, tape: tape)
@@ -74,7 +74,7 @@ struct NetworksTests {
 
   @Test("layout arithmetic: 4→16→2 has 114 parameters; offsets follow the documented order")
   func layout() {
-    let mlp = MLP(inputs: 4, hidden: [16], outputs: 2)
+    let mlp = Network(inputs: 4, hidden: [16], outputs: 2)
     #expect(mlp.parameterCount == 4 * 16 + 16 + 16 * 2 + 2)
     #expect(mlp.weightOffset(layer: 1) == 80)
     #expect(mlp.workspaceCount == 18)
@@ -82,7 +82,7 @@ struct NetworksTests {
 
   @Test("normc initialisation: unit-norm hidden columns, output columns of norm 0.01, zero biases")
   func normc() {
-    let mlp = MLP(inputs: 4, hidden: [16], outputs: 2)
+    let mlp = Network(inputs: 4, hidden: [16], outputs: 2)
     let p = mlp.normcInitialization(seed: 5)
     #expect(p == mlp.normcInitialization(seed: 5))
     #expect(p != mlp.normcInitialization(seed: 6))

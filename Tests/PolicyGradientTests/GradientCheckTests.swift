@@ -4,19 +4,50 @@ import PolicyGradient
 import RLCore
 import Testing
 
-/// A plain Double reference of the MLP (exact tanh), for finite differences.
+/// A plain Double reference of the network (exact tanh; convolutions as direct sums over each
+/// output's window, TensorFlow's padding rule), for finite differences.
 struct ReferenceMLP {
-  let network: MLP
+  let network: Network
   func forward(_ parameters: [Double], _ input: [Double]) -> [Double] {
     var x = input
     var offset = 0
+    let act: (Double) -> Double = { network.activation == .tanh ? Foundation.tanh($0) : max(0, $0) }
+    if var shape = network.inputShape {
+      for conv in network.convolutions {
+        let (kh, kw, s, f, c) = (conv.kernelHeight, conv.kernelWidth, conv.stride, conv.filters, shape.channels)
+        let outH = conv.padding == .same ? (shape.height + s - 1) / s : (shape.height - kh) / s + 1
+        let outW = conv.padding == .same ? (shape.width + s - 1) / s : (shape.width - kw) / s + 1
+        let top = conv.padding == .same ? max((outH - 1) * s + kh - shape.height, 0) / 2 : 0
+        let left = conv.padding == .same ? max((outW - 1) * s + kw - shape.width, 0) / 2 : 0
+        let weights = offset, biases = offset + kh * kw * c * f
+        var y = [Double](repeating: 0, count: outH * outW * f)
+        for oy in 0..<outH {
+          for ox in 0..<outW {
+            for j in 0..<f {
+              var sum = parameters[biases + j]
+              for dy in 0..<kh {
+                for dx in 0..<kw {
+                  let iy = oy * s + dy - top, ix = ox * s + dx - left
+                  guard iy >= 0, iy < shape.height, ix >= 0, ix < shape.width else { continue }
+                  for ch in 0..<c {
+                    sum += x[(iy * shape.width + ix) * c + ch] * parameters[weights + ((dy * kw + dx) * c + ch) * f + j]
+                  }
+                }
+              }
+              y[(oy * outW + ox) * f + j] = act(sum)
+            }
+          }
+        }
+        offset = biases + f
+        shape = GridShape(height: outH, width: outW, channels: f)
+        x = y
+      }
+    }
     for l in 0..<network.layerCount {
       let n = network.layerSizes[l], m = network.layerSizes[l + 1]
       var y = (0..<m).map { parameters[offset + n * m + $0] }
       for i in 0..<n { for j in 0..<m { y[j] += x[i] * parameters[offset + i * m + j] } }
-      if l < network.layerCount - 1 {
-        y = y.map { network.activation == .tanh ? Foundation.tanh($0) : max(0, $0) }
-      }
+      if l < network.layerCount - 1 { y = y.map(act) }
       offset += n * m + m
       x = y
     }
@@ -46,21 +77,45 @@ struct GradientCheckTests {
   /// Narrow layers take the kernels' tails; [37, 21] takes every block: 32-input blocks of δ·Wᵀ,
   /// 16- and 8-unit blocks of ∂W and of the four-row forward pass, and the one-unit ∂W path.
   @Test(
-    "MLP backward matches finite differences on every layer (tanh and relu, batches of 7)",
+    "Network backward matches finite differences on every layer (tanh and relu, batches of 7)",
     arguments: [Activation.tanh, .relu], [[11, 9], [37, 21]])
   func mlpBackward(activation: Activation, hidden: [Int]) {
-    let network = MLP(inputs: 5, hidden: hidden, outputs: 3, activation: activation)
+    checkBackward(Network(inputs: 5, hidden: hidden, outputs: 3, activation: activation))
+  }
+
+  /// Convolutions: valid and same padding, strides 1 and 2, 16 filters (whole vectors) and 5 (the
+  /// kernels' tail units), two stacked (so δ goes back through a convolution onto its grid), an
+  /// odd grid, and a convolution straight into the output layer.
+  @Test(
+    "convolutional backward matches finite differences on every layer (tanh and relu)",
+    arguments: [Activation.tanh, .relu], [
+      "conv(16,3x3) dense(12)", "conv(5,3x3,stride=2,padding=same) conv(4,2x2) dense(9)",
+      "conv(3,3x2,padding=same) conv(6,2x3,stride=2)",
+    ])
+  func convolutionBackward(activation: Activation, layers: String) throws {
+    let description = try #require(NetworkDescription(parsing: layers))
+    let network = try #require(
+      Network(
+        inputShape: GridShape(height: 7, width: 6, channels: 3), convolutions: description.convolutions,
+        hidden: description.hidden, outputs: 3, activation: activation))
+    checkBackward(network)
+  }
+
+  /// Backward against central differences of the Double reference, per weight matrix; batch
+  /// forward against the reference; Wᵀ laid out beforehand and overwriting give the same bits.
+  func checkBackward(_ network: Network) {
+    let n = network.inputCount, m = network.outputCount
     var rng = PhiloxStream(seed: 42)
     let parameters = network.orthogonalInitialization(seed: 3, outputGain: 1).map { $0 + 0.1 * rng.nextGaussian() }
     let rows = 7
-    let inputs = (0..<(rows * 5)).map { _ in rng.nextGaussian() }
-    let weights = (0..<(rows * 3)).map { _ in Double(rng.nextGaussian()) }
-    let tape = MLPTape(network: network, capacity: 8)
+    let inputs = (0..<(rows * n)).map { _ in rng.nextGaussian() }
+    let weights = (0..<(rows * m)).map { _ in Double(rng.nextGaussian()) }
+    let tape = NetworkTape(network: network, capacity: 8)
     var gradient = [Float](repeating: 0, count: network.parameterCount)
     let outputGradients = weights.map(Float.init)
     let outputs = inputs.withUnsafeBufferPointer { x in
       parameters.withUnsafeBufferPointer { p in
-        Array(UnsafeBufferPointer(start: network.forward(batch: x.baseAddress!, count: rows, parameters: p.baseAddress!, tape: tape), count: rows * 3))
+        Array(UnsafeBufferPointer(start: network.forward(batch: x.baseAddress!, count: rows, parameters: p.baseAddress!, tape: tape), count: rows * m))
       }
     }
     inputs.withUnsafeBufferPointer { x in
@@ -101,22 +156,21 @@ struct GradientCheckTests {
     let reference = ReferenceMLP(network: network)
     func loss(_ theta: [Double]) -> Double {
       (0..<rows).reduce(0.0) { total, r in
-        let y = reference.forward(theta, (0..<5).map { Double(inputs[r * 5 + $0]) })
-        return total + (0..<3).reduce(0.0) { $0 + weights[r * 3 + $1] * y[$1] }
+        let y = reference.forward(theta, (0..<n).map { Double(inputs[r * n + $0]) })
+        return total + (0..<m).reduce(0.0) { $0 + weights[r * m + $1] * y[$1] }
       }
     }
     let theta = parameters.map(Double.init)
     // The Float forward pass agrees with the reference (fast tanh: < 5e-7 per unit).
     for r in 0..<rows {
-      let y = reference.forward(theta, (0..<5).map { Double(inputs[r * 5 + $0]) })
-      for k in 0..<3 { #expect(abs(Double(outputs[r * 3 + k]) - y[k]) < 1e-5) }
+      let y = reference.forward(theta, (0..<n).map { Double(inputs[r * n + $0]) })
+      for k in 0..<m { #expect(abs(Double(outputs[r * m + k]) - y[k]) < 1e-5) }
     }
     let numerical = numericalGradient(theta, loss)
-    for l in 0..<network.layerCount {
-      let start = network.weightOffset(layer: l)
-      let end = l + 1 < network.layerCount ? network.weightOffset(layer: l + 1) : network.parameterCount
-      let error = relativeError(gradient[start..<end].map(Double.init), Array(numerical[start..<end]))
-      #expect(error < 1e-4, "layer \(l): relative error \(error)")
+    let starts = network.weightMatrices.map(\.offset) + [network.parameterCount]
+    for l in 0..<(starts.count - 1) {
+      let error = relativeError(gradient[starts[l]..<starts[l + 1]].map(Double.init), Array(numerical[starts[l]..<starts[l + 1]]))
+      #expect(error < 1e-4, "weight matrix \(l) of \(network.layerDescription): relative error \(error)")
     }
   }
 
@@ -224,7 +278,7 @@ struct GradientCheckTests {
 
   @Test("orthogonal initialisation: orthonormal rows or columns times the gain; zero biases")
   func orthogonal() {
-    let network = MLP(inputs: 4, hidden: [64], outputs: 2)
+    let network = Network(inputs: 4, hidden: [64], outputs: 2)
     let p = network.orthogonalInitialization(seed: 1, outputGain: 0.01)
     // Layer 0 is 4 × 64 input-major: its 4 input rows are orthogonal with norm √2.
     for a in 0..<4 {

@@ -8,7 +8,7 @@ import Testing
 import TestSupport
 
 func samplePolicyFile(parameters: [Float]? = nil, hidden: [Int] = [16]) throws -> PolicyFile {
-  let network = MLP(inputs: 4, hidden: hidden, outputs: 2)
+  let network = Network(inputs: 4, hidden: hidden, outputs: 2)
   let policy = Policy(
     network: network, parameters: parameters ?? network.normcInitialization(seed: 8, outputScale: 1),
     normalizer: ObservationNormalizer(mean: [0.1, -0.2, 0.003, 1e-7], std: [1, 2, 0.1, 3.5]),
@@ -62,7 +62,7 @@ struct PolicyFileTests {
     #expect(small.parameters.count < PackedFloats.threshold)
     #expect(try small.encoded().prefix(1) == Data("{".utf8))
     var rng = PhiloxStream(seed: 7)
-    let network = MLP(inputs: 4, hidden: [256, 256], outputs: 2)
+    let network = Network(inputs: 4, hidden: [256, 256], outputs: 2)
     var weights = (0..<network.parameterCount).map { _ in rng.nextGaussian() }
     weights[5] = .leastNonzeroMagnitude
     weights[6] = -.greatestFiniteMagnitude

@@ -23,8 +23,8 @@ def load_policy(path):
     if "%08x" % zlib.crc32(zeroed) != found.group(1):
         raise ValueError(f"{path}: checksum mismatch")
     policy = json.loads(text)
-    if policy.get("format") != "rollout-policy" or policy.get("version") != 1:
-        raise ValueError(f"{path}: not a version-1 rollout policy")
+    if policy.get("format") != "rollout-policy" or policy.get("version") not in (1, 2):
+        raise ValueError(f"{path}: not a version-1 or version-2 rollout policy")
     if isinstance(policy["parameters"], dict):
         ref, weights = policy["parameters"], array.array("f")
         section = start + length + ref["offset"]
@@ -34,6 +34,29 @@ def load_policy(path):
         policy["parameters"] = weights.tolist()
     return policy
 
+def conv2d(x, shape, layer, p, k, activation):
+    """One convolution over a channels-last grid (TensorFlow's padding rule); returns the output
+    grid (channels-last), its shape and where the next layer's parameters start."""
+    h, w, c = shape
+    f, (kh, kw), s = layer["filters"], layer["kernel"], layer.get("stride", 1)
+    if layer.get("padding", "valid") == "same":
+        oh, ow = -(-h // s), -(-w // s)
+        top, left = max((oh - 1) * s + kh - h, 0) // 2, max((ow - 1) * s + kw - w, 0) // 2
+    else:
+        oh, ow, top, left = (h - kh) // s + 1, (w - kw) // s + 1, 0, 0
+    n = kh * kw * c   # the kernel is n x f, input-major, patch index (dy * kw + dx) * c + channel; then f biases
+    y = []
+    for oy in range(oh):
+        for ox in range(ow):
+            patch = []
+            for dy in range(kh):
+                for dx in range(kw):
+                    iy, ix = oy * s + dy - top, ox * s + dx - left
+                    inside = 0 <= iy < h and 0 <= ix < w
+                    patch += x[(iy * w + ix) * c:(iy * w + ix + 1) * c] if inside else [0.0] * c
+            y += [activation(p[k + n * f + j] + sum(patch[i] * p[k + i * f + j] for i in range(n))) for j in range(f)]
+    return y, (oh, ow, f), k + n * f + f
+
 def outputs(policy, observation):
     """The network's outputs (logits, or pre-squash means), in double precision."""
     norm = policy["observation_normalization"]
@@ -41,6 +64,10 @@ def outputs(policy, observation):
     x = [max(-clip, min(clip, (o - m) / s)) for o, m, s in zip(observation, norm["mean"], norm["std"])]
     sizes, p, k = policy["network"]["layer_sizes"], policy["parameters"], 0
     hidden = math.tanh if policy["network"]["activation"] == "tanh" else (lambda v: max(0.0, v))
+    shape = policy["network"].get("input_shape")
+    for layer in policy["network"].get("layers", []):   # version 2: convolutions come first
+        if layer["type"] == "conv2d":
+            x, shape, k = conv2d(x, shape, layer, p, k, hidden)
     for layer in range(len(sizes) - 1):
         n, m = sizes[layer], sizes[layer + 1]   # weights are n x m, input-major, then m biases
         y = [p[k + n * m + j] + sum(x[i] * p[k + i * m + j] for i in range(n)) for j in range(m)]
@@ -62,7 +89,8 @@ if __name__ == "__main__":
     except (OSError, ValueError) as error:
         sys.exit(f"read_policy: {error}")
     training = policy["training"]
-    print(f'{policy["env"]["id"]}: {policy["network"]["layer_sizes"]} {policy["network"]["activation"]} MLP, '
+    layers = [f'conv({l["filters"]},{l["kernel"][0]}x{l["kernel"][1]})' for l in policy["network"].get("layers", []) if l["type"] == "conv2d"]
+    print(f'{policy["env"]["id"]}: {" ".join(layers + [str(policy["network"]["layer_sizes"])])} {policy["network"]["activation"]} network, '
           f'{len(policy["parameters"])} weights, {policy["algorithm"]["name"]} seed {policy["seed"]}, '
           f'{training["iterations"]} iterations, {training["env_steps"]} env steps')
     if "--obs" in sys.argv:

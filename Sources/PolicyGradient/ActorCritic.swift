@@ -23,6 +23,15 @@ public struct ActorCritic: Sendable, Equatable {
     self.actionSpace = actionSpace
   }
 
+  /// Given networks: the actor's outputs must be what the action space needs, the critic's one value.
+  public init(actor: Network, critic: Network, actionSpace: ActionSpace) {
+    precondition(actor.outputCount == actionSpace.policyOutputCount && critic.outputCount == 1, "networks do not fit")
+    precondition(actor.inputCount == critic.inputCount, "actor and critic read different observations")
+    self.actor = actor
+    self.critic = critic
+    self.actionSpace = actionSpace
+  }
+
   /// Values per action: 1 (an index) for discrete spaces, the dimension for boxes.
   public var actionWidth: Int {
     if case .box(let box) = actionSpace { return box.count }

@@ -147,7 +147,7 @@ public enum CheckpointFormat {
       throw RolloutError("cannot read checkpoint \(url.path): \(reason)")
     }
     do {
-      let file: T = try ChecksummedJSON.decode(data, format: name, version: version, what: "checkpoint")
+      let file: T = try ChecksummedJSON.decode(data, format: name, versions: version...version, what: "checkpoint")
       guard isConsistent(file) else {
         throw RolloutError("inconsistent checkpoint (sizes or settings out of range)")
       }
@@ -286,7 +286,7 @@ public enum ChecksummedJSON {
   }
 
   /// Checks the bytes (JSON object, checksum, format, version) and decodes them.
-  public static func decode<T: Decodable>(_ data: Data, format: String, version: Int, what: String) throws -> T {
+  public static func decode<T: Decodable>(_ data: Data, format: String, versions: ClosedRange<Int>, what: String) throws -> T {
     if data.isEmpty { throw RolloutError("empty file, not a rollout \(what)") }
     let (json, packed) = try split(data)
     guard (try? JSONSerialization.jsonObject(with: json)) is [String: Any] else {
@@ -300,10 +300,11 @@ public enum ChecksummedJSON {
     guard header?.format == format else {
       throw RolloutError("not a rollout \(what) file (format is not '\(format)')")
     }
-    guard header?.version == version else {
+    guard let version = header?.version, versions.contains(version) else {
+      let readable = versions.count == 1 ? "version \(versions.lowerBound)" : "versions \(versions.lowerBound)–\(versions.upperBound)"
       throw RolloutError(
         "\(what) format version \(header?.version.map(String.init) ?? "?") is not supported "
-          + "(this rollout reads version \(version))")
+          + "(this rollout reads \(readable))")
     }
     do {
       return try decoder.decode(T.self, from: json)

@@ -21,7 +21,7 @@ public func runEvolution<E: Environment, S: EvolutionStrategy>(
   cluster: any Communicator = SingleProcess()
 ) throws -> TrainingOutcome {
   let spec = environment.spec
-  let network = Network(policyFor: spec, hidden: config.hidden, activation: config.activation)
+  let network = try config.network(for: spec)
   let evaluator = Evaluator(environment: environment, network: network, threads: config.threads)
   var ledger = RunLedger(
     config: config, spec: spec, network: network, evaluator: evaluator, hooks: hooks, cluster: cluster,

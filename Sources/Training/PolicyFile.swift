@@ -10,7 +10,9 @@ import RLCore
 /// seed, a training summary and the weights. A CRC-32 covers the whole file.
 public struct PolicyFile: Sendable, Equatable, Codable {
   public static let formatName = "rollout-policy"
-  public static let currentVersion = 1
+  public static let currentVersion = 2
+  /// Version 1 (rollout before convolutions) had no `layers`: an MLP, which version 2 reads the same.
+  public static let readableVersions = 1...currentVersion
   public static let fileExtension = "policy"
 
   public struct EnvironmentRecord: Sendable, Equatable, Codable {
@@ -30,14 +32,42 @@ public struct PolicyFile: Sendable, Equatable, Codable {
   }
 
   public struct NetworkRecord: Sendable, Equatable, Codable {
-    /// Always `mlp` in version 1.
+    /// `mlp`, or `convolutional` when convolutions come first (version 2).
     public var kind: String
+    /// The observation as the first layer reads it: `[n]`, or `[height, width, channels]` for a
+    /// channels-last grid (version 2; absent in version 1, where it is `[layer_sizes[0]]`).
+    public var inputShape: [Int]?
+    /// Every layer in order (version 2; absent in version 1: dense layers of `layer_sizes`).
+    public var layers: [LayerRecord]?
+    /// The dense layers: `[inputs, hidden…, outputs]`, the inputs being the flattened output of
+    /// the last convolution when there are convolutions.
     public var layerSizes: [Int]
     public var activation: Activation
     /// Always `input-major`: layer weights are `in × out`, `W[i * out + j]`, then `out` biases.
     public var weightLayout: String
     /// `argmax` (discrete: logits) or `tanh-squash` (box: `low + (tanh(o) + 1) / 2 · (high − low)`).
     public var actionHead: String
+  }
+
+  /// One layer: `{"type": "conv2d", "filters", "kernel": [h, w], "stride", "padding"}` or
+  /// `{"type": "dense", "units"}`. The activation follows every layer but the last.
+  public struct LayerRecord: Sendable, Equatable, Codable {
+    public var type: String
+    public var filters: Int?
+    public var kernel: [Int]?
+    public var stride: Int?
+    public var padding: Convolution.Padding?
+    public var units: Int?
+
+    static func convolution(_ c: Convolution) -> LayerRecord {
+      LayerRecord(
+        type: "conv2d", filters: c.filters, kernel: [c.kernelHeight, c.kernelWidth], stride: c.stride, padding: c.padding,
+        units: nil)
+    }
+
+    static func dense(_ units: Int) -> LayerRecord {
+      LayerRecord(type: "dense", filters: nil, kernel: nil, stride: nil, padding: nil, units: units)
+    }
   }
 
   public struct NormalizationRecord: Sendable, Equatable, Codable {
@@ -102,9 +132,12 @@ public struct PolicyFile: Sendable, Equatable, Codable {
   ) {
     createdBy = "rollout \(rolloutVersion)"
     self.env = env
+    let net = policy.network
     network = NetworkRecord(
-      kind: "mlp", layerSizes: policy.network.layerSizes, activation: policy.network.activation,
-      weightLayout: "input-major",
+      kind: net.convolutions.isEmpty ? "mlp" : "convolutional",
+      inputShape: net.inputShape.map { [$0.height, $0.width, $0.channels] } ?? [net.inputCount],
+      layers: net.convolutions.map(LayerRecord.convolution) + net.layerSizes.dropFirst().map(LayerRecord.dense),
+      layerSizes: net.layerSizes, activation: net.activation, weightLayout: "input-major",
       actionHead: { if case .discrete = env.actionSpace { "argmax" } else { "tanh-squash" } }())
     observationNormalization = NormalizationRecord(
       mean: policy.normalizer.mean, std: policy.normalizer.std,
@@ -115,10 +148,10 @@ public struct PolicyFile: Sendable, Equatable, Codable {
     parameters = policy.parameters
   }
 
-  /// The runnable policy this file describes.
+  /// The runnable policy this file describes (after `validate`, which checks that it is one).
   public var policy: Policy {
     Policy(
-      network: Network(layerSizes: network.layerSizes, activation: network.activation),
+      network: try! network.network(),
       parameters: parameters,
       normalizer: ObservationNormalizer(
         mean: observationNormalization.mean, std: observationNormalization.std,
@@ -165,27 +198,27 @@ public struct PolicyFile: Sendable, Equatable, Codable {
   /// Checks and decodes a policy file's bytes.
   public static func decode(_ data: Data) throws -> PolicyFile {
     let file: PolicyFile = try ChecksummedJSON.decode(
-      data, format: formatName, version: currentVersion, what: "policy")
+      data, format: formatName, versions: readableVersions, what: "policy")
     try file.validate()
     return file
   }
 
   func validate() throws {
     let net = network
-    guard net.kind == "mlp", net.weightLayout == "input-major" else {
+    guard net.kind == "mlp" || net.kind == "convolutional", net.weightLayout == "input-major" else {
       throw RolloutError("unsupported network '\(net.kind)' with layout '\(net.weightLayout)'")
     }
     guard net.layerSizes.count >= 2, net.layerSizes.allSatisfy({ $0 > 0 && $0 <= 1 << 20 }) else {
       throw RolloutError("invalid layer sizes \(net.layerSizes)")
     }
-    let mlp = Network(layerSizes: net.layerSizes, activation: net.activation)
-    guard parameters.count == mlp.parameterCount else {
+    let runnable = try net.network()
+    guard parameters.count == runnable.parameterCount else {
       throw RolloutError(
-        "has \(parameters.count) weights but its network \(net.layerSizes) needs \(mlp.parameterCount)")
+        "has \(parameters.count) weights but its network \(runnable.layerDescription) needs \(runnable.parameterCount)")
     }
-    guard net.layerSizes[0] == env.observationSize else {
+    guard runnable.inputCount == env.observationSize else {
       throw RolloutError(
-        "network input size \(net.layerSizes[0]) does not match observation size \(env.observationSize)")
+        "network input size \(runnable.inputCount) does not match observation size \(env.observationSize)")
     }
     guard net.layerSizes.last == env.actionSpace.policyOutputCount else {
       throw RolloutError(
@@ -243,3 +276,47 @@ public struct PolicyFile: Sendable, Equatable, Codable {
 
 /// The version written into files this build makes.
 public let rolloutVersion = "0.1.0"
+
+extension PolicyFile.NetworkRecord {
+  /// The network these fields describe, or one line saying why they describe none: the layer list
+  /// must be convolutions then dense layers matching `layer_sizes`, and fit the input shape.
+  func network() throws -> Network {
+    guard let layers else { return Network(layerSizes: layerSizes, activation: activation) }
+    var convolutions: [Convolution] = [], dense: [Int] = []
+    for layer in layers {
+      switch layer.type {
+      case "conv2d":
+        guard dense.isEmpty, let filters = layer.filters, let kernel = layer.kernel, kernel.count == 2,
+          filters > 0, filters <= 1 << 16, kernel.allSatisfy({ $0 > 0 && $0 <= 1 << 10 }), (layer.stride ?? 1) > 0
+        else { throw RolloutError("invalid conv2d layer in the network's layers") }
+        convolutions.append(
+          Convolution(
+            filters: filters, kernelHeight: kernel[0], kernelWidth: kernel[1], stride: layer.stride ?? 1,
+            padding: layer.padding ?? .valid))
+      case "dense":
+        guard let units = layer.units, units > 0 else { throw RolloutError("invalid dense layer in the network's layers") }
+        dense.append(units)
+      default:
+        throw RolloutError("unsupported layer type '\(layer.type)'")
+      }
+    }
+    guard dense == Array(layerSizes.dropFirst()) else {
+      throw RolloutError("the network's layers \(dense) do not match its layer sizes \(layerSizes)")
+    }
+    guard !convolutions.isEmpty else {
+      guard inputShape == nil || inputShape! == [layerSizes[0]] else {
+        throw RolloutError("the network's input shape \(inputShape!) does not match its layer sizes \(layerSizes)")
+      }
+      return Network(layerSizes: layerSizes, activation: activation)
+    }
+    guard let shape = inputShape, shape.count == 3, shape.allSatisfy({ $0 > 0 && $0 <= 1 << 12 }),
+      let network = Network(
+        inputShape: GridShape(height: shape[0], width: shape[1], channels: shape[2]), convolutions: convolutions,
+        hidden: Array(dense.dropLast()), outputs: dense.last!, activation: activation),
+      network.layerSizes == layerSizes
+    else {
+      throw RolloutError("the network's convolutions do not fit its input shape \(inputShape ?? []) and layer sizes \(layerSizes)")
+    }
+    return network
+  }
+}

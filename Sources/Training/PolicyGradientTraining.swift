@@ -51,7 +51,7 @@ public func runPolicyGradient<E: Environment & Codable, M: PolicyGradientMethod>
   let space = spec.observationSpace
   try config.observationNormalization.check(spec)
   let model = ActorCritic(
-    observationCount: space.count, actionSpace: spec.actionSpace, hidden: config.hidden, activation: config.activation)
+    actor: try config.network(for: spec), critic: try config.network(for: spec, outputs: 1), actionSpace: spec.actionSpace)
   // One pool for the rollouts, the minibatches and the evaluations: its workers stay awake
   // from one section to the next.
   let pool = WorkerPool(threads: config.threads)

@@ -393,7 +393,7 @@ extension Presets {
         var runnable = ""
         if case .evolution(let made) = try algorithm.make(config: preset.strategy) {
           let spec = EnvironmentSetup.make(entry).spec
-          let network = Network(policyFor: spec, hidden: preset.run.hidden)
+          let network = try preset.run.network(for: spec)
           runnable = made.problem(parameterCount: network.parameterCount).map { "; not runnable: \($0)" } ?? ""
         }
         lines.append(

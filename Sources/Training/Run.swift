@@ -10,7 +10,10 @@ public struct RunConfig: Sendable, Equatable, Codable {
   public var seed: UInt64 = 0
   /// Worker threads. Results do not depend on it.
   public var threads: Int = 1
-  /// Hidden layer sizes of the MLP policy.
+  /// Convolutions in front of the dense layers, for envs with grid observations (MinAtar), as
+  /// `conv(16,3x3)` texts; nil or empty: an MLP over the flat observation.
+  public var convolutions: [Convolution]? = nil
+  /// Hidden dense layer sizes of the policy (after the convolutions, if any).
   public var hidden: [Int] = [16]
   public var activation: Activation = .tanh
   /// Norm of each output unit's initial weights (normc; OpenAI-ES uses 0.01). A larger value
@@ -47,6 +50,36 @@ public struct RunConfig: Sendable, Equatable, Codable {
 
   /// A generation limit that never binds (finite, so config files round-trip it exactly).
   public static let unlimited = 1_000_000_000
+
+  /// The layers in words, as `--network` takes them.
+  public var network: NetworkDescription {
+    get { NetworkDescription(convolutions: convolutions ?? [], hidden: hidden) }
+    set {
+      convolutions = newValue.convolutions.isEmpty ? nil : newValue.convolutions
+      hidden = newValue.hidden
+    }
+  }
+
+  /// A network with these layers reading `spec`'s observations, with `outputs` outputs (the
+  /// policy's by default); one line when convolutions meet an env without grid observations or a
+  /// kernel does not fit its grid.
+  public func network(for spec: EnvSpec, outputs: Int? = nil) throws -> Network {
+    let outputs = outputs ?? spec.actionSpace.policyOutputCount
+    let convolutions = convolutions ?? []
+    guard !convolutions.isEmpty else {
+      return Network(inputs: spec.observationSpace.count, hidden: hidden, outputs: outputs, activation: activation)
+    }
+    guard let shape = spec.observationShape else {
+      throw RolloutError(
+        "\(spec.id) observations are a flat vector of \(spec.observationSpace.count), not a grid: convolutions need a grid env (MinAtar)")
+    }
+    guard let network = Network(observation: spec, convolutions: convolutions, hidden: hidden, outputs: outputs, activation: activation)
+    else {
+      throw RolloutError(
+        "\(network.description) does not fit \(spec.id)'s \(shape) grid: a convolution's kernel is larger than the grid it reads")
+    }
+    return network
+  }
 }
 
 /// How a training run scales observations.

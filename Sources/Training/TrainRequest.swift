@@ -32,6 +32,8 @@ public struct TrainRequest: Sendable, Equatable {
   public var observationScaling: ObservationScaling?
   public var initScale: Float?
   public var hidden: [Int]?
+  /// All hidden layers, convolutions included (`--network`); replaces `hidden`.
+  public var network: NetworkDescription?
   public var episodesPerMember: Int?
   // Checkpoints
   public var checkpointEvery: Int?
@@ -83,6 +85,7 @@ public struct TrainRequest: Sendable, Equatable {
     if let initScale { run.outputInitScale = initScale }
     if let observationScaling { run.observationNormalization = observationScaling }
     if let hidden { run.hidden = hidden }
+    if let network { run.network = network }
     if let episodesPerMember { run.episodesPerMember = episodesPerMember }
     guard run.threads > 0, run.hidden.allSatisfy({ $0 > 0 && $0 <= Self.maximumHiddenSize }), run.maxGenerations > 0,
       run.episodesPerMember > 0, run.evaluationEpisodes > 0, run.confirmationEpisodes > 0
@@ -98,10 +101,9 @@ public struct TrainRequest: Sendable, Equatable {
       throw RolloutError("\(chosen.rawValue) needs a step budget: give --max-steps")
     }
     let environment = try EnvironmentSetup.make(EnvironmentSetup.entry(named: settings.env), config: settings.envConfig)
-    if case .evolution(let strategy) = trainer {
-      let spec = environment.spec
-      let network = Network(policyFor: spec, hidden: settings.run.hidden)
-      if let problem = strategy.problem(parameterCount: network.parameterCount) { throw RolloutError(problem) }
+    let network = try settings.run.network(for: environment.spec)
+    if case .evolution(let strategy) = trainer, let problem = strategy.problem(parameterCount: network.parameterCount) {
+      throw RolloutError(problem)
     }
     try MemoryEstimate.check(settings: settings, environment: environment)
     return settings
@@ -132,7 +134,7 @@ public struct TrainRequest: Sendable, Equatable {
       (maze != nil, "--maze"), (reward != nil, "--reward"), (minimalActions, "--minimal-actions"),
       (noSticky, "--no-sticky"), (noRamping, "--no-ramping"), (population != nil, "--population"),
       (sigma != nil, "--sigma"), (learningRate != nil, "--learning-rate"), (l2 != nil, "--l2"),
-      (observationScaling != nil, "--obs-scaling"), (initScale != nil, "--init-scale"), (hidden != nil, "--hidden"),
+      (observationScaling != nil, "--obs-scaling"), (initScale != nil, "--init-scale"), (hidden != nil, "--hidden"), (network != nil, "--network"),
       (episodesPerMember != nil, "--episodes-per-member"),
     ]
     return given.filter(\.0).map(\.1)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Environments
+import Networks
 import Training
 
 // The options of `rollout train`, in the groups its help shows. Each group checks its own values
@@ -86,6 +87,12 @@ struct AlgorithmOptions: ParsableArguments {
   @Option(help: "Hidden layer sizes, comma-separated (e.g. 32,32; empty: a linear policy).")
   var hidden: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "The policy's hidden layers in words, e.g. 'conv(16,3x3) → dense(128)' (convolutions need a grid env: MinAtar).",
+      discussion: "conv(F,HxW[,stride=S][,padding=valid|same]) and dense(N,...), convolutions first; instead of --hidden."))
+  var network: String?
+
   @Option(name: .customLong("episodes-per-member"), parsing: .unconditional, help: "Episodes averaged into a member's fitness.")
   var episodesPerMember: Int?
 
@@ -106,6 +113,17 @@ struct AlgorithmOptions: ParsableArguments {
       }
       throw ValidationError("--hidden must be positive sizes separated by commas (e.g. 32,32), got '\(hidden)'")
     }
+    if let network {
+      if hidden != nil { throw ValidationError("--network and --hidden both give the hidden layers; give one") }
+      guard let description = NetworkDescription(parsing: network) else {
+        throw ValidationError(
+          "--network must be layers like 'conv(16,3x3) → dense(128)' (conv(F,HxW[,stride=S][,padding=valid|same]), dense(N,...)), got '\(network)'")
+      }
+      let limit = TrainRequest.maximumHiddenSize
+      if description.hidden.contains(where: { $0 > limit }) || description.convolutions.contains(where: { $0.filters > limit }) {
+        throw ValidationError("--network layers can have at most \(limit) units or filters, got '\(network)'")
+      }
+    }
     if let episodesPerMember, episodesPerMember <= 0 {
       throw ValidationError("--episodes-per-member must be positive, got \(episodesPerMember)")
     }
@@ -119,6 +137,7 @@ struct AlgorithmOptions: ParsableArguments {
     request.observationScaling = observationScaling
     request.initScale = initScale
     request.hidden = hidden.flatMap(hiddenSizes)
+    request.network = network.flatMap { NetworkDescription(parsing: $0) }
     request.episodesPerMember = episodesPerMember
   }
 }

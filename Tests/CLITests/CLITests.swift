@@ -497,7 +497,7 @@ struct CLITests {
     }
     let (status, text) = try python([policy.path, "--obs", "0.01", "0.02", "-0.03", "0.04"])
     #expect(status == 0, "\(text)")
-    #expect(text.contains("CartPole-v1: [4, 16, 2] tanh Network, 114 weights, openai-es seed 0, 2 iterations"))
+    #expect(text.contains("CartPole-v1: [4, 16, 2] tanh network, 114 weights, openai-es seed 0, 2 iterations"))
     #expect(text.contains("action: 0") || text.contains("action: 1"))
 
     var corrupt = try Data(contentsOf: policy)
@@ -514,7 +514,35 @@ struct CLITests {
     #expect(try Rollout.run(["train", "cartpole", "--hidden", "256,256", "--generations", "1", "--no-early-stop", "--out", big.path, "--quiet"]).status == 0)
     let (packedStatus, packedText) = try python([big.appendingPathComponent("cartpole-openai-es.policy").path, "--obs", "0.01", "0.02", "-0.03", "0.04"])
     #expect(packedStatus == 0, "\(packedText)")
-    #expect(packedText.contains("[4, 256, 256, 2] tanh Network, 67586 weights"), "\(packedText)")
+    #expect(packedText.contains("[4, 256, 256, 2] tanh network, 67586 weights"), "\(packedText)")
+    // A convolutional policy: the reader takes rollout's action on every recorded step.
+    let conv = work.appendingPathComponent("py-conv")
+    #expect(try Rollout.run([
+      "train", "breakout", "--algo", "openai-es", "--network", "conv(4,3x3,stride=2,padding=same) conv(3,2x2) dense(8)",
+      "--population", "4", "--generations", "1", "--no-early-stop", "--out", conv.path, "--quiet",
+    ]).status == 0)
+    let convPolicy = conv.appendingPathComponent("breakout-openai-es.policy").path
+    let steps = work.appendingPathComponent("py-conv-steps.jsonl").path
+    #expect(try Rollout.run(["eval", convPolicy, "--episodes", "2", "--record", steps]).status == 0)
+    let compare = """
+      import json, sys
+      sys.path.insert(0, sys.argv[1])
+      from read_policy import load_policy, greedy_action
+      policy = load_policy(sys.argv[2])
+      steps = [json.loads(line) for line in open(sys.argv[3])]
+      print(len(steps), sum(greedy_action(policy, s["observation"]) != s["action"] for s in steps), policy["network"]["kind"])
+      """
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", compare, TestPaths.packageRoot.appendingPathComponent("docs").path, convPolicy, steps]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let compared = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    let fields = compared.split(separator: " ").map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }
+    #expect(fields.count == 3 && (Int(fields[0]) ?? 0) > 10 && fields[1] == "0" && fields[2] == "convolutional", "\(compared)")
     // Every shipped policy runs in the reader (its network on an observation of zeros).
     for name in try FileManager.default.contentsOfDirectory(atPath: TestPaths.packageRoot.appendingPathComponent("policies").path)
     where name.hasSuffix(".policy") {

@@ -153,16 +153,59 @@ struct PolicyFileTests {
       edited.replaceSubrange(again.1.startIndex..<again.1.endIndex, with: sum)
       return Data(edited.utf8)
     }
-    expectRejected(try resigned { $0.replacingOccurrences(of: "\"version\" : 1", with: "\"version\" : 7") }, containing: "version 7 is not supported")
+    expectRejected(try resigned { $0.replacingOccurrences(of: "\"version\" : 2", with: "\"version\" : 7") }, containing: "version 7 is not supported (this rollout reads versions 1–2)")
     expectRejected(try resigned { $0.replacingOccurrences(of: "\"rollout-policy\"", with: "\"other\"") }, containing: "format is not")
     expectRejected(try resigned { $0.replacingOccurrences(of: "\"observation_size\" : 4", with: "\"observation_size\" : 5") }, containing: "does not match observation size 5")
     expectRejected(try resigned { $0.replacingOccurrences(of: "\"seed\" : 12", with: "\"seed\" : \"twelve\"") }, containing: "field 'seed' has the wrong type")
     var wrongShape = try samplePolicyFile()
     wrongShape.network.layerSizes = [4, 17, 2]
+    expectRejected(try wrongShape.encoded(), containing: "the network's layers [16, 2] do not match its layer sizes [4, 17, 2]")
+    wrongShape.network.layers = nil
     expectRejected(try wrongShape.encoded(), containing: "needs 121")
     var wrongStd = try samplePolicyFile()
     wrongStd.observationNormalization.std[2] = 0
     expectRejected(try wrongStd.encoded(), containing: "std must be positive")
+  }
+
+  @Test("version 2 keeps the layer list: a convolutional policy round-trips and runs; bad layer lists are one line; version 1 reads as an MLP")
+  func convolutionalPolicy() throws {
+    let env = MinAtar<Breakout>()
+    let network = try #require(
+      Network(
+        policyFor: env.spec, convolutions: [Convolution(filters: 4, kernelHeight: 3, kernelWidth: 3, stride: 2, padding: .same)],
+        hidden: [8], activation: .relu))
+    let policy = Policy(
+      network: network, parameters: network.normcInitialization(seed: 3, outputScale: 1),
+      normalizer: .identity(dimension: env.spec.observationSpace.count), head: ActionHead(space: env.spec.actionSpace))
+    let file = PolicyFile(
+      env: .init(
+        id: env.spec.id, name: "breakout", config: try EnvironmentSetup.config(of: env),
+        observationSize: env.spec.observationSpace.count, actionSpace: env.spec.actionSpace),
+      policy: policy, algorithm: .init(name: "ppo", config: .object([:])), seed: 1,
+      training: .init(iterations: 1, envSteps: 1, evaluationSteps: 0, wallTimeSeconds: 0, threads: 1, finalEvaluation: nil))
+    let text = String(decoding: try file.encoded(), as: UTF8.self)
+    #expect(text.contains("\"kind\" : \"convolutional\"") && text.contains("\"input_shape\" : [\n      10,\n      10,\n      4\n    ]"))
+    #expect(text.contains("\"type\" : \"conv2d\"") && text.contains("\"padding\" : \"same\""))
+    let read = try PolicyFile.decode(try file.encoded())
+    #expect(read.policy == policy)
+    // Edited layer lists (re-encoded, so the checksum holds) are refused in one line.
+    var dense = file
+    dense.network.layers![1].units = 9
+    expectRejected(try dense.encoded(), containing: "do not match its layer sizes")
+    var unknown = file
+    unknown.network.layers![0].type = "lstm"
+    expectRejected(try unknown.encoded(), containing: "unsupported layer type 'lstm'")
+    var misfit = file
+    misfit.network.inputShape = [2, 2, 100]
+    expectRejected(try misfit.encoded(), containing: "do not fit its input shape [2, 2, 100]")
+    // A version-1 file (no layer list, no input shape) is the MLP of its layer sizes.
+    var old = try samplePolicyFile()
+    old.version = 1
+    old.network.layers = nil
+    old.network.inputShape = nil
+    let oldText = String(decoding: try old.encoded(), as: UTF8.self)
+    #expect(oldText.contains("\"version\" : 1") && !oldText.contains("layers"))
+    #expect(try PolicyFile.decode(try old.encoded()).policy == (try samplePolicyFile()).policy)
   }
 
   @Test("a missing file names the file")

@@ -52,7 +52,7 @@ public struct Convolution: Sendable, Hashable {
   }
 
   /// Zero rows above and columns left of the grid (TensorFlow's rule: half the total, rounded down).
-  func leadingPadding(input: GridShape, output: GridShape) -> (top: Int, left: Int) {
+  public func leadingPadding(input: GridShape, output: GridShape) -> (top: Int, left: Int) {
     guard padding == .same else { return (0, 0) }
     let rows = max((output.height - 1) * stride + kernelHeight - input.height, 0)
     let columns = max((output.width - 1) * stride + kernelWidth - input.width, 0)

@@ -7,6 +7,9 @@ import RLCore
 ///
 /// - input `observation`: float32 `[batch, observation size]`, as the env produces it;
 /// - the observation normaliser: `Clip((o − mean) / std, −clip, clip)` (Sub, Div, Clip);
+/// - convolutions (grid observations): `Reshape` to `[batch, height, width, channels]`,
+///   `Transpose` to ONNX's NCHW, then per layer `Conv` (the kernel reordered to OIHW, explicit
+///   pads for `same`) and the activation, and back to channels-last and flat before the dense layers;
 /// - each dense layer as `MatMul` with the `in × out` weights and `Add` of the biases, hidden
 ///   layers followed by `Tanh` or `Relu`;
 /// - output `outputs`: float32 `[batch, n]`, the network's outputs (logits, or the box means
@@ -47,6 +50,7 @@ public enum OnnxExport {
     }
 
     let network = policy.network
+    if !network.convolutions.isEmpty { x = convolutions(of: policy, from: x, into: &graph) }
     for l in 0..<network.layerCount {
       let inputs = network.layerSizes[l], outputs = network.layerSizes[l + 1]
       let offset = network.weightOffset(layer: l)
@@ -100,6 +104,48 @@ public enum OnnxExport {
     }
     return model.bytes
   }
+
+  /// The convolutions, from the flat (normalised) observation `x` to the flat, channels-last
+  /// output of the last one; returns its name.
+  private static func convolutions(of policy: Policy, from x: String, into graph: inout GraphBuilder) -> String {
+    let network = policy.network, shapes = network.gridShapes
+    let input = shapes[0], output = shapes[shapes.count - 1]
+    graph.initializer("grid_shape", dims: [4], int64: [-1, input.height, input.width, input.channels])
+    graph.node("Reshape", [x, "grid_shape"], "grid")
+    graph.node("Transpose", ["grid"], "conv_input", lists: [("perm", [0, 3, 1, 2])])
+    var current = "conv_input"
+    for (k, convolution) in network.convolutions.enumerated() {
+      let inShape = shapes[k], outShape = shapes[k + 1]
+      let (kh, kw, c, f) = (convolution.kernelHeight, convolution.kernelWidth, inShape.channels, convolution.filters)
+      let offset = network.convolutionOffset(k), patch = kh * kw * c
+      // rollout's kernel is (dy, dx, c) × f input-major; ONNX's is f × c × dy × dx.
+      var kernel = [Float](repeating: 0, count: patch * f)
+      for o in 0..<f {
+        for ch in 0..<c {
+          for dy in 0..<kh {
+            for dx in 0..<kw {
+              kernel[((o * c + ch) * kh + dy) * kw + dx] = policy.parameters[offset + ((dy * kw + dx) * c + ch) * f + o]
+            }
+          }
+        }
+      }
+      graph.initializer("conv\(k)_weight", dims: [f, c, kh, kw], kernel)
+      graph.initializer("conv\(k)_bias", dims: [f], Array(policy.parameters[(offset + patch * f)..<(offset + patch * f + f)]))
+      let pad = convolution.leadingPadding(input: inShape, output: outShape)
+      let rows = max((outShape.height - 1) * convolution.stride + kh - inShape.height, 0)
+      let columns = max((outShape.width - 1) * convolution.stride + kw - inShape.width, 0)
+      let pads = convolution.padding == .same ? [pad.top, pad.left, rows - pad.top, columns - pad.left] : [0, 0, 0, 0]
+      graph.node(
+        "Conv", [current, "conv\(k)_weight", "conv\(k)_bias"], "conv\(k)_preactivation",
+        lists: [("kernel_shape", [kh, kw]), ("strides", [convolution.stride, convolution.stride]), ("pads", pads)])
+      graph.node(network.activation == .tanh ? "Tanh" : "Relu", ["conv\(k)_preactivation"], "conv\(k)_output")
+      current = "conv\(k)_output"
+    }
+    graph.node("Transpose", [current], "conv_channels_last", lists: [("perm", [0, 2, 3, 1])])
+    graph.initializer("flat_shape", dims: [2], int64: [-1, output.count])
+    graph.node("Reshape", ["conv_channels_last", "flat_shape"], "conv_flat")
+    return "conv_flat"
+  }
 }
 
 /// Collects an ONNX `GraphProto`'s nodes, initializers, inputs and outputs.
@@ -120,7 +166,9 @@ private struct GraphBuilder {
   var inputs: [ProtobufMessage] = []
   var outputs: [ProtobufMessage] = []
 
-  mutating func node(_ op: String, _ inputs: [String], _ output: String, attributes: [(String, Int)] = []) {
+  mutating func node(
+    _ op: String, _ inputs: [String], _ output: String, attributes: [(String, Int)] = [], lists: [(String, [Int])] = []
+  ) {
     var node = ProtobufMessage()
     for input in inputs { node.string(1, input) }
     node.string(2, output)
@@ -131,6 +179,13 @@ private struct GraphBuilder {
       attribute.string(1, name)
       attribute.int(3, value)
       attribute.int(20, 2)  // AttributeType INT
+      node.message(5, attribute)
+    }
+    for (name, values) in lists {
+      var attribute = ProtobufMessage()
+      attribute.string(1, name)
+      attribute.packedInts(8, values)
+      attribute.int(20, 7)  // AttributeType INTS
       node.message(5, attribute)
     }
     nodes.append(node)
@@ -146,6 +201,18 @@ private struct GraphBuilder {
     var raw: [UInt8] = []
     raw.reserveCapacity(values.count * 4)
     for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { raw.append(contentsOf: $0) } }
+    tensor.data(9, raw)
+    initializers.append(tensor)
+  }
+
+  /// An int64 constant (shapes), little-endian raw data.
+  mutating func initializer(_ name: String, dims: [Int], int64 values: [Int]) {
+    var tensor = ProtobufMessage()
+    tensor.packedInts(1, dims)
+    tensor.int(2, ElementType.int64.rawValue)
+    tensor.string(8, name)
+    var raw: [UInt8] = []
+    for v in values { withUnsafeBytes(of: Int64(v).littleEndian) { raw.append(contentsOf: $0) } }
     tensor.data(9, raw)
     initializers.append(tensor)
   }

@@ -51,6 +51,30 @@ public struct RunConfig: Sendable, Equatable, Codable {
   /// A generation limit that never binds (finite, so config files round-trip it exactly).
   public static let unlimited = 1_000_000_000
 
+  /// Every setting, the unset optional ones as null: a config file may set any key that
+  /// `--print-config` shows (files are checked against those keys).
+  public func encode(to encoder: Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(seed, forKey: .seed)
+    try container.encode(threads, forKey: .threads)
+    try container.encode(convolutions, forKey: .convolutions)
+    try container.encode(hidden, forKey: .hidden)
+    try container.encode(activation, forKey: .activation)
+    try container.encode(outputInitScale, forKey: .outputInitScale)
+    try container.encode(maxGenerations, forKey: .maxGenerations)
+    try container.encode(maxEnvSteps, forKey: .maxEnvSteps)
+    try container.encode(episodesPerMember, forKey: .episodesPerMember)
+    try container.encode(evaluationEpisodes, forKey: .evaluationEpisodes)
+    try container.encode(confirmationEpisodes, forKey: .confirmationEpisodes)
+    try container.encode(stopAtThreshold, forKey: .stopAtThreshold)
+    try container.encode(targetReturn, forKey: .targetReturn)
+    try container.encode(observationNormalization, forKey: .observationNormalization)
+    try container.encode(statisticsProbability, forKey: .statisticsProbability)
+    try container.encode(checkpointEveryGenerations, forKey: .checkpointEveryGenerations)
+    try container.encode(checkpointEverySeconds, forKey: .checkpointEverySeconds)
+    try container.encode(evaluateEverySteps, forKey: .evaluateEverySteps)
+  }
+
   /// The layers in words, as `--network` takes them.
   public var network: NetworkDescription {
     get { NetworkDescription(convolutions: convolutions ?? [], hidden: hidden) }

@@ -72,7 +72,8 @@ public struct TrainRequest: Sendable, Equatable {
       overlay["algorithm"] = nil
       overlay["strategy"] = nil
     }
-    var settings = try TrainingConfig.preset(env: envName, algorithm: algorithm)
+    // A file naming the algorithm lays its settings over that algorithm's preset.
+    var settings = try TrainingConfig.preset(env: envName, algorithm: algorithm ?? fileAlgorithm.map { try Algorithm.named($0) })
     if let configFile { settings = try settings.overlaid(with: .object(overlay), source: configFile) }
     let chosen = try Algorithm.named(settings.algorithm)
     settings.algorithm = chosen.rawValue

@@ -29,6 +29,6 @@ struct Export: ParsableCommand {
       throw RolloutError("\(onnx) exists; add --force to replace it")
     }
     try AtomicFile.write(Data(OnnxExport.model(of: file)), to: url)
-    say("wrote \(onnx): \(file.env.id), \(file.network.layerSizes.map(String.init).joined(separator: "→")) \(file.network.activation.rawValue) network, \(file.network.actionHead) head")
+    say("wrote \(onnx): \(file.env.id), \(file.policy.network.layerDescription) \(file.network.activation.rawValue) network, \(file.network.actionHead) head")
   }
 }

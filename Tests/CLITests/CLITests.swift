@@ -256,6 +256,55 @@ struct CLITests {
     #expect(weights[0].count == 114)
   }
 
+  @Test("--network trains convolutional PPO and OpenAI-ES policies on a MinAtar grid, the same bits on 1 and 2 threads", arguments: ["ppo", "openai-es"])
+  func convolutionalTraining(algorithm: String) throws {
+    var weights: [[Double]] = []
+    for threads in ["1", "2"] {
+      let out = work.appendingPathComponent("conv-\(algorithm)-\(threads)")
+      let budget = algorithm == "ppo" ? ["--max-steps", "3000"] : ["--generations", "2", "--population", "6"]
+      let result = try Rollout.run(
+        ["train", "breakout", "--algo", algorithm, "--network", "conv(4,3x3) → dense(16)", "--seed", "3", "--threads", threads,
+         "--no-early-stop", "--out", out.path, "--quiet"] + budget)
+      #expect(result.status == 0, "\(result.stderr)")
+      let file = try PolicyFile.read(from: out.appendingPathComponent("breakout-\(algorithm).policy"))
+      #expect(file.network.kind == "convolutional" && file.network.inputShape == [10, 10, 4])
+      #expect(file.policy.network.layerDescription == "10×10×4 → conv(4,3x3) → dense(16) → 6")
+      weights.append(file.parameters.map(Double.init))
+    }
+    #expect(weights[0] == weights[1])
+    #expect(weights[0].count == (36 * 4 + 4) + (256 * 16 + 16) + (16 * 6 + 6))
+  }
+
+  @Test("--network mistakes are one line: a flat env, a kernel larger than the grid, bad grammar, with --hidden")
+  func networkMistakes() throws {
+    let out = work.appendingPathComponent("bad-network")
+    expectOneLineError(
+      try Rollout.run(["train", "cartpole", "--network", "conv(4,3x3) dense(8)", "--out", out.path]),
+      containing: "CartPole-v1 observations are a flat vector of 4, not a grid: convolutions need a grid env (MinAtar)")
+    expectOneLineError(
+      try Rollout.run(["train", "breakout", "--network", "conv(4,11x3)", "--out", out.path]),
+      containing: "conv(4,11x3) does not fit MinAtar/Breakout-v0's 10×10×4 grid")
+    expectOneLineError(
+      try Rollout.run(["train", "breakout", "--network", "conv(4,3x3,stride=x)", "--out", out.path]),
+      containing: "--network must be layers like 'conv(16,3x3) → dense(128)'")
+    expectOneLineError(
+      try Rollout.run(["train", "breakout", "--network", "dense(8)", "--hidden", "8", "--out", out.path]),
+      containing: "--network and --hidden both give the hidden layers; give one")
+    #expect(!FileManager.default.fileExists(atPath: out.path))
+    // The same layers in dense form only: --network dense(8,8) is --hidden 8,8.
+    let printed = try Rollout.run(["train", "cartpole", "--network", "dense(8,8)", "--print-config"])
+    #expect(printed.status == 0 && printed.stdout.contains("\"hidden\" : [\n      8,\n      8\n    ]"), "\(printed.stdout)")
+  }
+
+  @Test("a config file that names an algorithm lays its settings over that algorithm's preset")
+  func configFileAlgorithm() throws {
+    let file = work.appendingPathComponent("ars.json")
+    try Data(#"{"env": "breakout", "algorithm": "openai-es", "run": {"convolutions": ["conv(4,3x3)"], "hidden": [8]}}"#.utf8).write(to: file)
+    let printed = try Rollout.run(["train", "--config", file.path, "--print-config"])
+    #expect(printed.status == 0, "\(printed.stderr)")
+    #expect(printed.stdout.contains("\"algorithm\" : \"openai-es\"") && printed.stdout.contains("\"conv(4,3x3)\""), "\(printed.stdout)")
+  }
+
   @Test("eval random gives CartPole's random-policy return (about 22)")
   func evalRandom() throws {
     let result = try Rollout.run(["eval", "random", "--env", "cartpole", "--episodes", "1000", "--json"])

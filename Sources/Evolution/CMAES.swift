@@ -157,7 +157,7 @@ public struct CMAES: EvolutionStrategy {
   public func problem(parameterCount: Int) -> String? {
     guard parameterCount > CMAES.maxParameters else { return nil }
     return "cma-es keeps a full covariance matrix, so it takes at most \(CMAES.maxParameters) parameters "
-      + "(this network has \(parameterCount)); use sep-cma-es (diagonal covariance, any size) or a smaller --hidden"
+      + "(this network has \(parameterCount)); use sep-cma-es (diagonal covariance, any size) or a smaller network (--hidden, --network)"
   }
 
   public func isConsistent(_ state: State) -> Bool {

@@ -85,7 +85,8 @@ public struct TrainRequest: Sendable, Equatable {
     try applyBudget(to: &run)
     if let initScale { run.outputInitScale = initScale }
     if let observationScaling { run.observationNormalization = observationScaling }
-    if let hidden { run.hidden = hidden }
+    // --hidden gives an MLP: it replaces the preset's layers, convolutions included.
+    if let hidden { run.network = NetworkDescription(hidden: hidden) }
     if let network { run.network = network }
     if let episodesPerMember { run.episodesPerMember = episodesPerMember }
     guard run.threads > 0, run.hidden.allSatisfy({ $0 > 0 && $0 <= Self.maximumHiddenSize }), run.maxGenerations > 0,

@@ -84,7 +84,7 @@ struct AlgorithmOptions: ParsableArguments {
   @Option(name: .customLong("init-scale"), parsing: .unconditional, help: "Norm of each output unit's initial weights.")
   var initScale: Float?
 
-  @Option(help: "Hidden layer sizes, comma-separated (e.g. 32,32; empty: a linear policy).")
+  @Option(help: "An MLP's hidden layer sizes, comma-separated (e.g. 32,32; empty: a linear policy); replaces the preset's layers.")
   var hidden: String?
 
   @Option(

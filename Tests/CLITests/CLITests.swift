@@ -384,7 +384,7 @@ struct CLITests {
   func cmaSizeLimit() throws {
     let out = work.appendingPathComponent("cma-breakout")
     let result = try Rollout.run(["train", "breakout", "--algo", "cma-es", "--out", out.path])
-    expectOneLineError(result, containing: "takes at most 1000 parameters (this network has 26054); use sep-cma-es")
+    expectOneLineError(result, containing: "takes at most 1000 parameters (this network has 132566); use sep-cma-es")
     #expect(!FileManager.default.fileExists(atPath: out.path), "nothing written")
     expectOneLineError(
       try Rollout.run(["train", "cartpole", "--algo", "cma-es", "--hidden", "64,16"]), containing: "this network has 1394")

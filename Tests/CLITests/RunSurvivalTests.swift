@@ -12,9 +12,9 @@ import Training
 struct RunSurvivalTests {
   let work = TestPaths.temporaryDirectory("rollout-survive")
 
-  func weights(_ policy: URL) throws -> [Double] {
-    let object = try JSONSerialization.jsonObject(with: Data(contentsOf: policy)) as! [String: Any]
-    return object["parameters"] as! [Double]
+  /// The policy's weights as bit patterns (plain or packed files alike).
+  func weights(_ policy: URL) throws -> [UInt32] {
+    try PolicyFile.read(from: policy).parameters.map(\.bitPattern)
   }
 
 
@@ -92,7 +92,7 @@ struct RunSurvivalTests {
   }
 
   // MinAtar envs carry arrays, ramping timers and sticky actions mid-episode; 15 updates of the
-  // preset's 4,096 steps (~3 s in a debug build), a checkpoint every 2.
+  // preset's 4,096 steps with its convolutional network (packed checkpoints), a checkpoint every 2.
   @Test("PPO on Breakout: SIGKILL at random moments (3 runs), then resume: identical weights")
   func killAndResumeBreakout() throws {
     let arguments = [

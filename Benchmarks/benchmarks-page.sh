@@ -94,7 +94,8 @@ ppo_throughput() { # binary [kernel path] -> one line per thread count: steps, s
   echo
   echo "Solved means the policy file's \`rollout eval\` reaches the threshold on seeds 0, 1, 2 and 3"
   echo "(Pendulum: rollout's −200 bar). The rates are the ones \`rollout train --list-presets\` prints,"
-  echo "measured by \`Benchmarks/preset-sweep.sh -s 20 ENV\` (hours for every env, so not rerun here;"
+  echo "measured by \`Benchmarks/preset-sweep.sh -s 20 ENV\` (hours for every env, so not rerun here; the"
+  echo "mazes' slowest presets with \`-f\`, which stops a preset at its first unsolved seed;"
   echo "tables and dates in \`Benchmarks/results/preset-sweep.md\`). The MinAtar games have no threshold."
   echo
   "$rollout" train --list-presets | python3 -c '
@@ -116,7 +117,9 @@ for line in sys.stdin:
     elif "was not measured" in line:
         solved = "not measured"
     elif rate:
-        solved = rate.group(1) + ("" if rate.group(2).startswith("Benchmarks") else " (" + rate.group(2) + ")")
+        source = rate.group(2)
+        note = " (stopped at the first unsolved seed)" if "first unsolved" in source else ""
+        solved = rate.group(1) + (note if source.startswith("Benchmarks") else " (" + source + ")")
     else:
         solved = "20/20"
     print(f"| {env} | {algorithm} | {solved} |")

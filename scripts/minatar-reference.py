@@ -174,8 +174,26 @@ CONTROLLERS = {"breakout": breakout, "space-invaders": space_invaders, "freeway"
 
 # MARK: Shipped policies
 
+def convolve(x, layer, kernel, bias):
+    """One convolution of a channels-last grid (docs/policy-format.md): the patches as rows, times
+    the (kh·kw·C) × F kernel."""
+    h, w, c = x.shape
+    (kh, kw), s = layer["kernel"], layer.get("stride", 1)
+    if layer.get("padding", "valid") == "same":
+        oh, ow = -(-h // s), -(-w // s)
+    else:
+        oh, ow = (h - kh) // s + 1, (w - kw) // s + 1
+    rows, cols = max((oh - 1) * s + kh - h, 0), max((ow - 1) * s + kw - w, 0)
+    padded = np.zeros((h + rows, w + cols, c), dtype=np.float32)
+    padded[rows // 2:rows // 2 + h, cols // 2:cols // 2 + w] = x
+    patches = np.stack([padded[dy:dy + s * (oh - 1) + 1:s, dx:dx + s * (ow - 1) + 1:s]
+                        for dy in range(kh) for dx in range(kw)], axis=2)
+    return (patches.reshape(oh * ow, kh * kw * c) @ kernel + bias).reshape(oh, ow, -1)
+
+
 class Policy:
-    """A rollout MLP policy in float32 (rollout's arithmetic; near-ties may still break apart)."""
+    """A rollout policy (convolutions, then dense layers) in float32 (rollout's arithmetic; near-ties
+    may still break apart)."""
 
     def __init__(self, path):
         p = load_policy(path)
@@ -183,7 +201,15 @@ class Policy:
         self.checksum = p["checksum"]
         sizes = p["network"]["layer_sizes"]
         flat = np.asarray(p["parameters"], dtype=np.float32)
-        self.layers, k = [], 0
+        self.shape = p["network"].get("input_shape")
+        self.convolutions, k, channels = [], 0, (self.shape or [0])[-1]
+        for layer in p["network"].get("layers", []):
+            if layer["type"] != "conv2d":
+                continue
+            n, f = layer["kernel"][0] * layer["kernel"][1] * channels, layer["filters"]
+            self.convolutions.append((layer, flat[k:k + n * f].reshape(n, f), flat[k + n * f:k + n * f + f]))
+            k, channels = k + n * f + f, f
+        self.layers = []
         for n, m in zip(sizes[:-1], sizes[1:]):
             self.layers.append((flat[k:k + n * m].reshape(n, m), flat[k + n * m:k + n * m + m]))
             k += n * m + m
@@ -194,6 +220,12 @@ class Policy:
 
     def __call__(self, obs):
         x = (obs.reshape(-1).astype(np.float32) - self.mean) / self.std
+        if self.convolutions:
+            x = x.reshape(self.shape)
+            for layer, kernel, bias in self.convolutions:
+                y = convolve(x, layer, kernel, bias)
+                x = np.tanh(y) if self.tanh else np.maximum(y, 0)
+            x = x.reshape(-1)
         for i, (w, b) in enumerate(self.layers):
             x = x @ w + b
             if i < len(self.layers) - 1:

@@ -405,7 +405,11 @@ struct CLITests {
     let openAIES = try #require(lines.first { $0.contains(" openai-es ") })
     #expect(!openAIES.contains("reliably"))
     let hard = try Rollout.run(["train", "hard-maze", "--list-presets"]).stdout.split(separator: "\n")
-    #expect(try #require(hard.first { $0.hasPrefix("    ppo") }).hasSuffix("; how reliably it solves was not measured"))
+    #expect(try #require(hard.first { $0.hasPrefix("    ppo") }).hasSuffix(
+      "; does not reliably solve: 0/1 seeds passed `rollout eval` on seeds 0–3 (Benchmarks/results/preset-sweep.md, stopped at the first unsolved seed)"))
+    #expect(try #require(hard.first { $0.hasPrefix("    nsra-es") }).contains("does not reliably solve: 2/3 seeds"))
+    // Every preset of an env with a threshold has been measured.
+    #expect(!(try Rollout.run(["train", "--list-presets"]).stdout.contains("not measured")))
     #expect(try #require(hard.first { $0.hasPrefix("    ns-es") || $0.hasPrefix("  * ns-es") })
       .contains("does not reliably solve: 4/10 seeds passed `rollout eval` on seeds 0–3 (rollout compare hard-maze, reports/hard-maze)"))
   }

@@ -78,6 +78,17 @@ import TestSupport
       }
     }
 
+    @Test("Convolutional policies on Breakout: PPO and OpenAI-ES on 2 ranks give the single-process policy")
+    func convolutional() throws {
+      let network = ["--network", "conv(4,3x3,stride=2,padding=same) conv(4,2x2) dense(16)"]
+      try compare(
+        ["breakout", "--algo", "ppo", "--seed", "2", "--max-steps", "8192"] + network, policy: "breakout-ppo", ranks: 2,
+        checkpoint: false)
+      try compare(
+        ["breakout", "--algo", "openai-es", "--seed", "2", "--population", "8", "--generations", "3", "--no-early-stop"]
+          + network, policy: "breakout-openai-es", ranks: 2, checkpoint: true)
+    }
+
     @Test("A checkpoint written by 2 ranks resumes in one process to the uninterrupted weights")
     func resumeAcrossRankCounts() throws {
       let arguments = ["train", "cartpole", "--seed", "4", "--threads", "1", "--no-early-stop", "--quiet"]

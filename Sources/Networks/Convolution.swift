@@ -59,6 +59,25 @@ public struct Convolution: Sendable, Hashable {
     return (rows / 2, columns / 2)
   }
 
+  /// Calls `body` for every output position and kernel offset in order — the order of a
+  /// patch's entries — with where that input cell's channels start, or nil where the kernel hangs
+  /// over the edge.
+  @inline(__always)
+  func forEachWindowCell(input: GridShape, output: GridShape, pad: (top: Int, left: Int), _ body: (Int?) -> Void) {
+    for oy in 0..<output.height {
+      for ox in 0..<output.width {
+        for dy in 0..<kernelHeight {
+          let y = oy &* stride &+ dy &- pad.top
+          let rowInside = y >= 0 && y < input.height
+          for dx in 0..<kernelWidth {
+            let x = ox &* stride &+ dx &- pad.left
+            body(rowInside && x >= 0 && x < input.width ? (y &* input.width &+ x) &* input.channels : nil)
+          }
+        }
+      }
+    }
+  }
+
   /// Writes the patch of every output position of one observation, row after row
   /// (`output.positions × patchCount`), zeros where the kernel hangs over the edge.
   func gatherPatches(
@@ -67,22 +86,9 @@ public struct Convolution: Sendable, Hashable {
   ) {
     let c = input.channels
     var p = patches
-    for oy in 0..<output.height {
-      for ox in 0..<output.width {
-        for dy in 0..<kernelHeight {
-          let y = oy &* stride &+ dy &- pad.top
-          let rowInside = y >= 0 && y < input.height
-          for dx in 0..<kernelWidth {
-            let xx = ox &* stride &+ dx &- pad.left
-            if rowInside && xx >= 0 && xx < input.width {
-              p.update(from: x + (y &* input.width &+ xx) &* c, count: c)
-            } else {
-              p.update(repeating: 0, count: c)
-            }
-            p += c
-          }
-        }
-      }
+    forEachWindowCell(input: input, output: output, pad: pad) { cell in
+      if let cell { p.update(from: x + cell, count: c) } else { p.update(repeating: 0, count: c) }
+      p += c
     }
   }
 
@@ -96,21 +102,12 @@ public struct Convolution: Sendable, Hashable {
     let c = input.channels
     gradient.update(repeating: 0, count: input.count)
     var p = patches
-    for oy in 0..<output.height {
-      for ox in 0..<output.width {
-        for dy in 0..<kernelHeight {
-          let y = oy &* stride &+ dy &- pad.top
-          let rowInside = y >= 0 && y < input.height
-          for dx in 0..<kernelWidth {
-            let xx = ox &* stride &+ dx &- pad.left
-            if rowInside && xx >= 0 && xx < input.width {
-              let g = gradient + (y &* input.width &+ xx) &* c
-              for k in 0..<c { g[k] += p[k] }
-            }
-            p += c
-          }
-        }
+    forEachWindowCell(input: input, output: output, pad: pad) { cell in
+      if let cell {
+        let g = gradient + cell
+        for k in 0..<c { g[k] += p[k] }
       }
+      p += c
     }
   }
 }

@@ -174,18 +174,13 @@ private struct GraphBuilder {
     node.string(2, output)
     node.string(3, "\(op.lowercased())_\(nodes.count)")
     node.string(4, op)
-    for (name, value) in attributes {
+    // An int (AttributeType INT, field 3) or a list of ints (INTS, field 8).
+    let all = attributes.map { ($0.0, [$0.1], false) } + lists.map { ($0.0, $0.1, true) }
+    for (name, values, isList) in all {
       var attribute = ProtobufMessage()
       attribute.string(1, name)
-      attribute.int(3, value)
-      attribute.int(20, 2)  // AttributeType INT
-      node.message(5, attribute)
-    }
-    for (name, values) in lists {
-      var attribute = ProtobufMessage()
-      attribute.string(1, name)
-      attribute.packedInts(8, values)
-      attribute.int(20, 7)  // AttributeType INTS
+      if isList { attribute.packedInts(8, values) } else { attribute.int(3, values[0]) }
+      attribute.int(20, isList ? 7 : 2)
       node.message(5, attribute)
     }
     nodes.append(node)
@@ -194,25 +189,25 @@ private struct GraphBuilder {
   /// A float32 constant, stored as little-endian raw data.
   mutating func initializer(_ name: String, dims: [Int], _ values: [Float]) {
     precondition(values.count == dims.reduce(1, *), "initializer \(name) has the wrong size")
-    var tensor = ProtobufMessage()
-    tensor.packedInts(1, dims)
-    tensor.int(2, ElementType.float.rawValue)
-    tensor.string(8, name)
     var raw: [UInt8] = []
     raw.reserveCapacity(values.count * 4)
     for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { raw.append(contentsOf: $0) } }
-    tensor.data(9, raw)
-    initializers.append(tensor)
+    initializer(name, dims: dims, type: .float, raw: raw)
   }
 
   /// An int64 constant (shapes), little-endian raw data.
   mutating func initializer(_ name: String, dims: [Int], int64 values: [Int]) {
-    var tensor = ProtobufMessage()
-    tensor.packedInts(1, dims)
-    tensor.int(2, ElementType.int64.rawValue)
-    tensor.string(8, name)
     var raw: [UInt8] = []
     for v in values { withUnsafeBytes(of: Int64(v).littleEndian) { raw.append(contentsOf: $0) } }
+    initializer(name, dims: dims, type: .int64, raw: raw)
+  }
+
+  /// A constant from its little-endian bytes (`raw_data`).
+  private mutating func initializer(_ name: String, dims: [Int], type: ElementType, raw: [UInt8]) {
+    var tensor = ProtobufMessage()
+    tensor.packedInts(1, dims)
+    tensor.int(2, type.rawValue)
+    tensor.string(8, name)
     tensor.data(9, raw)
     initializers.append(tensor)
   }

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# PPO training frames/s on MinAtar Breakout with the MinAtar preset's convolutional network and
+# batch sizes: rollout (release build) against a CleanRL-style PyTorch PPO
+# (Benchmarks/cleanrl_ppo_minatar.py) on the same machine, in interleaved pairs. Both over 12
+# timed updates of 32 envs × 128 steps after a first, untimed one; 2 threads each.
+#   Benchmarks/cleanrl-ppo.sh [path/to/rollout] [pairs]
+# PYTHON names a Python with torch, numpy and minatar==1.0.15 (default: python3), e.g. a venv made
+# with `pip install torch numpy minatar==1.0.15`.
+set -euo pipefail
+rollout=$(realpath "${1:-.build/release/rollout}")
+pairs=${2:-3}
+python=${PYTHON:-python3}
+cd "$(dirname "$0")/.."
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+for ((i = 1; i <= pairs; i++)); do
+  rm -rf "$dir/run"
+  "$rollout" train breakout --algo ppo --seed "$i" --threads 2 --max-steps $((13 * 4096)) --no-early-stop \
+    --no-tensorboard --quiet --out "$dir/run" >/dev/null
+  python3 - "$dir/run/metrics.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+frames = int(rows[-1]["env_steps"]) - int(rows[0]["env_steps"])
+seconds = float(rows[-1]["elapsed_seconds"]) - float(rows[0]["elapsed_seconds"])
+print(f"rollout ppo breakout: {frames} frames in {seconds:.2f} s: {frames / seconds:.0f} frames/s (2 threads)")
+PY
+  "$python" Benchmarks/cleanrl_ppo_minatar.py --game breakout --updates 12 --threads 2
+done

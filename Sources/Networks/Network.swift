@@ -197,15 +197,26 @@ public struct Network: Sendable, Equatable, Codable {
     parameters: UnsafePointer<Float>, input: UnsafePointer<Float>,
     workspace: UnsafeMutablePointer<Float>, kernels: KernelTable = Kernels.active
   ) -> UnsafeMutablePointer<Float> {
-    var x = input, dense = workspace
-    if convolutionWorkspaceCount > 0 {
-      let last = forwardConvolutions(parameters: parameters, input: input, workspace: workspace, kernels: kernels)
-      x = UnsafePointer(last)
-      dense = workspace + convolutionWorkspaceCount
+    guard convolutionWorkspaceCount == 0 else {
+      return forwardWithConvolutions(parameters: parameters, input: input, workspace: workspace, kernels: kernels)
     }
     return layerSizes.withUnsafeBufferPointer { sizes in
+      kernels.mlpForward(sizes.baseAddress, sizes.count - 1, activation.code, parameters, input, workspace)!
+    }
+  }
+
+  /// The forward pass of a network with convolutions: out of line, so that an MLP's stays as small
+  /// as it was (the ES evaluator's hot path).
+  @usableFromInline
+  func forwardWithConvolutions(
+    parameters: UnsafePointer<Float>, input: UnsafePointer<Float>, workspace: UnsafeMutablePointer<Float>,
+    kernels: KernelTable
+  ) -> UnsafeMutablePointer<Float> {
+    let last = forwardConvolutions(parameters: parameters, input: input, workspace: workspace, kernels: kernels)
+    return layerSizes.withUnsafeBufferPointer { sizes in
       kernels.mlpForward(
-        sizes.baseAddress, sizes.count - 1, activation.code, parameters + convolutionParameterCount, x, dense)!
+        sizes.baseAddress, sizes.count - 1, activation.code, parameters + convolutionParameterCount, last,
+        workspace + convolutionWorkspaceCount)!
     }
   }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import Training
 
 /// Every policy in policies/ still loads and scores what policies/README.md says (100 greedy
 /// episodes, seed 0): a change that breaks env fidelity or the file format fails here.
@@ -64,9 +65,9 @@ struct ShippedPolicyTests {
         arguments: MinAtarSkilledPlay.policyRuns)
   func sameAsMinAtar(run: MinAtarSkilledPlay.Run) throws {
     let path = TestPaths.packageRoot.appendingPathComponent(run.player).path
-    let file = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+    // Read as rollout reads it: the convolutional policies are packed files.
     try #require(
-      file["checksum"] as? String == run.checksum,
+      try PolicyFile.read(from: URL(fileURLWithPath: path)).checksum == run.checksum,
       "\(run.player) is not the policy its MinAtar run played: rerun scripts/minatar-reference.py skilled --policies …")
     let result = try Rollout.run(["eval", path, "--episodes", "\(run.episodes)", "--seed", "\(run.seed)", "--json", "--per-episode"])
     #expect(result.status == 0, "\(result.stderr)")

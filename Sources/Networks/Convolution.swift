@@ -86,8 +86,15 @@ public struct Convolution: Sendable, Hashable {
   ) {
     let c = input.channels
     var p = patches
+    // A cell's few channels are copied in a loop: a call to memmove per 4–10 floats cost more
+    // than the copy (6 % of a convolutional ES generation's time).
     forEachWindowCell(input: input, output: output, pad: pad) { cell in
-      if let cell { p.update(from: x + cell, count: c) } else { p.update(repeating: 0, count: c) }
+      if let cell {
+        let source = x + cell
+        for k in 0..<c { p[k] = source[k] }
+      } else {
+        for k in 0..<c { p[k] = 0 }
+      }
       p += c
     }
   }

@@ -133,7 +133,8 @@ struct PresetReliabilityTests {
     for entry in EnvironmentRegistry.entries {
       for algorithm in Algorithm.allCases {
         if let rate = Presets.sweepRate(env: entry.name, algorithm: algorithm) {
-          #expect(rate.seeds >= 2 && (0..<rate.seeds).contains(rate.solved))
+          // At least one seed, and below all of them (a sweep stopped at its first failure is 0/1).
+          #expect(rate.seeds >= 1 && (0..<rate.seeds).contains(rate.solved))
           marked += 1
         }
         if Presets.unmeasuredPresets.contains("\(entry.name) \(algorithm.rawValue)") {

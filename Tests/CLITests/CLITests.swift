@@ -390,6 +390,9 @@ struct CLITests {
       try Rollout.run(["train", "cartpole", "--algo", "cma-es", "--hidden", "64,16"]), containing: "this network has 1394")
     let listing = try Rollout.run(["train", "seaquest", "--list-presets"]).stdout.split(separator: "\n")
     #expect(listing.contains { $0.contains(" cma-es ") && $0.contains("not runnable: cma-es keeps a full covariance") })
+    // The MinAtar presets name their convolutional layers; ARS stays linear.
+    #expect(listing.contains { $0.hasPrefix("  * ppo         network conv(16,3x3) → dense(128), 5000000 steps") }, "\(listing)")
+    #expect(listing.contains { $0.hasPrefix("    ars         hidden [], ") })
     #expect(!listing.contains { $0.hasPrefix("    sep-cma-es") && $0.contains("not runnable") })
     // Every other preset of every env runs.
     let all = try Rollout.run(["train", "--list-presets"]).stdout.split(separator: "\n").filter { $0.contains("not runnable") }

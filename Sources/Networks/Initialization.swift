@@ -2,7 +2,8 @@ import RLCore
 
 extension Network {
   /// Initial parameters with OpenAI-ES's "normc" scheme: each unit's incoming weights are a
-  /// Gaussian vector scaled to norm 1 (convolutions — a filter's whole kernel — and hidden layers) or `outputScale` (last layer); biases are 0.
+  /// Gaussian vector scaled to norm 1 (convolutions — a filter's whole kernel — and hidden layers)
+  /// or `outputScale` (last layer); biases are 0.
   ///
   /// Deterministic in `seed`: the values come from one Philox stream, layer by layer, unit by unit.
   public func normcInitialization(seed: UInt64, outputScale: Float = 0.01) -> [Float] {

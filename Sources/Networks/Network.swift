@@ -86,8 +86,8 @@ public struct Network: Sendable, Equatable, Codable {
       activation: activation)
   }
 
-  /// The policy network for an env with convolutions in front. Convolutions need the env's grid shape (`EnvSpec.observationShape`): nil without one, or
-  /// when a kernel does not fit.
+  /// The policy network for an env with convolutions in front. Convolutions need the env's grid
+  /// shape (`EnvSpec.observationShape`): nil without one, or when a kernel does not fit.
   public init?(policyFor spec: EnvSpec, convolutions: [Convolution], hidden: [Int], activation: Activation = .tanh) {
     self.init(
       observation: spec, convolutions: convolutions, hidden: hidden, outputs: spec.actionSpace.policyOutputCount,
@@ -228,7 +228,9 @@ public struct Network: Sendable, Equatable, Codable {
   ) -> UnsafeMutablePointer<Float> {
     let shapes = gridShapes
     let patchRoom = convolutions.indices.map { shapes[$0 + 1].positions * convolutions[$0].patchCount(input: shapes[$0]) }.max()!
-    let tailRoom = convolutions.indices.map { (convolutions[$0].filters % 8) * convolutions[$0].patchCount(input: shapes[$0]) }.max()!
+    let tailRoom = convolutions.indices.map {
+      (convolutions[$0].filters % 8) * convolutions[$0].patchCount(input: shapes[$0])
+    }.max()!
     let patches = workspace, tail = workspace + patchRoom
     var x = input, y = tail + tailRoom, p = parameters
     for (k, convolution) in convolutions.enumerated() {

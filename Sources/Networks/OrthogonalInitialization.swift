@@ -2,8 +2,9 @@ import RLCore
 
 extension Network {
   /// Orthogonal initialisation as PyTorch's `nn.init.orthogonal_` and SB3 use it: each layer's
-  /// `out × in` weight matrix (a convolution's `filters × patch`, as PyTorch flattens a kernel) is the Q of a Gaussian matrix's QR decomposition (signs fixed by R's
-  /// diagonal), times the layer's gain; biases are 0. SB3's gains are √2 for hidden layers, 0.01
+  /// `out × in` weight matrix (a convolution's `filters × patch`, as PyTorch flattens a kernel)
+  /// is the Q of a Gaussian matrix's QR decomposition (signs fixed by R's diagonal), times the
+  /// layer's gain; biases are 0. SB3's gains are √2 for hidden layers, 0.01
   /// for the policy head and 1 for the value head: pass the head's as `outputGain`.
   ///
   /// Deterministic in `seed` (one Philox stream, layer by layer). The QR runs as modified

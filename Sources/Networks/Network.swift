@@ -31,6 +31,12 @@ public struct Network: Sendable, Equatable, Codable {
   /// of the dense layers' outputs: kept so that an MLP's forward pass skips them for free.
   @usableFromInline let convolutionParameterCount: Int
   @usableFromInline let convolutionWorkspaceCount: Int
+  /// The grid each convolution reads, then the last one's output (empty without convolutions).
+  public let gridShapes: [GridShape]
+  /// Floats of the single-row workspace that hold the widest layer's patches, then the room for
+  /// one layer's trailing `filters % 8` kernel columns laid out unit-major.
+  let patchRoom: Int
+  let tailRoom: Int
 
   private init(inputShape: GridShape?, convolutions: [Convolution], layerSizes: [Int], activation: Activation) {
     precondition(layerSizes.count >= 2 && layerSizes.allSatisfy { $0 > 0 }, "bad layer sizes")
@@ -39,7 +45,9 @@ public struct Network: Sendable, Equatable, Codable {
     self.layerSizes = layerSizes
     self.activation = activation
     var parameters = 0, patches = 0, tails = 0, outputs = 0
+    var shapes: [GridShape] = []
     if var shape = self.inputShape {
+      shapes.append(shape)
       for convolution in convolutions {
         let next = convolution.outputShape(input: shape)!
         let patch = convolution.patchCount(input: shape)
@@ -48,11 +56,15 @@ public struct Network: Sendable, Equatable, Codable {
         tails = max(tails, (convolution.filters % 8) * patch)
         outputs += next.count
         shape = next
+        shapes.append(shape)
       }
       precondition(shape.count == layerSizes[0], "the dense layers do not read the convolutions' output")
     }
     convolutionParameterCount = parameters
     convolutionWorkspaceCount = patches + tails + outputs
+    gridShapes = shapes
+    patchRoom = patches
+    tailRoom = tails
   }
 
   public init(layerSizes: [Int], activation: Activation = .tanh) {
@@ -141,17 +153,6 @@ public struct Network: Sendable, Equatable, Codable {
   /// Dense layers.
   public var layerCount: Int { layerSizes.count - 1 }
 
-  /// The grid each convolution reads, then the last one's output (empty without convolutions).
-  public var gridShapes: [GridShape] {
-    guard var shape = inputShape, !convolutions.isEmpty else { return [] }
-    var shapes = [shape]
-    for convolution in convolutions {
-      shape = convolution.outputShape(input: shape)!
-      shapes.append(shape)
-    }
-    return shapes
-  }
-
   /// Where convolution `k`'s kernel starts in the parameter vector (its biases follow it).
   public func convolutionOffset(_ k: Int) -> Int {
     let shapes = gridShapes
@@ -227,10 +228,6 @@ public struct Network: Sendable, Equatable, Codable {
     kernels: KernelTable
   ) -> UnsafeMutablePointer<Float> {
     let shapes = gridShapes
-    let patchRoom = convolutions.indices.map { shapes[$0 + 1].positions * convolutions[$0].patchCount(input: shapes[$0]) }.max()!
-    let tailRoom = convolutions.indices.map {
-      (convolutions[$0].filters % 8) * convolutions[$0].patchCount(input: shapes[$0])
-    }.max()!
     let patches = workspace, tail = workspace + patchRoom
     var x = input, y = tail + tailRoom, p = parameters
     for (k, convolution) in convolutions.enumerated() {

@@ -181,19 +181,26 @@ struct Bench: ParsableCommand {
         EnvironmentSetup.make(entry), with: CountingStepper(counter: counter, steps: steps))
       print("\(entry.name): \(Double(count) / Double(steps)) heap allocations per env step (\(steps) steps)")
     }
-    let network = Network(inputs: 4, hidden: [16], outputs: 2)
-    let scratch = EpisodeScratch(observationCount: 4, network: network)
-    _ = scratch.parameters.update(fromContentsOf: network.normcInitialization(seed: 1))
-    var sink: Float = 0
-    let forward = counter.allocations(calls: steps) {
-      let out = network.forward(
-        parameters: scratch.parameters.baseAddress!, input: scratch.observation.baseAddress!,
-        workspace: scratch.workspace.baseAddress!)
-      sink += out[0]
+    let mlp = Network(inputs: 4, hidden: [16], outputs: 2)
+    // The MinAtar presets' network on Breakout's 10×10×4 grid.
+    let convolutional = Network(
+      inputShape: GridShape(height: 10, width: 10, channels: 4),
+      convolutions: [Convolution(filters: 16, kernelHeight: 3, kernelWidth: 3)], hidden: [128], outputs: 6,
+      activation: .relu)!
+    for (name, network, calls) in [("4→16→2", mlp, steps), ("conv(16,3x3) → dense(128)", convolutional, steps / 10)] {
+      let scratch = EpisodeScratch(observationCount: network.inputCount, network: network)
+      _ = scratch.parameters.update(fromContentsOf: network.normcInitialization(seed: 1))
+      var sink: Float = 0
+      let forward = counter.allocations(calls: calls) {
+        let out = network.forward(
+          parameters: scratch.parameters.baseAddress!, input: scratch.observation.baseAddress!,
+          workspace: scratch.workspace.baseAddress!)
+        sink += out[0]
+      }
+      print(
+        "\(name) policy forward: \(Double(forward) / Double(calls)) heap allocations per call "
+          + "(\(calls) calls\(sink.isNaN ? ", NaN" : ""))")
     }
-    print(
-      "4→16→2 policy forward: \(Double(forward) / Double(steps)) heap allocations per call "
-        + "(\(steps) calls\(sink.isNaN ? ", NaN" : ""))")
   }
 }
 

@@ -629,7 +629,7 @@ struct CLITests {
     let result = try Rollout.run(["bench", "allocations"], environment: ["LD_PRELOAD": library.path])
     #expect(result.status == 0, "\(result.stderr)")
     let lines = result.stdout.split(separator: "\n")
-    #expect(lines.count == 13, "\(result.stdout)")  // twelve envs and the policy forward
+    #expect(lines.count == 14, "\(result.stdout)")  // twelve envs, an MLP's and a convolutional policy's forward
     #expect(lines.allSatisfy { $0.contains(": 0.0 heap allocations per") }, "\(result.stdout)")
     // Without the counter the command says how to get it.
     expectOneLineError(try Rollout.run(["bench", "allocations"]), containing: "Benchmarks/run.sh allocations")

@@ -12,15 +12,16 @@ rollout=$(realpath "${1:-.build/release/rollout}")
 cd "$(dirname "$0")/.."
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
+# The MinAtar presets carry a table of their own: "streams" turns it off.
 echo '{"strategy": {"noise_table_size": 33554432}}' >"$dir/table.json"
+echo '{"strategy": {"noise_table_size": 0}}' >"$dir/streams.json"
 echo "| algorithm | network | parameters | ε from | s per generation | env frames/s |"
 echo "|---|---|---|---|---|---|"
 networks=("dense(24)" "dense(240)" "dense(1024,560)" "conv(8,3x3) dense(16)" "conv(16,3x3) dense(128)" "conv(32,3x3) dense(512)")
 for algo in openai-es ga; do
   for network in "${networks[@]}"; do
     for noise in streams table; do
-      extra=()
-      [[ $noise == table ]] && extra=(--config "$dir/table.json")
+      extra=(--config "$dir/$noise.json")
       out="$dir/$algo-${network//[^a-z0-9]/_}-$noise"
       "$rollout" train breakout --algo "$algo" --network "$network" --population 128 --generations 3 --no-early-stop \
         --threads 2 --seed 1 --quiet --no-tensorboard --out "$out" "${extra[@]}" >/dev/null

@@ -51,12 +51,19 @@ public struct Convolution: Sendable, Hashable {
     }
   }
 
-  /// Zero rows above and columns left of the grid (TensorFlow's rule: half the total, rounded down).
-  public func leadingPadding(input: GridShape, output: GridShape) -> (top: Int, left: Int) {
-    guard padding == .same else { return (0, 0) }
+  /// Zero rows above and below the grid and columns left and right of it (TensorFlow's rule: the
+  /// leading side gets half the total, rounded down; all zero for `valid`).
+  public func padding(input: GridShape, output: GridShape) -> (top: Int, left: Int, bottom: Int, right: Int) {
+    guard padding == .same else { return (0, 0, 0, 0) }
     let rows = max((output.height - 1) * stride + kernelHeight - input.height, 0)
     let columns = max((output.width - 1) * stride + kernelWidth - input.width, 0)
-    return (rows / 2, columns / 2)
+    return (rows / 2, columns / 2, rows - rows / 2, columns - columns / 2)
+  }
+
+  /// The zero rows above and columns left of the grid: where the patches' windows start.
+  public func leadingPadding(input: GridShape, output: GridShape) -> (top: Int, left: Int) {
+    let all = padding(input: input, output: output)
+    return (all.top, all.left)
   }
 
   /// Calls `body` for every output position and kernel offset in order — the order of a

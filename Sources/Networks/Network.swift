@@ -180,8 +180,8 @@ public struct Network: Sendable, Equatable, Codable {
   /// The layers in words: `conv(16,3x3) → dense(128) → 6`, or `4 → 16 → 2` for an MLP.
   public var layerDescription: String {
     guard !convolutions.isEmpty else { return layerSizes.map(String.init).joined(separator: "→") }
-    return ([inputShape!.description] + convolutions.map(\.description) + layerSizes.dropFirst().dropLast().map { "dense(\($0))" }
-      + [String(outputCount)]).joined(separator: " → ")
+    let hidden = NetworkDescription(convolutions: convolutions, hidden: Array(layerSizes.dropFirst().dropLast()))
+    return [inputShape!.description, hidden.description, String(outputCount)].joined(separator: " → ")
   }
 
   /// Floats of scratch space `forward` needs: the outputs of every layer (and the convolutions' patches).

@@ -131,10 +131,9 @@ public enum OnnxExport {
       }
       graph.initializer("conv\(k)_weight", dims: [f, c, kh, kw], kernel)
       graph.initializer("conv\(k)_bias", dims: [f], Array(policy.parameters[(offset + patch * f)..<(offset + patch * f + f)]))
-      let pad = convolution.leadingPadding(input: inShape, output: outShape)
-      let rows = max((outShape.height - 1) * convolution.stride + kh - inShape.height, 0)
-      let columns = max((outShape.width - 1) * convolution.stride + kw - inShape.width, 0)
-      let pads = convolution.padding == .same ? [pad.top, pad.left, rows - pad.top, columns - pad.left] : [0, 0, 0, 0]
+      // ONNX's order: the starts of both axes, then their ends.
+      let pad = convolution.padding(input: inShape, output: outShape)
+      let pads = [pad.top, pad.left, pad.bottom, pad.right]
       graph.node(
         "Conv", [current, "conv\(k)_weight", "conv\(k)_bias"], "conv\(k)_preactivation",
         lists: [("kernel_shape", [kh, kw]), ("strides", [convolution.stride, convolution.stride]), ("pads", pads)])

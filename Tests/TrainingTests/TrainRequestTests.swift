@@ -125,6 +125,21 @@ struct TrainRequestTests {
   }
 }
 
+@Suite("Run settings")
+struct RunConfigTests {
+  @Test("every run setting is written, the unset optional ones as null, so a config file may set each one")
+  func everyKeyEncoded() throws {
+    // RunConfig writes its keys by hand (synthesised coding leaves nil out): a property added
+    // without its line there would be one a config file cannot set.
+    guard case .object(let keys) = try JSONValue(encoding: RunConfig()) else {
+      Issue.record("RunConfig must encode as an object")
+      return
+    }
+    #expect(keys.count == Mirror(reflecting: RunConfig()).children.count)
+    #expect(keys["target_return"] == .null && keys["convolutions"] == .null, "\(keys.keys.sorted())")
+  }
+}
+
 @Suite("Preset reliability")
 struct PresetReliabilityTests {
   @Test("every preset marked unreliable or unmeasured names a registered env and algorithm, with a rate below its seeds")

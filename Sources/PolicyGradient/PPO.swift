@@ -50,6 +50,23 @@ public struct PPO: PolicyGradientMethod {
     public var noveltyWeight: Double = 0
     /// k, the neighbours novelty is measured against.
     public var noveltyNeighbours: Int = 10
+    /// PPO + RND (`RandomNetworkDistillation`): c_int, the intrinsic advantage's weight; 0 (the
+    /// default) is plain PPO. The paper's and CleanRL's value is 1.
+    public var intrinsicCoefficient: Double = 0
+    /// c_ext, the extrinsic advantage's weight when RND is on (the paper's 2).
+    public var extrinsicCoefficient: Double = 2
+    /// γᵢ, RND's intrinsic discount (the paper's 0.99).
+    public var intrinsicGamma: Double = 0.99
+    /// k, the RND target's outputs.
+    public var rndFeatures: Int = 64
+    /// The RND target's dense layers after the policy's convolutions (the predictor adds one more
+    /// of the last width); empty: the policy's.
+    public var rndHidden: [Int] = []
+    /// What the RND networks read: `observation` (the paper's) or `behavior`, the env's behaviour
+    /// descriptor after each step (a maze's position, NS-ES's space).
+    public var rndInput: RandomNetworkDistillation.Input = .observation
+    /// The fraction of each minibatch the RND predictor trains on (the paper's 0.25).
+    public var rndUpdateProportion: Double = 0.25
 
     public init() {}
   }
@@ -64,6 +81,18 @@ public struct PPO: PolicyGradientMethod {
   public var optimizer: GradientOptimizer { .sb3Adam }
   public var novelty: (weight: Double, neighbours: Int)? {
     config.noveltyWeight > 0 ? (config.noveltyWeight, config.noveltyNeighbours) : nil
+  }
+  public var rnd: (config: RandomNetworkDistillation.Config, training: RandomNetworkDistillation.Training)? {
+    guard config.intrinsicCoefficient > 0 else { return nil }
+    return (
+      RandomNetworkDistillation.Config(
+        extrinsicCoefficient: config.extrinsicCoefficient, intrinsicCoefficient: config.intrinsicCoefficient,
+        gamma: config.intrinsicGamma, features: config.rndFeatures, updateProportion: config.rndUpdateProportion,
+        hidden: config.rndHidden.isEmpty ? nil : config.rndHidden, input: config.rndInput),
+      RandomNetworkDistillation.Training(
+        epochs: config.epochs, batchSize: config.batchSize, learningRate: config.learningRate,
+        maxGradientNorm: config.maxGradientNorm, valueCoefficient: config.valueCoefficient, gaeLambda: config.gaeLambda)
+    )
   }
 
   /// One minibatch's samples and their per-sample inputs to the loss.
@@ -185,6 +214,12 @@ extension PPO.Config: AlgorithmConfig {
     if !(targetKL.map { $0 > 0 } ?? true) { return "target_kl must be positive (or null)" }
     if !(noveltyWeight >= 0 && noveltyWeight.isFinite && noveltyNeighbours >= 1) {
       return "novelty_weight must be >= 0 and novelty_neighbours at least 1"
+    }
+    if !(intrinsicCoefficient >= 0 && intrinsicCoefficient.isFinite && extrinsicCoefficient >= 0
+      && extrinsicCoefficient.isFinite && (0...1).contains(intrinsicGamma) && rndFeatures >= 1 && rndFeatures <= 4096
+      && rndUpdateProportion > 0 && rndUpdateProportion <= 1 && rndHidden.allSatisfy({ $0 >= 1 && $0 <= 65536 }))
+    {
+      return "intrinsic_coefficient and extrinsic_coefficient must be >= 0, intrinsic_gamma in [0, 1], rnd_features 1-4096, rnd_update_proportion in (0, 1], rnd_hidden widths 1-65536"
     }
     return nil
   }

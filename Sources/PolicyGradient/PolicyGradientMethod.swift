@@ -14,13 +14,16 @@ public struct UpdateStatistics: Sendable, Equatable, Codable {
   public var learningRate: Double = 0
   /// Gradient steps taken (PPO may stop early on target_kl).
   public var gradientSteps: Int = 0
+  /// With an exploration bonus, its mean over the rollout: RND's raw prediction error per step,
+  /// or the novelty bonus paid per finished episode (nil without one).
+  public var intrinsicReward: Double? = nil
 
   public init() {}
 
   // Metrics are written and read with snake-case key conversion, which turns "approx_kl" back
   // into "approxKl", never "approxKL": the key is spelt so that both directions meet.
   enum CodingKeys: String, CodingKey {
-    case policyLoss, valueLoss, entropy, clipFraction, learningRate, gradientSteps
+    case policyLoss, valueLoss, entropy, clipFraction, learningRate, gradientSteps, intrinsicReward
     case approxKL = "approxKl"
   }
 }
@@ -39,6 +42,8 @@ public protocol PolicyGradientMethod: Sendable {
   var optimizer: GradientOptimizer { get }
   /// The behaviour-novelty bonus's weight and k, when the method uses one (PPO's option).
   var novelty: (weight: Double, neighbours: Int)? { get }
+  /// Random network distillation's settings, when the method explores with it (PPO's option).
+  var rnd: (config: RandomNetworkDistillation.Config, training: RandomNetworkDistillation.Training)? { get }
   /// Updates `parameters` from `buffer` (advantages already computed). `progress` is the fraction
   /// of the step budget used (for linear schedules); `seed` and `iteration` key any shuffling.
   func update(
@@ -49,6 +54,7 @@ public protocol PolicyGradientMethod: Sendable {
 
 extension PolicyGradientMethod {
   public var novelty: (weight: Double, neighbours: Int)? { nil }
+  public var rnd: (config: RandomNetworkDistillation.Config, training: RandomNetworkDistillation.Training)? { nil }
 
   /// One optimiser step on the loss L = −Σ wᵢ·log π + c_v·Σ(V − R)²/n − c_e·Σ H/n over `indices`,
   /// given per-sample policy weights (already divided by n): the step every method here shares.

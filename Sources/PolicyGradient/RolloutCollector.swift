@@ -25,11 +25,19 @@ public final class RolloutBuffer: @unchecked Sendable {
   public var logProbs: [Double]
   /// V of the observation after each env's last step.
   public var lastValues: [Double]
+  /// That observation as the networks see it, `N × observationCount` (what RND's last reward reads).
+  public var lastObservations: [Float]
+  /// With `behaviorCount` > 0, the env's behaviour descriptor after each step (a maze's position),
+  /// `N·T × behaviorCount` (what RND reads when it explores in behaviour space).
+  public let behaviorCount: Int
+  public var behaviors: [Float]
   public var advantages: [Double]
   public var returns: [Double]
 
-  public init(envs: Int, steps: Int, observationCount: Int, actionWidth: Int) {
+  public init(envs: Int, steps: Int, observationCount: Int, actionWidth: Int, behaviorCount: Int = 0) {
     self.envs = envs
+    self.behaviorCount = behaviorCount
+    behaviors = [Float](repeating: 0, count: envs * steps * behaviorCount)
     self.steps = steps
     self.observationCount = observationCount
     self.actionWidth = actionWidth
@@ -41,6 +49,7 @@ public final class RolloutBuffer: @unchecked Sendable {
     values = rewards
     logProbs = rewards
     lastValues = [Double](repeating: 0, count: envs)
+    lastObservations = [Float](repeating: 0, count: envs * observationCount)
     advantages = rewards
     returns = rewards
   }
@@ -161,6 +170,7 @@ public final class RolloutCollector<E: Environment>: @unchecked Sendable {
     cluster: any Communicator = SingleProcess()
   ) -> (episodes: [EpisodeRecord], statistics: (sum: [Double], sumOfSquares: [Double], count: Double)) {
     precondition(buffer.envs == slots.count && parameters.count == model.parameterCount)
+    precondition(buffer.behaviorCount == 0 || buffer.behaviorCount == slots[0].env.behaviorCount)
     let mine = cluster.block(slots.count)
     let steps = buffer.steps
     let d = buffer.observationCount, width = buffer.actionWidth
@@ -242,6 +252,10 @@ public final class RolloutCollector<E: Environment>: @unchecked Sendable {
           }
           out.rewards[s] = reward
           out.dones[s] = step.isDone
+          if out.b > 0 {
+            let b = UnsafeMutableBufferPointer(start: out.behaviors + s * out.b, count: out.b)
+            slot.observation.withUnsafeBufferPointer { slot.env.writeBehavior(into: b, finalObservation: $0) }
+          }
           if step.isDone {
             var behavior = [Float](repeating: 0, count: slot.env.behaviorCount)
             behavior.withUnsafeMutableBufferPointer { b in
@@ -253,6 +267,7 @@ public final class RolloutCollector<E: Environment>: @unchecked Sendable {
           }
         }
         out.lastValues[e] = value(of: slot.observation)
+        for i in 0..<d { out.lastObservations[e * d + i] = input[i] }
       }
       pool.run(mine.count, work)
     }
@@ -310,6 +325,8 @@ extension RolloutBuffer {
     values = exchange(values, width: steps)
     logProbs = exchange(logProbs, width: steps)
     lastValues = exchange(lastValues, width: 1)
+    lastObservations = exchange(lastObservations, width: observationCount)
+    if behaviorCount > 0 { behaviors = exchange(behaviors, width: steps * behaviorCount) }
   }
 }
 
@@ -322,13 +339,18 @@ private final class UnsafeOutputs: @unchecked Sendable {
   let values: UnsafeMutablePointer<Double>
   let logProbs: UnsafeMutablePointer<Double>
   let lastValues: UnsafeMutablePointer<Double>
-  let n: Int, d: Int, width: Int, envs: Int
+  let lastObservations: UnsafeMutablePointer<Float>
+  let behaviors: UnsafeMutablePointer<Float>
+  let n: Int, d: Int, width: Int, envs: Int, b: Int
 
   init(_ buffer: RolloutBuffer) {
     n = buffer.count
     d = buffer.observationCount
     width = buffer.actionWidth
     envs = buffer.envs
+    b = buffer.behaviorCount
+    behaviors = .allocate(capacity: max(n * b, 1))
+    behaviors.initialize(repeating: 0, count: max(n * b, 1))
     observations = .allocate(capacity: n * d)
     actions = .allocate(capacity: n * width)
     rewards = .allocate(capacity: n)
@@ -336,6 +358,7 @@ private final class UnsafeOutputs: @unchecked Sendable {
     values = .allocate(capacity: n)
     logProbs = .allocate(capacity: n)
     lastValues = .allocate(capacity: envs)
+    lastObservations = .allocate(capacity: envs * d)
     // Rows of envs another rank steps are replaced after the rollout; zero them until then.
     observations.initialize(repeating: 0, count: n * d)
     actions.initialize(repeating: 0, count: n * width)
@@ -344,6 +367,7 @@ private final class UnsafeOutputs: @unchecked Sendable {
     values.initialize(repeating: 0, count: n)
     logProbs.initialize(repeating: 0, count: n)
     lastValues.initialize(repeating: 0, count: envs)
+    lastObservations.initialize(repeating: 0, count: envs * d)
   }
 
   func finish(into buffer: RolloutBuffer) {
@@ -354,6 +378,8 @@ private final class UnsafeOutputs: @unchecked Sendable {
     buffer.values = Array(UnsafeBufferPointer(start: values, count: n))
     buffer.logProbs = Array(UnsafeBufferPointer(start: logProbs, count: n))
     buffer.lastValues = Array(UnsafeBufferPointer(start: lastValues, count: envs))
+    buffer.lastObservations = Array(UnsafeBufferPointer(start: lastObservations, count: envs * d))
+    buffer.behaviors = Array(UnsafeBufferPointer(start: behaviors, count: n * b))
   }
 
   deinit {
@@ -364,6 +390,8 @@ private final class UnsafeOutputs: @unchecked Sendable {
     values.deallocate()
     logProbs.deallocate()
     lastValues.deallocate()
+    lastObservations.deallocate()
+    behaviors.deallocate()
   }
 }
 

@@ -18,6 +18,8 @@ public enum RandomPurpose: UInt64, Sendable, CaseIterable {
   case selection = 8
   /// The values of a shared noise table (OpenAI-ES with `noise_table_size`).
   case noiseTable = 9
+  /// An exploration bonus's own draws (RND's minibatch shuffles and predictor rows).
+  case exploration = 10
 }
 
 /// The documented seed derivation: (run seed, purpose, iteration, member, episode) → 64-bit seed.

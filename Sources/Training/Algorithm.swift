@@ -58,6 +58,12 @@ public struct Algorithm: Hashable, Sendable, Codable, CaseIterable, RawRepresent
         "ppo", PPO.self, "PPO (Schulman et al. 2017): clipped surrogate, GAE, minibatch epochs (SB3 defaults)", keys: pg,
         preset: Presets.ppo),
       .policyGradient(
+        "ppo-rnd", PPO.self, "PPO + RND (Burda et al. 2018): an intrinsic reward for observations the agent rarely sees",
+        keys: pg, preset: Presets.ppoRND),
+      .policyGradient(
+        "ppo-novelty", PPO.self, "PPO + behaviour novelty: each episode's end paid by its k-NN novelty (NS-ES's twin)",
+        keys: pg, preset: Presets.ppoNovelty),
+      .policyGradient(
         "a2c", A2C.self, "A2C (Mnih et al. 2016): n-step advantage actor-critic, RMSprop (SB3 defaults)", keys: pg,
         preset: Presets.a2c),
       .policyGradient(
@@ -76,6 +82,8 @@ public struct Algorithm: Hashable, Sendable, Codable, CaseIterable, RawRepresent
   public static let sepCMAES = Algorithm(registered: "sep-cma-es")
   public static let ars = Algorithm(registered: "ars")
   public static let ppo = Algorithm(registered: "ppo")
+  public static let ppoRND = Algorithm(registered: "ppo-rnd")
+  public static let ppoNovelty = Algorithm(registered: "ppo-novelty")
   public static let a2c = Algorithm(registered: "a2c")
   public static let reinforce = Algorithm(registered: "reinforce")
 

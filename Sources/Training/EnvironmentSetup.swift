@@ -63,7 +63,9 @@ func describe(_ error: Error) -> String {
     return "field '\(path(context.codingPath))' has the wrong type"
   case DecodingError.dataCorrupted(let context):
     let at = context.codingPath.isEmpty ? "" : " at '\(path(context.codingPath))'"
-    return "malformed data\(at)"
+    // A type that names what it expected says so (an enum's values).
+    let expected = context.debugDescription.hasPrefix("expected") ? ": \(context.debugDescription)" : ""
+    return "malformed data\(at)\(expected)"
   case let error as RolloutError:
     return error.message
   default:

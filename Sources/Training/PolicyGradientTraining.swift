@@ -26,6 +26,8 @@ public struct PolicyGradientState<E: Environment & Codable>: Sendable, Codable {
   public var envs: [CollectorEnvState<E>]
   /// The behaviours of every finished episode so far, when the method pays a novelty bonus.
   public var archive: NoveltyArchive? = nil
+  /// RND's predictor, intrinsic critic and statistics, when the method explores with it.
+  public var rnd: RandomNetworkDistillation.State? = nil
 }
 
 /// Trains an actor-critic with a policy-gradient method: collect a rollout on the worker threads,
@@ -59,7 +61,23 @@ public func runPolicyGradient<E: Environment & Codable, M: PolicyGradientMethod>
     environment: environment, model: model, envs: method.envs, pool: pool, gamma: method.gamma, seed: config.seed)
   let learner = ActorCriticLearner(model: model, pool: pool, cluster: cluster)
   let buffer = RolloutBuffer(
-    envs: method.envs, steps: method.rolloutSteps, observationCount: space.count, actionWidth: model.actionWidth)
+    envs: method.envs, steps: method.rolloutSteps, observationCount: space.count, actionWidth: model.actionWidth,
+    behaviorCount: method.rnd?.config.input == .behavior ? environment.behaviorCount : 0)
+  let rnd = try method.rnd.map { settings in
+    // The predictor one dense layer deeper than the target (the paper gives it more capacity).
+    var shallow = config
+    shallow.hidden = settings.config.hidden ?? config.hidden
+    var deeper = shallow
+    deeper.hidden = shallow.hidden + [shallow.hidden.last ?? 64]
+    func network(_ run: RunConfig) throws -> Network {
+      guard settings.config.input == .behavior else { return try run.network(for: spec, outputs: settings.config.features) }
+      return Network(
+        inputs: environment.behaviorCount, hidden: run.hidden, outputs: settings.config.features, activation: run.activation)
+    }
+    return RandomNetworkDistillation(
+      config: settings.config, training: settings.training, target: try network(shallow), predictor: try network(deeper),
+      critic: try config.network(for: spec, outputs: 1), pool: pool, seed: config.seed)
+  }
   var ledger = RunLedger(
     config: config, spec: spec, network: model.actor,
     evaluator: Evaluator(environment: environment, network: model.actor, pool: pool), hooks: hooks, cluster: cluster,
@@ -76,7 +94,9 @@ public func runPolicyGradient<E: Environment & Codable, M: PolicyGradientMethod>
     guard resume.strategyState.parameters.count == model.parameterCount,
       resume.strategyState.optimizer.m.count == model.parameterCount,
       resume.strategyState.envs.count == method.envs, resume.statistics.dimension == space.count,
-      resume.strategyState.envs.allSatisfy({ $0.observation.count == space.count })
+      resume.strategyState.envs.allSatisfy({ $0.observation.count == space.count }),
+      rnd.map({ rnd in resume.strategyState.rnd.map { rnd.fits($0, envs: method.envs) } ?? false })
+        ?? (resume.strategyState.rnd == nil)
     else {
       throw RolloutError("the checkpoint does not match this env, network and method")
     }
@@ -93,7 +113,8 @@ public func runPolicyGradient<E: Environment & Codable, M: PolicyGradientMethod>
     progress = RunProgress(
       strategyState: PolicyGradientState(
         parameters: parameters, optimizer: GradientOptimizer.State(count: model.parameterCount), evaluations: 1,
-        nextEvaluation: every, lastEvaluation: ledger.mean(initial), recentReturns: [], envs: []),
+        nextEvaluation: every, lastEvaluation: ledger.mean(initial), recentReturns: [], envs: [],
+        rnd: rnd?.initialState(envs: method.envs)),
       statistics: statistics, generation: 0, envSteps: 0, evaluationSteps: initial.totalSteps, elapsedSeconds: 0,
       best: nil)
   }
@@ -114,20 +135,30 @@ public func runPolicyGradient<E: Environment & Codable, M: PolicyGradientMethod>
         sum: collected.statistics.sum, sumOfSquares: collected.statistics.sumOfSquares, count: collected.statistics.count)
     }
     progress.envSteps += buffer.count
+    var intrinsicReward: Double? = nil
     if let novelty = method.novelty {
       var archive = progress.strategyState.archive ?? NoveltyArchive(dimension: environment.behaviorCount)
-      _ = NoveltyBonus.apply(
+      intrinsicReward = NoveltyBonus.apply(
         weight: novelty.weight, neighbours: novelty.neighbours, episodes: collected.episodes, to: buffer,
         archive: &archive)
       progress.strategyState.archive = archive
     }
     buffer.computeAdvantages(gamma: method.gamma, lambda: method.gaeLambda)
+    var rndState = progress.strategyState.rnd
+    let intrinsic = rnd.map { $0.advantages(for: buffer, state: &rndState!) }
 
     // MARK: Update
     var parameters = progress.strategyState.parameters, moments = progress.strategyState.optimizer
-    let update = method.update(
+    let fraction = Double(progress.envSteps) / Double(budget)
+    var update = method.update(
       learner: learner, buffer: buffer, parameters: &parameters, optimizerState: &moments,
-      progress: Double(progress.envSteps) / Double(budget), seed: config.seed, iteration: progress.generation)
+      progress: fraction, seed: config.seed, iteration: progress.generation)
+    if let rnd, let intrinsic {
+      rnd.train(on: intrinsic, state: &rndState!, progress: fraction, iteration: progress.generation)
+      progress.strategyState.rnd = rndState
+      intrinsicReward = intrinsic.meanError
+    }
+    update.intrinsicReward = intrinsicReward
     progress.strategyState.parameters = parameters
     progress.strategyState.optimizer = moments
     progress.generation += 1

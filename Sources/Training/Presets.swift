@@ -282,6 +282,23 @@ public enum Presets {
     return TrainingPreset(strategy: c, run: run)
   }
 
+  /// PPO + RND: the PPO preset with the paper's exploration settings (c_ext 2, c_int 1, γᵢ 0.99,
+  /// the predictor on a quarter of each minibatch, 64 target features).
+  public static func ppoRND(env: String) -> TrainingPreset<PPO.Config> {
+    var preset = ppo(env: env)
+    preset.strategy.intrinsicCoefficient = 1
+    return preset
+  }
+
+  /// PPO + behaviour novelty: the PPO preset with each finished episode's end paid 10 × its
+  /// novelty against its 10 nearest archived behaviours (none of the 20 settings swept on the
+  /// medium maze reached its goal: Benchmarks/results/ppo-novelty.md).
+  public static func ppoNovelty(env: String) -> TrainingPreset<PPO.Config> {
+    var preset = ppo(env: env)
+    preset.strategy.noveltyWeight = 10
+    return preset
+  }
+
   /// A2C. CartPole: the zoo config (8 envs, SB3's defaults otherwise), 500 k steps.
   public static func a2c(env: String) -> TrainingPreset<A2C.Config> {
     var c = A2C.Config()

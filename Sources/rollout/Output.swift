@@ -69,6 +69,7 @@ final class ProgressPrinter {
       line += String(
         format: "  pg %7.4f  vf %8.3f  ent %6.3f  kl %7.5f  clip %5.3f", u.policyLoss, u.valueLoss, u.entropy,
         u.approxKL, u.clipFraction)
+      if let bonus = u.intrinsicReward { line += String(format: "  int %9.3g", bonus) }
     }
     return line
   }

@@ -69,6 +69,13 @@ import TestSupport
         checkpoint: true)
     }
 
+    @Test("PPO + RND on the medium maze: 2 ranks give the single-process policy and checkpoint")
+    func ppoRND() throws {
+      try compare(
+        ["medium-maze", "--algo", "ppo-rnd", "--seed", "2", "--max-steps", "64000"], policy: "medium-maze-ppo-rnd",
+        ranks: 2, checkpoint: true)
+    }
+
     @Test("PPO on CartPole: 2 and 3 ranks give the single-process policy")
     func ppo() throws {
       for ranks in [2, 3] {

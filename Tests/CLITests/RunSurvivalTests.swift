@@ -173,6 +173,33 @@ struct RunSurvivalTests {
     #expect(try weights(split.appendingPathComponent(policy)) == weights(reference.appendingPathComponent(policy)))
   }
 
+  @Test("PPO + RND resumes to the uninterrupted weights: predictor, intrinsic critic and statistics are in the checkpoint")
+  func resumeWithRND() throws {
+    let config = work.appendingPathComponent("rnd.json")
+    try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+    try Data(#"{"strategy": {"rnd_input": "behavior", "extrinsic_coefficient": 0.01}}"#.utf8).write(to: config)
+    let base = [
+      "train", "medium-maze", "--algo", "ppo-rnd", "--config", config.path, "--seed", "4", "--threads", "2", "--no-early-stop",
+      "--quiet",
+    ]
+    let reference = work.appendingPathComponent("rnd-reference"), split = work.appendingPathComponent("rnd-split")
+    #expect(try Rollout.run(base + ["--max-steps", "160000", "--out", reference.path]).status == 0)
+    // 50 updates of 8 × 400 steps, a checkpoint every 3: killed right after the first one.
+    let process = try Rollout.start(base + ["--max-steps", "160000", "--checkpoint-every", "3", "--out", split.path])
+    let checkpoint = split.appendingPathComponent("checkpoint.json")
+    let started = Date()
+    while !FileManager.default.fileExists(atPath: checkpoint.path) && Date().timeIntervalSince(started) < 60 { usleep(5_000) }
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    let saved = try String(contentsOf: checkpoint, encoding: .utf8)
+    #expect(saved.contains("\"rnd\"") && saved.contains("\"return_filter\""), "RND's state is checkpointed")
+    let generation = try #require(saved.firstMatch(of: /"generation" : (\d+)/).map { Int($0.1)! })
+    #expect(generation < 50, "stopped mid-run, at update \(generation)")
+    #expect(try Rollout.run(["train", "--resume", split.path, "--quiet"]).status == 0)
+    let policy = "medium-maze-ppo-rnd.policy"
+    #expect(try weights(split.appendingPathComponent(policy)) == weights(reference.appendingPathComponent(policy)))
+  }
+
   @Test("OpenAI-ES with a shared noise table resumes to the uninterrupted weights (the table is rebuilt, not stored)")
   func resumeWithNoiseTable() throws {
     let config = work.appendingPathComponent("table.json")

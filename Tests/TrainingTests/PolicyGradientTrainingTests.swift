@@ -132,3 +132,50 @@ struct NoveltyBonusTests {
     #expect(weights[1] != weights[2], "the bonus changes what PPO learns")
   }
 }
+
+@Suite("PPO + RND")
+struct RandomNetworkDistillationTrainingTests {
+  /// Final weights of `ppo-rnd` on the medium maze with `settings` laid over its preset.
+  func weights(threads: Int, settings: [String: JSONValue], algorithm: Algorithm = .ppoRND) throws -> [UInt32] {
+    let preset = try algorithm.preset(env: "medium-maze")
+    var run = preset.run
+    run.seed = 5
+    run.threads = threads
+    run.maxEnvSteps = 32_000
+    run.stopAtThreshold = false
+    guard case .object(var fields) = preset.strategy else { throw RolloutError("no strategy") }
+    for (key, value) in settings { fields[key] = value }
+    let trainer = try algorithm.make(config: .object(fields))
+    let outcome = try trainer.train(environment: EnvironmentSetup.make(EnvironmentSetup.entry(named: "medium-maze")), config: run)
+    return outcome.policy.parameters.map(\.bitPattern)
+  }
+
+  @Test("on the medium maze, reading observations or positions: the same weights on 1 and 2 threads, other weights than plain PPO")
+  func determinism() throws {
+    let plain = try weights(threads: 2, settings: [:], algorithm: .ppo)
+    for input in ["observation", "behavior"] {
+      let settings: [String: JSONValue] = ["rnd_input": .string(input), "extrinsic_coefficient": .number(0.01)]
+      let one = try weights(threads: 1, settings: settings)
+      #expect(one == (try weights(threads: 2, settings: settings)), "\(input)")
+      #expect(one != plain, "the bonus changes what PPO learns (\(input))")
+    }
+  }
+
+  @Test("bad RND settings are one-line errors")
+  func badSettings() throws {
+    let cases: [(String, JSONValue, String)] = [
+      ("rnd_input", .string("pixels"), "rnd_input': expected observation or behavior"),
+      ("rnd_features", .number(0), "rnd_features 1-4096"),
+      ("rnd_update_proportion", .number(0), "rnd_update_proportion in (0, 1]"),
+      ("intrinsic_coefficient", .number(-1), "intrinsic_coefficient"),
+    ]
+    for (key, value, message) in cases {
+      #expect {
+        _ = try Algorithm.ppoRND.make(config: .object([key: value]))
+      } throws: { error in
+        let text = (error as? RolloutError)?.message ?? ""
+        return text.hasPrefix("invalid ppo-rnd settings:") && text.contains(message) && !text.contains("\n")
+      }
+    }
+  }
+}

@@ -25,7 +25,8 @@ threads=${THREADS:-1} jobs=${JOBS:-1}
 
 one() { # config-file seed -> "reached return"
   local config=$1 seed=$2 out="$dir/run-$RANDOM-$2" line final
-  line=$("$rollout" train "$env" --algo "$algo" --config "$config" --seed "$seed" --threads "$threads" --quiet --out "$out" | head -1)
+  line=$("$rollout" train "$env" --algo "$algo" --config "$config" --seed "$seed" --threads "$threads" --quiet --out "$out")
+  line=${line%%$'\n'*}
   final=$("$rollout" eval "$out"/*.policy --episodes 1 --seed 0 | sed -nE 's/.*episodes, return ([-0-9.]+).*/\1/p')
   if [[ $line == *threshold* ]]; then echo "1 $final"; else echo "0 $final"; fi
 }

@@ -29,6 +29,16 @@ public protocol MinAtarGame: Sendable, Equatable, Codable {
   mutating func act(_ action: Int, rng: inout SplitMix64) -> (reward: Double, terminal: Bool)
   /// Marks the current state's cells.
   func draw(_ grid: inout MinAtarGrid)
+  /// The components of the game's behaviour descriptor (what novelty search measures and the
+  /// reports chart), or nil to use the final observation.
+  static var behaviorNames: [String]? { get }
+  /// Writes the descriptor of the current state (`behaviorNames.count` values).
+  func writeBehavior(into buffer: UnsafeMutableBufferPointer<Float>)
+}
+
+extension MinAtarGame {
+  public static var behaviorNames: [String]? { nil }
+  public func writeBehavior(into buffer: UnsafeMutableBufferPointer<Float>) {}
 }
 
 /// Where a game draws: channel `c` of cell (x, y) is `cells[(y · 10 + x) · channels + c]`.
@@ -141,6 +151,17 @@ public struct MinAtar<Game: MinAtarGame>: ConfigurableEnvironment {
   // MARK: Drawing
 
   public var renderSize: (width: Int, height: Int) { (320, 320) }
+
+  public var behaviorCount: Int { Game.behaviorNames?.count ?? spec.observationSpace.count }
+
+  /// The game's own descriptor where it has one (Seaquest's), else the final observation.
+  public func writeBehavior(into buffer: UnsafeMutableBufferPointer<Float>, finalObservation: UnsafeBufferPointer<Float>) {
+    guard Game.behaviorNames != nil else {
+      for i in 0..<min(buffer.count, finalObservation.count) { buffer[i] = finalObservation[i] }
+      return
+    }
+    game.writeBehavior(into: buffer)
+  }
 
   /// Each channel a distinct colour on black (the cubehelix colours MinAtar's own renderer uses,
   /// channel k as colour k + 1), 32 px cells, thin grid lines; where channels overlap the last wins.

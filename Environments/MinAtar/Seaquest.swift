@@ -73,6 +73,9 @@ public struct Seaquest: MinAtarGame {
   public var diverSpawnTimer = 30
   public var moveSpeed = 5
   public var rampIndex = 0
+  /// Times the sub surfaced with divers this episode (refilling its oxygen): the move the big
+  /// scores need and a shoot-and-drown agent never learns.
+  public var surfacings = 0
   let ramping: Bool
 
   public init(rng: inout SplitMix64, ramping: Bool) {
@@ -101,6 +104,20 @@ public struct Seaquest: MinAtarGame {
     diverSpawnTimer = 30
     moveSpeed = 5
     rampIndex = 0
+    surfacings = 0
+  }
+
+  /// The sub's cell (x, y), its oxygen in gauge cells (oxygen / 20, 0–10), the divers it carries
+  /// and its surfacings so far: where an episode ended and whether the agent learned to surface
+  /// (Conti et al. 2018 used the final position alone).
+  public static var behaviorNames: [String]? { ["x", "y", "oxygen", "divers", "surfacings"] }
+
+  public func writeBehavior(into buffer: UnsafeMutableBufferPointer<Float>) {
+    buffer[0] = Float(x)
+    buffer[1] = Float(y)
+    buffer[2] = Float(oxygen) / 20
+    buffer[3] = Float(divers)
+    buffer[4] = Float(surfacings)
   }
 
   func touches(_ bx: Int, _ by: Int) -> Bool { bx == x && by == y }
@@ -224,6 +241,7 @@ public struct Seaquest: MinAtarGame {
           }
           divers -= 1
           oxygen = Self.maxOxygen
+          surfacings += 1
           if ramping {
             if enemySpawnSpeed > 1 { enemySpawnSpeed -= 1 }
             if rampIndex % 2 == 1 && moveSpeed > 2 { moveSpeed -= 1 }

@@ -346,6 +346,30 @@ struct MinAtarTests {
     #expect(state.enemySpawnSpeed == 19, "surfacing ramps the spawn speed")
   }
 
+  @Test("Seaquest's behaviour: the sub's cell, oxygen in gauge cells, divers and surfacings; the other games' is the final grid")
+  func seaquestBehavior() throws {
+    var env = MinAtar<Seaquest>()
+    #expect(env.behaviorCount == 5)
+    var observation = [Float](repeating: 0, count: env.spec.observationSpace.count)
+    observation.withUnsafeMutableBufferPointer { env.reset(seed: 3, observation: $0) }
+    env.game.y = 1
+    env.game.surfaced = false
+    env.game.divers = 3
+    env.game.oxygen = 150
+    env.game.enemySpawnTimer = 1000
+    env.game.diverSpawnTimer = 1000
+    _ = env.game.act(2, rng: &env.rng)
+    var behavior = [Float](repeating: -1, count: 5)
+    behavior.withUnsafeMutableBufferPointer { b in
+      observation.withUnsafeBufferPointer { env.writeBehavior(into: b, finalObservation: $0) }
+    }
+    #expect(behavior == [5, 0, 10, 2, 1], "surfaced with 3 divers: refilled, one dropped off, one surfacing")
+    observation.withUnsafeMutableBufferPointer { env.reset(seed: 4, observation: $0) }
+    #expect(env.game.surfacings == 0, "a new episode counts afresh")
+    let breakout = MinAtar<Breakout>()
+    #expect(breakout.behaviorCount == breakout.spec.observationSpace.count)
+  }
+
   @Test("GridBits' word shifts move every cell as cell-by-cell moves do, dropping what leaves the grid; rows and the cell walk agree")
   func gridBitsShifts() {
     var rng = SplitMix64(seed: 9)

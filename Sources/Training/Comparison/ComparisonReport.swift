@@ -31,14 +31,24 @@ public struct ComparisonReport {
     public var runs: [RunRecord]
     public var successes: [RunRecord] { runs.filter { $0.successSteps != nil } }
     public var note: String?
+    /// Its runs' step budget, and whether it is a policy-gradient method (the family sentence).
+    public var budget: Int
+    public var isPolicyGradient: Bool
   }
 
   public var outcomes: [Outcome] {
     definition.algorithms.enumerated().map { i, entry in
       Outcome(
         label: entry.displayName, color: algorithmColors[i % algorithmColors.count],
-        runs: records.filter { $0.label == entry.displayName }.sorted { $0.seed < $1.seed }, note: entry.note)
+        runs: records.filter { $0.label == entry.displayName }.sorted { $0.seed < $1.seed }, note: entry.note,
+        budget: entry.budgetSteps ?? definition.budgetSteps,
+        isPolicyGradient: (try? Algorithm.named(entry.algorithm))?.isPolicyGradient ?? false)
     }
+  }
+
+  /// The algorithm's cell in the table: its label, and its budget when it is not the experiment's.
+  func tableLabel(_ o: Outcome) -> String {
+    o.budget == definition.budgetSteps ? o.label : "\(o.label) (budget \(Self.steps(Double(o.budget))) steps)"
   }
 
   // MARK: Numbers
@@ -90,14 +100,36 @@ public struct ComparisonReport {
     return text.joined(separator: ", ")
   }
 
-  /// The outcome in words, one sentence per algorithm.
+  /// The outcome in words: one sentence per family (which escaped, at what median cost), then
+  /// one per algorithm.
   public var sentences: [String] {
     let goal = layout == nil ? "reached \(tickLabel(success))" : "reached the goal"
-    return outcomes.map { o in
+    let present = outcomes.filter { !$0.runs.isEmpty }
+    var families: [String] = []
+    for (name, members) in [
+      ("Evolution", present.filter { !$0.isPolicyGradient }), ("Policy gradient", present.filter(\.isPolicyGradient)),
+    ] where !members.isEmpty {
+      let runs = members.flatMap(\.runs), wins = members.flatMap(\.successes)
+      let each = members.map { "\($0.label) \($0.successes.count)/\($0.runs.count)" }.joined(separator: ", ")
+      var s = "\(name) \(goal) in \(wins.count) of \(runs.count) runs (\(each))"
+      if let m = Self.summary(wins.compactMap { $0.successSteps.map(Double.init) }),
+        let t = Self.summary(wins.compactMap(\.successSeconds))
+      {
+        s += ", at a median \(Self.steps(m.median)) env steps (IQR \(Self.steps(m.q1))–\(Self.steps(m.q3))) and "
+        s += "\(Self.seconds(t.median)) (IQR \(Self.seconds(t.q1))–\(Self.seconds(t.q3)))"
+      }
+      let budgets = Set(members.map(\.budget))
+      if budgets != [definition.budgetSteps] {
+        s += "; budget \(budgets.sorted().map { Self.steps(Double($0)) }.joined(separator: " / ")) steps per run"
+      }
+      families.append(s + ".")
+    }
+    return families + outcomes.map { o in
       var s = "\(o.label) \(goal) in \(o.successes.count)/\(o.runs.count) runs"
       if let m = Self.summary(o.successes.compactMap { $0.successSteps.map(Double.init) }) {
         let time = Self.summary(o.successes.compactMap(\.successSeconds))!
-        s += ", median \(Self.steps(m.median)) env steps (\(Self.seconds(time.median)))"
+        s += ", median \(Self.steps(m.median)) env steps (IQR \(Self.steps(m.q1))–\(Self.steps(m.q3))), "
+        s += "\(Self.seconds(time.median)) (IQR \(Self.seconds(time.q1))–\(Self.seconds(time.q3)))"
       }
       let failed = o.runs.filter { $0.successSteps == nil }
       if !failed.isEmpty, let places = endings(failed) {
@@ -146,7 +178,7 @@ public struct ComparisonReport {
       let compute = o.runs.reduce(0) { $0 + $1.envSteps + $1.evaluationSteps }
       let wall = o.runs.reduce(0) { $0 + $1.wallSeconds }
       return [
-        o.label, "\(o.successes.count)/\(o.runs.count)",
+        tableLabel(o), "\(o.successes.count)/\(o.runs.count)",
         s.map { "\(Self.steps($0.median)) (\(Self.steps($0.q1))–\(Self.steps($0.q3)))" } ?? "—",
         t.map { "\(Self.seconds($0.median)) (\(Self.seconds($0.q1))–\(Self.seconds($0.q3)))" } ?? "—",
         String(format: "%.1f ± %.1f", mean, std), Self.steps(Double(compute)), Self.seconds(wall),

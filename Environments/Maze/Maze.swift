@@ -259,6 +259,8 @@ public struct Maze: ConfigurableEnvironment {
 
   public var behaviorCount: Int { 2 }
 
+  public var behaviorNames: [String]? { ["x", "y"] }
+
   public func writeBehavior(
     into buffer: UnsafeMutableBufferPointer<Float>, finalObservation: UnsafeBufferPointer<Float>
   ) {

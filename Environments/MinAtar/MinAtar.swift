@@ -154,6 +154,8 @@ public struct MinAtar<Game: MinAtarGame>: ConfigurableEnvironment {
 
   public var behaviorCount: Int { Game.behaviorNames?.count ?? spec.observationSpace.count }
 
+  public var behaviorNames: [String]? { Game.behaviorNames }
+
   /// The game's own descriptor where it has one (Seaquest's), else the final observation.
   public func writeBehavior(into buffer: UnsafeMutableBufferPointer<Float>, finalObservation: UnsafeBufferPointer<Float>) {
     guard Game.behaviorNames != nil else {

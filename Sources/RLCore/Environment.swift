@@ -108,6 +108,10 @@ public protocol Environment: Sendable {
   /// Number of values in the behaviour descriptor that novelty search compares.
   var behaviorCount: Int { get }
 
+  /// The descriptor's components by name, where they have names (a maze's x and y, Seaquest's
+  /// surfacings): what an experiment may chart (`behavior_curve`). nil: the final observation.
+  var behaviorNames: [String]? { get }
+
   /// Writes the behaviour descriptor at the end of an episode. `finalObservation` is the episode's
   /// last observation; envs without a better descriptor use it (CartPole: the final state).
   func writeBehavior(
@@ -118,6 +122,8 @@ extension Environment {
   public var renderSize: (width: Int, height: Int) { (400, 400) }
 
   public var behaviorCount: Int { spec.observationSpace.count }
+
+  public var behaviorNames: [String]? { nil }
 
   public func writeBehavior(
     into buffer: UnsafeMutableBufferPointer<Float>, finalObservation: UnsafeBufferPointer<Float>

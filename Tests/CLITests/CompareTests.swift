@@ -56,6 +56,35 @@ struct CompareTests {
     #expect(result.stdout.contains("NS-ES / NSR-ES / GA / OpenAI-ES / PPO"))
   }
 
+  @Test("a behaviour curve: Seaquest's surfacings per training episode, charted and tabled; unknown components refused")
+  func behaviorCurve() throws {
+    let text = """
+      {"name": "sub", "description": "Seaquest, briefly.", "env": "seaquest", "seeds": 1, "budget_steps": 8192,
+       "evaluation_every_steps": 4096, "evaluation_episodes": 2, "behavior_curve": "surfacings",
+       "algorithms": [{"algorithm": "ppo", "run": {"convolutions": [], "hidden": [16]}},
+                      {"algorithm": "ppo-novelty", "run": {"convolutions": [], "hidden": [16]}}]}
+      """
+    let out = work.appendingPathComponent("behavior")
+    let result = try Rollout.run(["compare", try experimentFile(text, name: "sub.json").path, "--out", out.path, "--quiet"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let summary = try String(contentsOf: out.appendingPathComponent("summary.md"), encoding: .utf8)
+    #expect(summary.contains("surfacings in the final policy's episodes: mean"))
+    #expect(summary.contains("(behavior-steps.svg)"))
+    let svg = try Data(contentsOf: out.appendingPathComponent("behavior-steps.svg"))
+    _ = try XMLDocument(data: svg)
+    let record = try String(contentsOf: out.appendingPathComponent("runs.jsonl"), encoding: .utf8)
+    #expect(record.contains("\"behavior_curve\":[{\"env_steps\":4096"), "\(record.prefix(600))")
+    let bad = try Rollout.run([
+      "compare", try experimentFile(text.replacingOccurrences(of: "\"surfacings\"", with: "\"lives\""), name: "bad.json").path,
+      "--out", work.appendingPathComponent("bad").path,
+    ])
+    #expect(bad.status == 1)
+    #expect(
+      bad.stderr.hasSuffix(
+        "'behavior_curve' lives is not a component of seaquest's behaviour (x, y, oxygen, divers, surfacings)\n"),
+      "\(bad.stderr)")
+  }
+
   @Test("a comparison writes the report: HTML, markdown, CSV, JSONL and SVG figures that parse")
   func report() throws {
     let out = work.appendingPathComponent("report")

@@ -166,6 +166,39 @@ public struct ComparisonReport {
       series: series, threshold: success.isFinite ? success : nil)
   }
 
+  /// Where the experiment's `behavior_curve` sits in the env's descriptor.
+  var behaviorIndex: Int? {
+    guard let name = definition.behaviorCurve, let entry = try? EnvironmentSetup.entry(named: definition.env) else { return nil }
+    return EnvironmentSetup.make(entry).behaviorNames?.firstIndex(of: name)
+  }
+
+  /// The behaviour curve's median and IQR over seeds against env steps, when the runs have one.
+  func behaviorFigure() -> CurveFigure? {
+    guard let name = definition.behaviorCurve, records.contains(where: { $0.behaviorCurve != nil }) else { return nil }
+    let xMax = Double(records.map(\.budgetSteps).max() ?? 1)
+    let xs = (0...100).map { xMax * Double($0) / 100 }
+    let series = outcomes.filter { !$0.runs.isEmpty }.map { o -> CurveFigure.Series in
+      var median: [Double] = [], lower: [Double] = [], upper: [Double] = []
+      for x in xs {
+        let values = o.runs.compactMap { run in (run.behaviorCurve ?? []).last { Double($0.envSteps) <= x }?.mean }.sorted()
+        median.append(Self.quantile(values, 0.5))
+        lower.append(Self.quantile(values, 0.25))
+        upper.append(Self.quantile(values, 0.75))
+      }
+      return CurveFigure.Series(name: o.label, color: o.color, xs: xs, median: median, lower: lower, upper: upper)
+    }
+    return CurveFigure(
+      title: "\(definition.name): \(name) per training episode (\(definition.seeds) seeds)", xLabel: "env steps",
+      yLabel: "\(name) per episode", series: series, threshold: nil)
+  }
+
+  /// The final policies' mean of the behaviour-curve component, per algorithm.
+  func finalBehaviorMean(_ o: Outcome) -> Double? {
+    guard let i = behaviorIndex else { return nil }
+    let values = o.runs.compactMap { r in r.finalBehavior.flatMap { i < $0.count ? Double($0[i]) : nil } }
+    return values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
+  }
+
   // MARK: Files
 
   public func tableRows() -> [[String]] {
@@ -182,8 +215,13 @@ public struct ComparisonReport {
         s.map { "\(Self.steps($0.median)) (\(Self.steps($0.q1))–\(Self.steps($0.q3)))" } ?? "—",
         t.map { "\(Self.seconds($0.median)) (\(Self.seconds($0.q1))–\(Self.seconds($0.q3)))" } ?? "—",
         String(format: "%.1f ± %.1f", mean, std), Self.steps(Double(compute)), Self.seconds(wall),
-      ]
+      ] + (definition.behaviorCurve == nil ? [] : [finalBehaviorMean(o).map { String(format: "%.2f", $0) } ?? "—"])
     }
+  }
+
+  /// The table's columns: with a behaviour curve, its final-policy mean last.
+  var tableHeader: [String] {
+    Self.tableHeader + (definition.behaviorCurve.map { ["\($0) in the final policy's episodes: mean"] } ?? [])
   }
 
   public static let tableHeader = [
@@ -197,6 +235,10 @@ public struct ComparisonReport {
       ("curves-steps.svg", curveFigure(byTime: false).svg(), "Best evaluation return so far against env steps: median over seeds, inter-quartile band."),
       ("curves-time.svg", curveFigure(byTime: true).svg(), "The same against each run's wall time (one thread per run)."),
     ]
+    if let figure = behaviorFigure(), let name = definition.behaviorCurve {
+      figures.append(
+        ("behavior-steps.svg", figure.svg(), "Mean \(name) per training episode against env steps: median over seeds, inter-quartile band."))
+    }
     if let layout {
       let maze = MazeFigure(
         title: "Where each run's policy ends (one dot per run)", layout: layout,
@@ -224,7 +266,7 @@ public struct ComparisonReport {
     var md = "# \(definition.name)\n\n\(definition.description)\n\n"
     md += setup + "\n\n"
     md += sentences.map { "- \($0)" }.joined(separator: "\n") + "\n\n"
-    md += "| " + Self.tableHeader.joined(separator: " | ") + " |\n|" + String(repeating: "---|", count: Self.tableHeader.count) + "\n"
+    md += "| " + tableHeader.joined(separator: " | ") + " |\n|" + String(repeating: "---|", count: tableHeader.count) + "\n"
     md += rows.map { "| " + $0.joined(separator: " | ") + " |" }.joined(separator: "\n") + "\n\n"
     if !notes.isEmpty { md += notes.map { "- \($0)" }.joined(separator: "\n") + "\n\n" }
     md += figures.map { "![\($0.caption)](\($0.file))" }.joined(separator: "\n\n") + "\n"
@@ -238,7 +280,7 @@ public struct ComparisonReport {
       th{background:#f3f3f3}figure{margin:1.5em 0}figcaption{color:#555;font-size:0.9em}</style></head><body>
       <h1>\(xmlEscape(definition.name))</h1><p>\(xmlEscape(definition.description))</p>
       <ul>\(sentences.map { "<li>\(xmlEscape($0))</li>" }.joined())</ul>
-      <table><tr>\(Self.tableHeader.map { "<th>\(xmlEscape($0))</th>" }.joined())</tr>
+      <table><tr>\(tableHeader.map { "<th>\(xmlEscape($0))</th>" }.joined())</tr>
       \(rows.map { "<tr>" + $0.map { "<td>\(xmlEscape($0))</td>" }.joined() + "</tr>" }.joined(separator: "\n"))</table>
       \(notes.map { "<p>\(xmlEscape($0))</p>" }.joined())
 

@@ -12,6 +12,13 @@ public struct CurvePoint: Sendable, Equatable, Codable {
   public var seconds: Double
 }
 
+/// One point of a run's behaviour curve: the mean of the experiment's `behavior_curve` component
+/// over the training episodes that ended since the previous point.
+public struct BehaviorPoint: Sendable, Equatable, Codable {
+  public var envSteps: Int
+  public var mean: Double
+}
+
 /// Everything the report needs from one (algorithm, seed) run. Saved as
 /// `runs/<label>-seed<N>.json` the moment the run finishes; the run's metrics (`metrics.jsonl`,
 /// `metrics.csv` and a TensorBoard event file) are in `runs/<label>-seed<N>/`.
@@ -35,6 +42,8 @@ public struct RunRecord: Sendable, Equatable, Codable {
   public var wallSeconds: Double
   /// Counts of training behaviours in the heat-map grid (row-major), for 2-D behaviours.
   public var heatmap: [Int]?
+  /// With a `behavior_curve`, its mean per evaluation interval of training episodes.
+  public var behaviorCurve: [BehaviorPoint]? = nil
 }
 
 /// A label as a file-name part: letters, digits and '-' kept, anything else '_'.
@@ -228,9 +237,18 @@ public final class ComparisonRunner: @unchecked Sendable {
     var curve: [CurvePoint] = []
     var last: GenerationReport?
     var heatmap = grid.map { [Int](repeating: 0, count: $0.columns * $0.rows) }
+    let behaviorIndex = definition.behaviorIndex(in: environment)
+    var behaviorCurve: [BehaviorPoint] = [], behaviorSum = 0.0, behaviorCount = 0
+    let interval = definition.evaluationEverySteps
     let hooks = TrainingHooks<Int>(
       onGeneration: { report in
         try log.append(report)
+        // One point per evaluation interval (and at the end), each the mean since the last.
+        let due = behaviorCurve.last.map { report.envSteps / interval > $0.envSteps / interval } ?? true
+        if behaviorIndex != nil, behaviorCount > 0, due || report.envSteps >= budget {
+          behaviorCurve.append(BehaviorPoint(envSteps: report.envSteps, mean: behaviorSum / Double(behaviorCount)))
+          (behaviorSum, behaviorCount) = (0, 0)
+        }
         let best = report.bestEvaluation ?? report.evaluationReturn
         if curve.last?.bestReturn != best || curve.isEmpty {
           curve.append(CurvePoint(envSteps: report.envSteps, bestReturn: best, seconds: report.elapsedSeconds))
@@ -239,6 +257,12 @@ public final class ComparisonRunner: @unchecked Sendable {
       },
       shouldStop: shouldStop,
       onBehaviors: { behaviors in
+        if let i = behaviorIndex {
+          for b in behaviors where i < b.count {
+            behaviorSum += Double(b[i])
+            behaviorCount += 1
+          }
+        }
         guard let grid else { return }
         for b in behaviors where b.count >= 2 {
           if let cell = grid.cell(x: Double(b[0]), y: Double(b[1])) { heatmap![cell] += 1 }
@@ -264,6 +288,6 @@ public final class ComparisonRunner: @unchecked Sendable {
       successSeconds: successSeconds, finalReturn: outcome.finalEvaluation.return.mean,
       finalBehavior: outcome.finalEvaluation.finalBehavior, envSteps: outcome.envSteps,
       evaluationSteps: outcome.evaluationSteps, iterations: outcome.generations,
-      wallSeconds: outcome.wallTimeSeconds, heatmap: heatmap)
+      wallSeconds: outcome.wallTimeSeconds, heatmap: heatmap, behaviorCurve: behaviorIndex == nil ? nil : behaviorCurve)
   }
 }

@@ -1,3 +1,4 @@
+import Environments
 import Foundation
 
 /// A comparison: one env, several algorithms, seeds, a step budget, how to evaluate and what
@@ -24,6 +25,9 @@ public struct ExperimentDefinition: Sendable, Equatable, Codable {
   /// evaluate their solution every generation, with their preset's episode count).
   public var evaluationEverySteps: Int = 5000
   public var evaluationEpisodes: Int? = nil
+  /// A named component of the env's behaviour descriptor (Seaquest's `surfacings`): the report
+  /// charts its mean over each run's training episodes and gives the final policies' values.
+  public var behaviorCurve: String? = nil
   public var algorithms: [Entry]
 
   /// One algorithm in the comparison: its preset for the env, with optional overrides.
@@ -54,7 +58,7 @@ public struct ExperimentDefinition: Sendable, Equatable, Codable {
     }
     let template = ExperimentDefinition(
       name: "", description: "", env: "", maze: "", reward: "", seeds: 0, budgetSteps: 0, successReturn: 0,
-      evaluationEverySteps: 0, evaluationEpisodes: 0, algorithms: [])
+      evaluationEverySteps: 0, evaluationEpisodes: 0, behaviorCurve: "", algorithms: [])
     let definition: ExperimentDefinition
     do {
       // Unknown top-level keys are refused by laying the file over a template with every key.
@@ -100,7 +104,20 @@ public struct ExperimentDefinition: Sendable, Equatable, Codable {
     }
     let labels = algorithms.map(\.displayName)
     if Set(labels).count != labels.count { try fail("two algorithms share a label; give each a distinct 'label'") }
-    _ = try EnvironmentSetup.entry(named: env)
+    let entry = try EnvironmentSetup.entry(named: env)
+    if let behaviorCurve {
+      let names = EnvironmentSetup.make(entry).behaviorNames ?? []
+      if !names.contains(behaviorCurve) {
+        try fail(
+          "'behavior_curve' \(behaviorCurve) is not a component of \(env)'s behaviour"
+            + (names.isEmpty ? " (it has no named components)" : " (\(names.joined(separator: ", ")))"))
+      }
+    }
+  }
+
+  /// Where `behaviorCurve` sits in the env's behaviour descriptor.
+  func behaviorIndex(in environment: any ConfigurableEnvironment) -> Int? {
+    behaviorCurve.flatMap { environment.behaviorNames?.firstIndex(of: $0) }
   }
 
   /// A shipped experiment by name, or a file.

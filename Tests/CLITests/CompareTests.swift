@@ -46,7 +46,7 @@ struct CompareTests {
   func list() throws {
     let result = try Rollout.run(["compare", "--list"])
     #expect(result.status == 0)
-    for name in ["cartpole", "hard-maze", "medium-maze"] {
+    for name in ["cartpole", "hard-maze", "medium-maze", "seaquest"] {
       #expect(result.stdout.contains(name))
       let file = TestPaths.packageRoot.appendingPathComponent("experiments/\(name).json")
       let shipped = try String(contentsOf: file, encoding: .utf8)
@@ -69,6 +69,9 @@ struct CompareTests {
     #expect(result.status == 0, "\(result.stderr)")
     let summary = try String(contentsOf: out.appendingPathComponent("summary.md"), encoding: .utf8)
     #expect(summary.contains("surfacings in the final policy's episodes: mean"))
+    // No success rule: the sentences give each method's final return and surfacings.
+    #expect(summary.contains("- ppo: final return median "), "\(summary)")
+    #expect(summary.contains("; surfacings in its final policies' episodes: mean "))
     #expect(summary.contains("(behavior-steps.svg)"))
     let svg = try Data(contentsOf: out.appendingPathComponent("behavior-steps.svg"))
     _ = try XMLDocument(data: svg)

@@ -61,5 +61,27 @@ public enum BuiltinExperiments {
   ]
 }
 """#,
+    "seaquest": #"""
+{
+  "name": "seaquest",
+  "description": "MinAtar Seaquest, the deceptive game of the Atari-like grids: shooting pays at once, but the big scores need the sub to surface with divers before its oxygen runs out, which costs reward first, so agents learn to shoot and drown (Conti et al. 2018 show novelty search escaping this on Atari Seaquest). Every method gets the same 10 M frames; the surfacings per training episode are charted beside the score.",
+  "env": "seaquest",
+  "seeds": 3,
+  "budget_steps": 10000000,
+  "evaluation_every_steps": 250000,
+  "evaluation_episodes": 20,
+  "behavior_curve": "surfacings",
+  "algorithms": [
+    {"algorithm": "openai-es", "label": "OpenAI-ES"},
+    {"algorithm": "ns-es", "label": "NS-ES"},
+    {"algorithm": "nsr-es", "label": "NSR-ES"},
+    {"algorithm": "ga", "label": "GA"},
+    {"algorithm": "ppo", "label": "PPO"},
+    {"algorithm": "ppo-rnd", "label": "PPO + RND"},
+    {"algorithm": "ppo-novelty", "label": "PPO + novelty", "strategy": {"novelty_weight": 1},
+     "note": "a novelty weight of 1 (the preset's 10 is for the mazes' 300-point returns): a Seaquest kill pays 1, and the descriptor's distances are a few units."}
+  ]
+}
+"""#,
   ]
 }

@@ -103,6 +103,7 @@ public struct ComparisonReport {
   /// The outcome in words: one sentence per family (which escaped, at what median cost), then
   /// one per algorithm.
   public var sentences: [String] {
+    guard success.isFinite else { return scoreSentences }
     let goal = layout == nil ? "reached \(tickLabel(success))" : "reached the goal"
     let present = outcomes.filter { !$0.runs.isEmpty }
     var families: [String] = []
@@ -137,6 +138,31 @@ public struct ComparisonReport {
           failed.count < o.runs.count
           ? "; the others ended " : failed.count == 1 ? "; the run ended " : places.hasPrefix("all at") ? "; every run ended " : "; the runs ended "
         s += places.hasPrefix("all at") ? places.replacingOccurrences(of: "all at", with: "at") : "at \(places)"
+      }
+      return s + "."
+    }
+  }
+
+  /// Without a success rule: each family's and algorithm's final returns (median, IQR), and the
+  /// behaviour curve's component in the final policies' episodes.
+  var scoreSentences: [String] {
+    let present = outcomes.filter { !$0.runs.isEmpty }
+    func scores(_ runs: [RunRecord]) -> String {
+      let m = Self.summary(runs.map(\.finalReturn))!
+      return String(format: "%.2f (IQR %.2f–%.2f)", m.median, m.q1, m.q3)
+    }
+    var lines: [String] = []
+    for (name, members) in [
+      ("Evolution", present.filter { !$0.isPolicyGradient }), ("Policy gradient", present.filter(\.isPolicyGradient)),
+    ] where !members.isEmpty {
+      let best = members.max { Self.summary($0.runs.map(\.finalReturn))!.median < Self.summary($1.runs.map(\.finalReturn))!.median }!
+      lines.append(
+        "\(name): the best final return is \(best.label)'s, median \(scores(best.runs)) over \(best.runs.count) runs of \(Self.steps(Double(best.budget))) steps.")
+    }
+    return lines + present.map { o in
+      var s = "\(o.label): final return median \(scores(o.runs)) over \(o.runs.count) runs"
+      if let name = definition.behaviorCurve, let mean = finalBehaviorMean(o) {
+        s += String(format: "; \(name) in its final policies' episodes: mean %.2f", mean)
       }
       return s + "."
     }

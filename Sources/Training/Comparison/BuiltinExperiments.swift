@@ -36,8 +36,10 @@ public enum BuiltinExperiments {
     {"algorithm": "nsr-es", "label": "NSR-ES"},
     {"algorithm": "ga", "label": "GA"},
     {"algorithm": "openai-es", "label": "OpenAI-ES"},
-    {"algorithm": "ppo", "label": "PPO", "budget_steps": 5000000,
-     "note": "runs 5 M steps instead of 50 M to keep the whole comparison within 20 minutes on 2 cores; its best evaluation stops improving long before that."}
+    {"algorithm": "ppo", "label": "PPO", "budget_steps": 15000000,
+     "note": "runs 15 M steps instead of 50 M, as do PPO + RND and PPO + novelty, to keep the whole comparison within 25 minutes on 2 cores."},
+    {"algorithm": "ppo-rnd", "label": "PPO + RND", "budget_steps": 15000000},
+    {"algorithm": "ppo-novelty", "label": "PPO + novelty", "budget_steps": 15000000}
   ]
 }
 """#,
@@ -56,8 +58,10 @@ public enum BuiltinExperiments {
     {"algorithm": "nsr-es", "label": "NSR-ES"},
     {"algorithm": "ga", "label": "GA"},
     {"algorithm": "openai-es", "label": "OpenAI-ES"},
-    {"algorithm": "ppo", "label": "PPO", "budget_steps": 2000000,
-     "note": "runs 2 M steps instead of 10 M to keep the whole comparison within 5 minutes on 2 cores; its best evaluation stops improving long before that."}
+    {"algorithm": "ppo", "label": "PPO", "budget_steps": 4000000,
+     "note": "runs 4 M steps instead of 10 M, as do PPO + RND and PPO + novelty, to keep the whole comparison within 5 minutes on 2 cores."},
+    {"algorithm": "ppo-rnd", "label": "PPO + RND", "budget_steps": 4000000},
+    {"algorithm": "ppo-novelty", "label": "PPO + novelty", "budget_steps": 4000000}
   ]
 }
 """#,

@@ -66,11 +66,15 @@ struct Eval: ParsableCommand {
 
   func run() throws {
     let summary: EvaluationSummary
+    let behaviorNames: [String]?
     if policy == "random" {
       let entry = try EnvironmentSetup.entry(named: env!)
-      summary = try evaluateRandom(EnvironmentSetup.make(entry))
+      let environment = EnvironmentSetup.make(entry)
+      behaviorNames = environment.behaviorNames
+      summary = try evaluateRandom(environment)
     } else {
       let (policyFile, environment) = try PolicyFile.load(path: policy, expecting: env)
+      behaviorNames = environment.behaviorNames
       summary = try evaluatePolicy(environment, policyFile.policy)
       if let record { try write(recording: environment, policyFile.policy, to: record) }
     }
@@ -88,6 +92,9 @@ struct Eval: ParsableCommand {
           summary.return.min, summary.return.max, summary.length.mean, summary.length.std))
       if let behavior = summary.finalBehavior, summary.env.hasSuffix("Maze-v0") {
         print(String(format: "mean final position: (%.1f, %.1f)", behavior[0], behavior[1]))
+      } else if let behavior = summary.finalBehavior, let names = behaviorNames, names.count == behavior.count {
+        // A game's named descriptor (Seaquest's surfacings): what its episodes ended like.
+        print("mean at the end: " + zip(names, behavior).map { String(format: "%@ %.2f", $0, $1) }.joined(separator: ", "))
       }
       if let threshold = summary.threshold {
         print("threshold \(threshold): \(summary.solved == true ? "solved" : "not solved")")

@@ -192,6 +192,11 @@ struct CLITests {
     let hard = try Rollout.run(["eval", "random", "--env", "hard-maze", "--episodes", "2", "--json"])
     let summary = try JSONSerialization.jsonObject(with: Data(hard.stdout.utf8)) as! [String: Any]
     #expect((summary["final_behavior"] as? [Double])?.count == 2)
+    // The shipped Seaquest agent shoots and drowns: it carries divers but never surfaces.
+    let sub = try Rollout.run(["eval", TestPaths.packageRoot.appendingPathComponent("policies/seaquest-ppo.policy").path, "--episodes", "20"])
+    #expect(sub.status == 0, "\(sub.stderr)")
+    #expect(sub.stdout.contains("mean at the end: x "), "\(sub.stdout)")
+    #expect(sub.stdout.contains(", surfacings 0.00\n"), "\(sub.stdout)")
   }
 
   @Test("bad maze input is one line naming the file and the line")
@@ -353,7 +358,7 @@ struct CLITests {
       (["train", "cartpole", "--algo", "ga", "--l2", "0.1"], "--l2 does not apply to ga"),
       (["train", "cartpole", "--algo", "ppo", "--sigma", "0.1"], "--sigma does not apply to ppo"),
       (["train", "cartpole", "--algo", "a2c", "--hidden", "8", "--max-steps", "0"], "--max-steps must be positive"),
-      (["train", "cartpole", "--algo", "simulated-annealing"], "'simulated-annealing' is invalid for '--algo <algo>'. Please provide one of the following: openai-es, ns-es, nsr-es, nsra-es, ga, cma-es, sep-cma-es, ars, ppo, a2c, reinforce"),
+      (["train", "cartpole", "--algo", "simulated-annealing"], "'simulated-annealing' is invalid for '--algo <algo>'. Please provide one of the following: openai-es, ns-es, nsr-es, nsra-es, ga, cma-es, sep-cma-es, ars, ppo, ppo-rnd, ppo-novelty, a2c, reinforce"),
       (["train", "cartpole", "--sigma", "0"], "--sigma must be a positive number"),
       (["train", "cartpole", "--seed", "abc"], "abc"),
       (["eval", "random"], "needs --env"),
@@ -772,7 +777,7 @@ struct CompletionTests {
     #expect(try complete(["rollout", "train", "moun"]) == ["mountaincar", "mountaincar-continuous"])
     #expect(try complete(["rollout", "train", "cartpole", "--algo", ""]).contains("nsra-es"))
     #expect(try complete(["rollout", "train", "cartpole", "--algo", "cma"]) == ["cma-es"])
-    #expect(try complete(["rollout", "compare", ""]) == ["cartpole", "hard-maze", "medium-maze", "exp.json", "policies/"])
+    #expect(try complete(["rollout", "compare", ""]) == ["cartpole", "hard-maze", "medium-maze", "seaquest", "exp.json", "policies/"])
     let policies = try complete(["rollout", "eval", ""])
     #expect(policies.contains("a.policy") && !policies.contains("notes.txt") && !policies.contains("exp.json"), "\(policies)")
     #expect(try complete(["rollout", "replay", "x", "--env", "sea"]) == ["seaquest"])

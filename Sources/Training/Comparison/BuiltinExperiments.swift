@@ -58,10 +58,10 @@ public enum BuiltinExperiments {
     {"algorithm": "nsr-es", "label": "NSR-ES"},
     {"algorithm": "ga", "label": "GA"},
     {"algorithm": "openai-es", "label": "OpenAI-ES"},
-    {"algorithm": "ppo", "label": "PPO", "budget_steps": 4000000,
-     "note": "runs 4 M steps instead of 10 M, as do PPO + RND and PPO + novelty, to keep the whole comparison within 5 minutes on 2 cores."},
-    {"algorithm": "ppo-rnd", "label": "PPO + RND", "budget_steps": 4000000},
-    {"algorithm": "ppo-novelty", "label": "PPO + novelty", "budget_steps": 4000000}
+    {"algorithm": "ppo", "label": "PPO", "budget_steps": 3000000,
+     "note": "runs 3 M steps instead of 10 M, as do PPO + RND and PPO + novelty, to keep the whole comparison within 5 minutes on 2 cores."},
+    {"algorithm": "ppo-rnd", "label": "PPO + RND", "budget_steps": 3000000},
+    {"algorithm": "ppo-novelty", "label": "PPO + novelty", "budget_steps": 3000000}
   ]
 }
 """#,

@@ -27,6 +27,32 @@ public enum GAE {
     }
   }
 
+  /// Every env's rollout of `steps` steps in arrays laid out env-major (sample s = env·steps + t),
+  /// with `lastValues[env]` after each; without `dones` no episode ever ends (a non-episodic return).
+  public static func compute(
+    envs: Int, steps: Int, rewards: [Double], values: [Double], dones: [Bool]?, lastValues: [Double], gamma: Double,
+    lambda: Double, advantages: inout [Double], returns: inout [Double]
+  ) {
+    let never = dones == nil ? [Bool](repeating: false, count: envs * steps) : []
+    for e in 0..<envs {
+      let base = e * steps
+      rewards.withUnsafeBufferPointer { r in
+        values.withUnsafeBufferPointer { v in
+          (dones ?? never).withUnsafeBufferPointer { d in
+            advantages.withUnsafeMutableBufferPointer { a in
+              returns.withUnsafeMutableBufferPointer { ret in
+                compute(
+                  rewards: r.baseAddress! + base, values: v.baseAddress! + base, dones: d.baseAddress! + base,
+                  count: steps, lastValue: lastValues[e], gamma: gamma, lambda: lambda,
+                  advantages: a.baseAddress! + base, returns: ret.baseAddress! + base)
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
   /// Array convenience for tests and small cases.
   public static func compute(
     rewards: [Double], values: [Double], dones: [Bool], lastValue: Double, gamma: Double, lambda: Double

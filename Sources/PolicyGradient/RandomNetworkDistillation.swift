@@ -278,23 +278,10 @@ public final class RandomNetworkDistillation: @unchecked Sendable {
       criticFit.outputs(of: $0.baseAddress!, rows: envs, parameters: state.critic)
     }
     var intrinsicAdvantages = [Double](repeating: 0, count: buffer.count), returns = intrinsicAdvantages
-    let never = [Bool](repeating: false, count: steps)
-    let doubles = values.map(Double.init)
-    for e in 0..<envs {
-      let base = e * steps
-      rewards.withUnsafeBufferPointer { r in
-        doubles.withUnsafeBufferPointer { v in
-          intrinsicAdvantages.withUnsafeMutableBufferPointer { a in
-            returns.withUnsafeMutableBufferPointer { ret in
-              GAE.compute(
-                rewards: r.baseAddress! + base, values: v.baseAddress! + base, dones: never, count: steps,
-                lastValue: Double(lastValues[e]), gamma: config.gamma, lambda: training.gaeLambda,
-                advantages: a.baseAddress! + base, returns: ret.baseAddress! + base)
-            }
-          }
-        }
-      }
-    }
+    GAE.compute(
+      envs: envs, steps: steps, rewards: rewards, values: values.map(Double.init), dones: nil,
+      lastValues: lastValues.map(Double.init), gamma: config.gamma, lambda: training.gaeLambda,
+      advantages: &intrinsicAdvantages, returns: &returns)
     // 4. The advantage PPO optimises.
     for s in 0..<buffer.count {
       buffer.advantages[s] = config.extrinsicCoefficient * buffer.advantages[s] + config.intrinsicCoefficient * intrinsicAdvantages[s]

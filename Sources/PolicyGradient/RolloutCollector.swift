@@ -58,23 +58,9 @@ public final class RolloutBuffer: @unchecked Sendable {
 
   /// GAE over each env's steps (see `GAE`).
   public func computeAdvantages(gamma: Double, lambda: Double) {
-    for e in 0..<envs {
-      let base = e * steps
-      rewards.withUnsafeBufferPointer { r in
-        values.withUnsafeBufferPointer { v in
-          dones.withUnsafeBufferPointer { d in
-            advantages.withUnsafeMutableBufferPointer { a in
-              returns.withUnsafeMutableBufferPointer { ret in
-                GAE.compute(
-                  rewards: r.baseAddress! + base, values: v.baseAddress! + base, dones: d.baseAddress! + base,
-                  count: steps, lastValue: lastValues[e], gamma: gamma, lambda: lambda,
-                  advantages: a.baseAddress! + base, returns: ret.baseAddress! + base)
-              }
-            }
-          }
-        }
-      }
-    }
+    GAE.compute(
+      envs: envs, steps: steps, rewards: rewards, values: values, dones: dones, lastValues: lastValues, gamma: gamma,
+      lambda: lambda, advantages: &advantages, returns: &returns)
   }
 }
 

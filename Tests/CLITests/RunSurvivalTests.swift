@@ -149,15 +149,19 @@ struct RunSurvivalTests {
     #expect(refused.status == 1 && refused.stderr.contains("checksum mismatch"), "\(refused.stderr)")
   }
 
-  @Test("PPO with the novelty bonus resumes to the uninterrupted weights: the archive is in the checkpoint")
-  func resumeWithNovelty() throws {
-    let config = work.appendingPathComponent("novelty.json")
+  /// Trains `algorithm` on the medium maze with `config` (160 k steps: 50 updates of 8 × 400, a
+  /// checkpoint every 3), SIGKILLs a second run right after its first checkpoint, resumes it, and
+  /// compares the weights with the uninterrupted run's. Returns the checkpoint it was killed at.
+  func killAndResume(_ name: String, algorithm: String, config text: String) throws -> String {
+    let config = work.appendingPathComponent("\(name).json")
     try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-    try Data(#"{"strategy": {"novelty_weight": 1}}"#.utf8).write(to: config)
-    let base = ["train", "medium-maze", "--algo", "ppo", "--config", config.path, "--seed", "4", "--threads", "2", "--no-early-stop", "--quiet"]
-    let reference = work.appendingPathComponent("novelty-reference"), split = work.appendingPathComponent("novelty-split")
+    try Data(text.utf8).write(to: config)
+    let base = [
+      "train", "medium-maze", "--algo", algorithm, "--config", config.path, "--seed", "4", "--threads", "2",
+      "--no-early-stop", "--quiet",
+    ]
+    let reference = work.appendingPathComponent("\(name)-reference"), split = work.appendingPathComponent("\(name)-split")
     #expect(try Rollout.run(base + ["--max-steps", "160000", "--out", reference.path]).status == 0)
-    // 50 updates of 8 × 400 steps, a checkpoint every 3: killed right after the first one.
     let process = try Rollout.start(base + ["--max-steps", "160000", "--checkpoint-every", "3", "--out", split.path])
     let checkpoint = split.appendingPathComponent("checkpoint.json")
     let started = Date()
@@ -165,39 +169,25 @@ struct RunSurvivalTests {
     kill(process.processIdentifier, SIGKILL)
     process.waitUntilExit()
     let saved = try String(contentsOf: checkpoint, encoding: .utf8)
-    #expect(saved.contains("\"archive\""), "the archive is checkpointed")
     let generation = try #require(saved.firstMatch(of: /"generation" : (\d+)/).map { Int($0.1)! })
     #expect(generation < 50, "stopped mid-run, at update \(generation)")
     #expect(try Rollout.run(["train", "--resume", split.path, "--quiet"]).status == 0)
-    let policy = "medium-maze-ppo.policy"
+    let policy = "medium-maze-\(algorithm).policy"
     #expect(try weights(split.appendingPathComponent(policy)) == weights(reference.appendingPathComponent(policy)))
+    return saved
+  }
+
+  @Test("PPO with the novelty bonus resumes to the uninterrupted weights: the archive is in the checkpoint")
+  func resumeWithNovelty() throws {
+    let saved = try killAndResume("novelty", algorithm: "ppo", config: #"{"strategy": {"novelty_weight": 1}}"#)
+    #expect(saved.contains("\"archive\""), "the archive is checkpointed")
   }
 
   @Test("PPO + RND resumes to the uninterrupted weights: predictor, intrinsic critic and statistics are in the checkpoint")
   func resumeWithRND() throws {
-    let config = work.appendingPathComponent("rnd.json")
-    try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-    try Data(#"{"strategy": {"rnd_input": "behavior", "extrinsic_coefficient": 0.01}}"#.utf8).write(to: config)
-    let base = [
-      "train", "medium-maze", "--algo", "ppo-rnd", "--config", config.path, "--seed", "4", "--threads", "2", "--no-early-stop",
-      "--quiet",
-    ]
-    let reference = work.appendingPathComponent("rnd-reference"), split = work.appendingPathComponent("rnd-split")
-    #expect(try Rollout.run(base + ["--max-steps", "160000", "--out", reference.path]).status == 0)
-    // 50 updates of 8 × 400 steps, a checkpoint every 3: killed right after the first one.
-    let process = try Rollout.start(base + ["--max-steps", "160000", "--checkpoint-every", "3", "--out", split.path])
-    let checkpoint = split.appendingPathComponent("checkpoint.json")
-    let started = Date()
-    while !FileManager.default.fileExists(atPath: checkpoint.path) && Date().timeIntervalSince(started) < 60 { usleep(5_000) }
-    kill(process.processIdentifier, SIGKILL)
-    process.waitUntilExit()
-    let saved = try String(contentsOf: checkpoint, encoding: .utf8)
+    let saved = try killAndResume(
+      "rnd", algorithm: "ppo-rnd", config: #"{"strategy": {"rnd_input": "behavior", "extrinsic_coefficient": 0.01}}"#)
     #expect(saved.contains("\"rnd\"") && saved.contains("\"return_filter\""), "RND's state is checkpointed")
-    let generation = try #require(saved.firstMatch(of: /"generation" : (\d+)/).map { Int($0.1)! })
-    #expect(generation < 50, "stopped mid-run, at update \(generation)")
-    #expect(try Rollout.run(["train", "--resume", split.path, "--quiet"]).status == 0)
-    let policy = "medium-maze-ppo-rnd.policy"
-    #expect(try weights(split.appendingPathComponent(policy)) == weights(reference.appendingPathComponent(policy)))
   }
 
   @Test("OpenAI-ES with a shared noise table resumes to the uninterrupted weights (the table is rebuilt, not stored)")

@@ -114,49 +114,39 @@ struct NoveltyBonusTests {
 
   @Test("PPO with the bonus on the medium maze: the same weights on 1 and 2 threads, and other weights than plain PPO")
   func determinism() throws {
-    var weights: [[UInt32]] = []
-    for (threads, weight) in [(1, 1.0), (2, 1.0), (2, 0.0)] {
-      let preset = try Algorithm.ppo.preset(env: "medium-maze")
-      var run = preset.run
-      run.seed = 3
-      run.threads = threads
-      run.maxEnvSteps = 40_000
-      run.stopAtThreshold = false
-      guard case .object(var fields) = preset.strategy else { throw RolloutError("no strategy") }
-      fields["novelty_weight"] = .number(weight)
-      let trainer = try Algorithm.ppo.make(config: .object(fields))
-      let outcome = try trainer.train(environment: EnvironmentSetup.make(EnvironmentSetup.entry(named: "medium-maze")), config: run)
-      weights.append(outcome.policy.parameters.map(\.bitPattern))
-    }
-    #expect(weights[0] == weights[1])
-    #expect(weights[1] != weights[2], "the bonus changes what PPO learns")
+    let bonus: [String: JSONValue] = ["novelty_weight": .number(1)]
+    let one = try mediumMazeWeights(.ppo, threads: 1, seed: 3, steps: 40_000, settings: bonus)
+    #expect(one == (try mediumMazeWeights(.ppo, threads: 2, seed: 3, steps: 40_000, settings: bonus)))
+    #expect(one != (try mediumMazeWeights(.ppo, threads: 2, seed: 3, steps: 40_000, settings: [:])), "the bonus changes what PPO learns")
   }
+}
+
+/// Final weights of `algorithm` on the medium maze with `settings` laid over its preset.
+func mediumMazeWeights(
+  _ algorithm: Algorithm, threads: Int, seed: UInt64, steps: Int, settings: [String: JSONValue]
+) throws -> [UInt32] {
+  let preset = try algorithm.preset(env: "medium-maze")
+  var run = preset.run
+  run.seed = seed
+  run.threads = threads
+  run.maxEnvSteps = steps
+  run.stopAtThreshold = false
+  guard case .object(var fields) = preset.strategy else { throw RolloutError("no strategy") }
+  for (key, value) in settings { fields[key] = value }
+  let trainer = try algorithm.make(config: .object(fields))
+  let outcome = try trainer.train(environment: EnvironmentSetup.make(EnvironmentSetup.entry(named: "medium-maze")), config: run)
+  return outcome.policy.parameters.map(\.bitPattern)
 }
 
 @Suite("PPO + RND")
 struct RandomNetworkDistillationTrainingTests {
-  /// Final weights of `ppo-rnd` on the medium maze with `settings` laid over its preset.
-  func weights(threads: Int, settings: [String: JSONValue], algorithm: Algorithm = .ppoRND) throws -> [UInt32] {
-    let preset = try algorithm.preset(env: "medium-maze")
-    var run = preset.run
-    run.seed = 5
-    run.threads = threads
-    run.maxEnvSteps = 32_000
-    run.stopAtThreshold = false
-    guard case .object(var fields) = preset.strategy else { throw RolloutError("no strategy") }
-    for (key, value) in settings { fields[key] = value }
-    let trainer = try algorithm.make(config: .object(fields))
-    let outcome = try trainer.train(environment: EnvironmentSetup.make(EnvironmentSetup.entry(named: "medium-maze")), config: run)
-    return outcome.policy.parameters.map(\.bitPattern)
-  }
-
   @Test("on the medium maze, reading observations or positions: the same weights on 1 and 2 threads, other weights than plain PPO")
   func determinism() throws {
-    let plain = try weights(threads: 2, settings: [:], algorithm: .ppo)
+    let plain = try mediumMazeWeights(.ppo, threads: 2, seed: 5, steps: 32_000, settings: [:])
     for input in ["observation", "behavior"] {
       let settings: [String: JSONValue] = ["rnd_input": .string(input), "extrinsic_coefficient": .number(0.01)]
-      let one = try weights(threads: 1, settings: settings)
-      #expect(one == (try weights(threads: 2, settings: settings)), "\(input)")
+      let one = try mediumMazeWeights(.ppoRND, threads: 1, seed: 5, steps: 32_000, settings: settings)
+      #expect(one == (try mediumMazeWeights(.ppoRND, threads: 2, seed: 5, steps: 32_000, settings: settings)), "\(input)")
       #expect(one != plain, "the bonus changes what PPO learns (\(input))")
     }
   }

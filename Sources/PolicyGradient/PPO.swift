@@ -201,6 +201,11 @@ public struct PPO: PolicyGradientMethod {
 
 extension PPO.Config: AlgorithmConfig {
   public static var defaults: Self { Self() }
+  public static var everyKey: Self {
+    var config = Self()
+    config.targetKL = 0.01
+    return config
+  }
 
   public var problem: String? {
     if let common = commonProblem(envs: envs, steps: steps, gamma: gamma, lambda: gaeLambda, learningRate: learningRate) {

@@ -185,7 +185,7 @@ public struct AlgorithmDescription: Sendable {
       name: name, summary: summary, family: .evolution, usesNovelty: novelty, settingKeys: keys,
       preset: { env in
         let p = preset(env)
-        return (try JSONValue(encoding: p.strategy), p.run)
+        return (try encodedWithEveryKey(p.strategy), p.run)
       },
       make: { name, json in
         var config: S.Config = try decode(name, json)
@@ -202,10 +202,19 @@ public struct AlgorithmDescription: Sendable {
       name: name, summary: summary, family: .policyGradient, usesNovelty: false, settingKeys: keys,
       preset: { env in
         let p = preset(env)
-        return (try JSONValue(encoding: p.strategy), p.run)
+        return (try encodedWithEveryKey(p.strategy), p.run)
       },
       make: { name, json in .policyGradient(M(config: try decode(name, json))) })
   }
+}
+
+/// `config` as JSON with its unset optional keys as null (`C.everyKey` names them), so that config
+/// files and `--print-config` see every key.
+private func encodedWithEveryKey<C: AlgorithmConfig>(_ config: C) throws -> JSONValue {
+  guard case .object(var fields) = try JSONValue(encoding: config), case .object(let all) = try JSONValue(encoding: C.everyKey)
+  else { return try JSONValue(encoding: config) }
+  for key in all.keys where fields[key] == nil { fields[key] = .null }
+  return .object(fields)
 }
 
 /// The config laid over the type's defaults (so a partial config is complete, and an unknown key
@@ -213,7 +222,7 @@ public struct AlgorithmDescription: Sendable {
 private func decode<C: AlgorithmConfig>(_ name: String, _ json: JSONValue) throws -> C {
   let config: C
   do {
-    config = try JSONValue(encoding: C.defaults).merging(json, path: "").decode(as: C.self)
+    config = try encodedWithEveryKey(C.defaults).merging(json, path: "").decode(as: C.self)
   } catch let error as RolloutError {
     throw RolloutError("invalid \(name) settings: \(error.message)")
   } catch {

@@ -393,6 +393,13 @@ struct RunSurvivalTests {
     #expect(fromPartial.stdout.contains("\"population_size\" : 16"))
     #expect(fromPartial.stdout.contains("\"env\" : \"mountaincar\""))
 
+    // An optional key left unset (PPO's target_kl) is printed as null, and a file may set it.
+    #expect(try Rollout.run(["train", "cartpole", "--algo", "ppo", "--print-config"]).stdout.contains("\"target_kl\" : null"))
+    let kl = work.appendingPathComponent("kl.json")
+    try Data(#"{"strategy": {"target_kl": 0.02}}"#.utf8).write(to: kl)
+    let withKL = try Rollout.run(["train", "cartpole", "--algo", "ppo", "--config", kl.path, "--print-config"])
+    #expect(withKL.status == 0 && withKL.stdout.contains("\"target_kl\" : 0.02"), "\(withKL.stderr)")
+
     let unknown = work.appendingPathComponent("unknown.json")
     try Data(#"{"strategy": {"sigma": 0.1}}"#.utf8).write(to: unknown)
     let rejected = try Rollout.run(["train", "cartpole", "--config", unknown.path])

@@ -69,6 +69,16 @@ public struct PPO: PolicyGradientMethod {
     public var rndUpdateProportion: Double = 0.25
 
     public init() {}
+
+    // Config files are read with snake-case key conversion, which turns "target_kl" into
+    // "targetKl", never "targetKL": the key is spelt so that both directions meet.
+    enum CodingKeys: String, CodingKey {
+      case envs, steps, batchSize, epochs, gamma, gaeLambda, clipRange, learningRate, entropyCoefficient
+      case valueCoefficient, maxGradientNorm, normalizeAdvantage, noveltyWeight, noveltyNeighbours
+      case intrinsicCoefficient, extrinsicCoefficient, intrinsicGamma, rndFeatures, rndHidden, rndInput
+      case rndUpdateProportion
+      case targetKL = "targetKl"
+    }
   }
 
   public let config: Config

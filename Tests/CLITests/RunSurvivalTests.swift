@@ -399,6 +399,13 @@ struct RunSurvivalTests {
     try Data(#"{"strategy": {"target_kl": 0.02}}"#.utf8).write(to: kl)
     let withKL = try Rollout.run(["train", "cartpole", "--algo", "ppo", "--config", kl.path, "--print-config"])
     #expect(withKL.status == 0 && withKL.stdout.contains("\"target_kl\" : 0.02"), "\(withKL.stderr)")
+    // And it takes effect: a tiny target stops the first update's epochs after a step or two (of 20).
+    try Data(#"{"strategy": {"target_kl": 0.00001}}"#.utf8).write(to: kl)
+    let stopped = work.appendingPathComponent("kl-run")
+    #expect(try Rollout.run(["train", "cartpole", "--algo", "ppo", "--config", kl.path, "--max-steps", "768", "--quiet", "--out", stopped.path]).status == 0)
+    let steps = try String(contentsOf: stopped.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+      .matches(of: /"gradient_steps":(\d+)/).map { Int($0.1)! }
+    #expect(steps.count == 3 && steps[0] <= 2, "gradient steps per update: \(steps)")
 
     let unknown = work.appendingPathComponent("unknown.json")
     try Data(#"{"strategy": {"sigma": 0.1}}"#.utf8).write(to: unknown)

@@ -36,10 +36,10 @@ public enum BuiltinExperiments {
     {"algorithm": "nsr-es", "label": "NSR-ES"},
     {"algorithm": "ga", "label": "GA"},
     {"algorithm": "openai-es", "label": "OpenAI-ES"},
-    {"algorithm": "ppo", "label": "PPO", "budget_steps": 15000000,
-     "note": "runs 15 M steps instead of 50 M, as do PPO + RND and PPO + novelty, to keep the whole comparison within 25 minutes on 2 cores."},
-    {"algorithm": "ppo-rnd", "label": "PPO + RND", "budget_steps": 15000000},
-    {"algorithm": "ppo-novelty", "label": "PPO + novelty", "budget_steps": 15000000}
+    {"algorithm": "ppo", "label": "PPO", "budget_steps": 10000000,
+     "note": "runs 10 M steps instead of 50 M, as do PPO + RND and PPO + novelty, to keep the whole comparison within 25 minutes on 2 cores."},
+    {"algorithm": "ppo-rnd", "label": "PPO + RND", "budget_steps": 10000000},
+    {"algorithm": "ppo-novelty", "label": "PPO + novelty", "budget_steps": 10000000}
   ]
 }
 """#,

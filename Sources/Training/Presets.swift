@@ -405,6 +405,10 @@ extension Presets {
     ] {
       rates[key] = SweepRate(solved: solved, seeds: seeds, source: firstFailure)
     }
+    // The exploration variants of PPO on the medium maze: their sweeps' rows for the shipped
+    // settings, seeds 1–3 at the preset's 10 M steps.
+    rates["medium-maze ppo-rnd"] = SweepRate(solved: 0, seeds: 3, source: "Benchmarks/results/ppo-rnd.md")
+    rates["medium-maze ppo-novelty"] = SweepRate(solved: 0, seeds: 3, source: "Benchmarks/results/ppo-novelty.md")
     return rates
   }()
 

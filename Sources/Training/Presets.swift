@@ -392,7 +392,10 @@ extension Presets {
       rates[key] = SweepRate(solved: n, seeds: 10)
     }
     // The hard maze's evolution presets at their own 50 M-step budget: `rollout compare hard-maze`.
-    for (key, n) in ["hard-maze ns-es": 4, "hard-maze nsr-es": 6, "hard-maze ga": 0, "hard-maze openai-es": 0] {
+    for (key, n) in [
+      "hard-maze ns-es": 4, "hard-maze nsr-es": 6, "hard-maze ga": 0, "hard-maze openai-es": 0, "hard-maze ppo-rnd": 0,
+      "hard-maze ppo-novelty": 0,
+    ] {
       rates[key] = SweepRate(solved: n, seeds: 10, source: "rollout compare hard-maze, reports/hard-maze")
     }
     // The rest of the mazes' presets, each stopped at its first unsolved seed (`preset-sweep.sh

@@ -170,21 +170,27 @@ public struct ComparisonReport {
 
   // MARK: Curves
 
-  func curveFigure(byTime: Bool) -> CurveFigure {
-    let xMax = records.map { byTime ? ($0.curve.last?.seconds ?? 0) : Double($0.budgetSteps) }.max() ?? 1
+  /// Per algorithm with runs, the median and IQR over its runs of `value(run, x)` at 101 points
+  /// from 0 to `xMax` (runs without a value at x left out).
+  func quantileSeries(upTo xMax: Double, _ value: (RunRecord, Double) -> Double?) -> [CurveFigure.Series] {
     let xs = (0...100).map { xMax * Double($0) / 100 }
-    let series = outcomes.filter { !$0.runs.isEmpty }.map { o -> CurveFigure.Series in
+    return outcomes.filter { !$0.runs.isEmpty }.map { o in
       var median: [Double] = [], lower: [Double] = [], upper: [Double] = []
       for x in xs {
-        let values = o.runs.compactMap { run -> Double? in
-          let reached = run.curve.last { (byTime ? $0.seconds : Double($0.envSteps)) <= x }
-          return (reached ?? run.curve.first)?.bestReturn
-        }.sorted()
+        let values = o.runs.compactMap { value($0, x) }.sorted()
         median.append(Self.quantile(values, 0.5))
         lower.append(Self.quantile(values, 0.25))
         upper.append(Self.quantile(values, 0.75))
       }
       return CurveFigure.Series(name: o.label, color: o.color, xs: xs, median: median, lower: lower, upper: upper)
+    }
+  }
+
+  func curveFigure(byTime: Bool) -> CurveFigure {
+    let xMax = records.map { byTime ? ($0.curve.last?.seconds ?? 0) : Double($0.budgetSteps) }.max() ?? 1
+    let series = quantileSeries(upTo: xMax) { run, x in
+      let reached = run.curve.last { (byTime ? $0.seconds : Double($0.envSteps)) <= x }
+      return (reached ?? run.curve.first)?.bestReturn
     }
     return CurveFigure(
       title: "\(definition.name): best evaluation return so far (\(definition.seeds) seeds)",
@@ -201,17 +207,8 @@ public struct ComparisonReport {
   /// The behaviour curve's median and IQR over seeds against env steps, when the runs have one.
   func behaviorFigure() -> CurveFigure? {
     guard let name = definition.behaviorCurve, records.contains(where: { $0.behaviorCurve != nil }) else { return nil }
-    let xMax = Double(records.map(\.budgetSteps).max() ?? 1)
-    let xs = (0...100).map { xMax * Double($0) / 100 }
-    let series = outcomes.filter { !$0.runs.isEmpty }.map { o -> CurveFigure.Series in
-      var median: [Double] = [], lower: [Double] = [], upper: [Double] = []
-      for x in xs {
-        let values = o.runs.compactMap { run in (run.behaviorCurve ?? []).last { Double($0.envSteps) <= x }?.mean }.sorted()
-        median.append(Self.quantile(values, 0.5))
-        lower.append(Self.quantile(values, 0.25))
-        upper.append(Self.quantile(values, 0.75))
-      }
-      return CurveFigure.Series(name: o.label, color: o.color, xs: xs, median: median, lower: lower, upper: upper)
+    let series = quantileSeries(upTo: Double(records.map(\.budgetSteps).max() ?? 1)) { run, x in
+      (run.behaviorCurve ?? []).last { Double($0.envSteps) <= x }?.mean
     }
     return CurveFigure(
       title: "\(definition.name): \(name) per training episode (\(definition.seeds) seeds)", xLabel: "env steps",

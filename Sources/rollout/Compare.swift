@@ -68,7 +68,7 @@ struct Compare: ParsableCommand {
       for name in BuiltinExperiments.all.keys.sorted() {
         let d = try ExperimentDefinition.load(name)
         say(
-          name.padding(toLength: 14, withPad: " ", startingAt: 0)
+          name.padding(toLength: 16, withPad: " ", startingAt: 0)
             + "\(d.env), \(d.seeds) seeds, \(d.algorithms.map(\.displayName).joined(separator: " / ")), "
             + "\(d.budgetSteps) steps per run")
       }

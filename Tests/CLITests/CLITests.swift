@@ -780,7 +780,7 @@ struct CompletionTests {
     #expect(try complete(["rollout", "train", "moun"]) == ["mountaincar", "mountaincar-continuous"])
     #expect(try complete(["rollout", "train", "cartpole", "--algo", ""]).contains("nsra-es"))
     #expect(try complete(["rollout", "train", "cartpole", "--algo", "cma"]) == ["cma-es"])
-    #expect(try complete(["rollout", "compare", ""]) == ["cartpole", "hard-maze", "medium-maze", "seaquest", "exp.json", "policies/"])
+    #expect(try complete(["rollout", "compare", ""]) == ["asterix", "breakout", "cartpole", "freeway", "hard-maze", "medium-maze", "seaquest", "space-invaders", "exp.json", "policies/"])
     let policies = try complete(["rollout", "eval", ""])
     #expect(policies.contains("a.policy") && !policies.contains("notes.txt") && !policies.contains("exp.json"), "\(policies)")
     #expect(try complete(["rollout", "replay", "x", "--env", "sea"]) == ["seaquest"])

@@ -46,7 +46,7 @@ struct CompareTests {
   func list() throws {
     let result = try Rollout.run(["compare", "--list"])
     #expect(result.status == 0)
-    for name in ["cartpole", "hard-maze", "medium-maze", "seaquest"] {
+    for name in ["asterix", "breakout", "cartpole", "freeway", "hard-maze", "medium-maze", "seaquest", "space-invaders"] {
       #expect(result.stdout.contains(name))
       let file = TestPaths.packageRoot.appendingPathComponent("experiments/\(name).json")
       let shipped = try String(contentsOf: file, encoding: .utf8)
@@ -54,6 +54,18 @@ struct CompareTests {
       #expect(decoded["name"] as? String == name)
     }
     #expect(result.stdout.contains("NS-ES / NSR-ES / GA / OpenAI-ES / PPO"))
+  }
+
+  @Test("a MinAtar game's shipped experiment runs PPO, A2C, OpenAI-ES and the GA on their convolutional presets")
+  func minAtarGame() throws {
+    let out = work.appendingPathComponent("breakout")
+    let result = try Rollout.run(["compare", "breakout", "--budget", "20000", "--seeds", "1", "--out", out.path, "--quiet", "--no-tensorboard"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let rows = try String(contentsOf: out.appendingPathComponent("runs.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
+    #expect(Set(rows.map { String($0.prefix { $0 != "," }) }) == ["PPO", "A2C", "OpenAI-ES", "GA"])
+    for row in rows { #expect(Int(row.split(separator: ",", omittingEmptySubsequences: false)[9])! >= 20000, "\(row)") }
+    let summary = try String(contentsOf: out.appendingPathComponent("summary.md"), encoding: .utf8)
+    #expect(summary.contains("A2C: final return median "), "\(summary)")
   }
 
   @Test("a behaviour curve: Seaquest's surfacings per training episode, charted and tabled; unknown components refused")

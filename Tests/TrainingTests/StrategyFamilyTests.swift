@@ -153,8 +153,11 @@ struct StrategyFamilyTests {
 
 @Suite("Experiment definitions")
 struct ExperimentDefinitionTests {
-  @Test("the built-in experiments are the files in experiments/, and they load")
+  @Test("the built-in experiments are the files in experiments/ (scripts/builtin-experiments), and they load")
   func builtins() throws {
+    let directory = TestPaths.packageRoot.appendingPathComponent("experiments")
+    let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".json") }
+    #expect(Set(files.map { String($0.dropLast(5)) }) == Set(BuiltinExperiments.all.keys))
     for (name, text) in BuiltinExperiments.all {
       let file = TestPaths.packageRoot.appendingPathComponent("experiments/\(name).json")
       let onDisk = try String(contentsOf: file, encoding: .utf8)
@@ -162,8 +165,16 @@ struct ExperimentDefinitionTests {
       let definition = try ExperimentDefinition.load(name)
       #expect(definition.name == name)
       #expect(definition == (try ExperimentDefinition.load(file.path)))
+      // Every experiment sets policy gradient against evolution.
       let algorithms = Set(definition.algorithms.map(\.algorithm))
-      #expect(algorithms.isSuperset(of: ["openai-es", "ns-es", "nsr-es", "ga", "ppo"]))
+      #expect(algorithms.isSuperset(of: ["openai-es", "ga", "ppo"]))
+    }
+    // Each MinAtar game has its experiment: PPO, A2C, OpenAI-ES and the GA at equal frames.
+    for game in ["breakout", "asterix", "freeway", "space-invaders", "seaquest"] {
+      let definition = try ExperimentDefinition.load(game)
+      #expect(Set(definition.algorithms.map(\.algorithm)).isSuperset(of: ["ppo", "a2c", "openai-es", "ga"]))
+      #expect(definition.algorithms.allSatisfy { $0.budgetSteps == nil }, "\(game): equal frames")
+      #expect(definition.budgetSteps >= 10_000_000)
     }
   }
 }

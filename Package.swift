@@ -56,6 +56,9 @@ let package = Package(
     .target(
       name: "Training",
       dependencies: ["RLCore", "Environments", "Networks", "Evolution", "Evaluation", "PolicyGradient", "Cluster", "CZlib"],
+      // The shipped experiments (`experiments/` links here), compiled into the binary so that
+      // `rollout compare <name>` works from any directory.
+      resources: [.embedInCode("Comparison/Experiments")],
       swiftSettings: environmentFlags),
     .executableTarget(
       name: "rollout",

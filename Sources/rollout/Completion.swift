@@ -49,7 +49,7 @@ enum Completions {
     return names.sorted().compactMap { name in
       guard name.hasPrefix(stem), !name.hasPrefix(".") || stem.hasPrefix(".") else { return nil }
       var isDirectory: ObjCBool = false
-      FileManager.default.fileExists(atPath: (directory.isEmpty ? "." : directory) + "/" + name, isDirectory: &isDirectory)
+      _ = FileManager.default.fileExists(atPath: (directory.isEmpty ? "." : directory) + "/" + name, isDirectory: &isDirectory)
       if isDirectory.boolValue { return directory + name + "/" }
       return extensions.contains((name as NSString).pathExtension) ? directory + name : nil
     }

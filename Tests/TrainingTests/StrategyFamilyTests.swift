@@ -153,7 +153,7 @@ struct StrategyFamilyTests {
 
 @Suite("Experiment definitions")
 struct ExperimentDefinitionTests {
-  @Test("the built-in experiments are the files in experiments/ (scripts/builtin-experiments), and they load")
+  @Test("the built-in experiments are the files in experiments/ (compiled in), and they load")
   func builtins() throws {
     let directory = TestPaths.packageRoot.appendingPathComponent("experiments")
     let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".json") }

@@ -83,6 +83,10 @@ struct CompareTests {
     #expect(summary.contains("surfacings in the final policy's episodes: mean"))
     // No success rule: the sentences give each method's final return and surfacings.
     #expect(summary.contains("- ppo: final return median "), "\(summary)")
+    // Nor a success column or a threshold of "inf": the final returns' median (IQR) instead.
+    #expect(summary.contains("no success rule (the env has no threshold)") && !summary.contains("reached inf"), "\(summary)")
+    #expect(summary.contains("| algorithm | final return: median (IQR) | final return: mean ± std |"))
+    #expect(!summary.contains("env steps to success"))
     #expect(summary.contains("; surfacings in its final policies' episodes: mean "))
     #expect(summary.contains("(behavior-steps.svg)"))
     let svg = try Data(contentsOf: out.appendingPathComponent("behavior-steps.svg"))

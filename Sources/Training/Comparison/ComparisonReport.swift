@@ -21,7 +21,10 @@ public struct ComparisonReport {
     self.setup =
       setup
       ?? "Env `\(definition.env)`\(definition.reward.map { ", reward `\($0)`" } ?? ""), \(definition.seeds) seed\(definition.seeds == 1 ? "" : "s") per algorithm, "
-      + "budget \(Self.steps(Double(definition.budgetSteps))) env steps per run, success: a run whose best policy reached \(tickLabel(success)) in its evaluation and again in two confirming evaluations on fresh episodes (the rule that stops a run)."
+      + "budget \(Self.steps(Double(definition.budgetSteps))) env steps per run, "
+      + (success.isFinite
+        ? "success: a run whose best policy reached \(tickLabel(success)) in its evaluation and again in two confirming evaluations on fresh episodes (the rule that stops a run)."
+        : "no success rule (the env has no threshold): every run uses its whole budget, and the report compares the final returns of the policies the runs kept.")
   }
 
   /// What one algorithm did over its seeds.
@@ -233,10 +236,17 @@ public struct ComparisonReport {
       let std = (finals.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(finals.count, 1))).squareRoot()
       let compute = o.runs.reduce(0) { $0 + $1.envSteps + $1.evaluationSteps }
       let wall = o.runs.reduce(0) { $0 + $1.wallSeconds }
-      return [
-        tableLabel(o), "\(o.successes.count)/\(o.runs.count)",
-        s.map { "\(Self.steps($0.median)) (\(Self.steps($0.q1))–\(Self.steps($0.q3)))" } ?? "—",
-        t.map { "\(Self.seconds($0.median)) (\(Self.seconds($0.q1))–\(Self.seconds($0.q3)))" } ?? "—",
+      // Without a success rule the success columns would only ever read 0/n: the final returns'
+      // median and IQR take their place.
+      let outcome =
+        success.isFinite
+        ? [
+          "\(o.successes.count)/\(o.runs.count)",
+          s.map { "\(Self.steps($0.median)) (\(Self.steps($0.q1))–\(Self.steps($0.q3)))" } ?? "—",
+          t.map { "\(Self.seconds($0.median)) (\(Self.seconds($0.q1))–\(Self.seconds($0.q3)))" } ?? "—",
+        ]
+        : [Self.summary(finals).map { String(format: "%.2f (%.2f–%.2f)", $0.median, $0.q1, $0.q3) } ?? "—"]
+      return [tableLabel(o)] + outcome + [
         String(format: "%.1f ± %.1f", mean, std), Self.steps(Double(compute)), Self.seconds(wall),
       ] + (definition.behaviorCurve == nil ? [] : [finalBehaviorMean(o).map { String(format: "%.2f", $0) } ?? "—"])
     }
@@ -244,13 +254,13 @@ public struct ComparisonReport {
 
   /// The table's columns: with a behaviour curve, its final-policy mean last.
   var tableHeader: [String] {
-    Self.tableHeader + (definition.behaviorCurve.map { ["\($0) in the final policy's episodes: mean"] } ?? [])
+    ["algorithm"]
+      + (success.isFinite
+        ? ["success", "env steps to success: median (IQR)", "wall time to success: median (IQR)"]
+        : ["final return: median (IQR)"])
+      + ["final return: mean ± std", "env steps used (incl. evaluation)", "wall time, all runs"]
+      + (definition.behaviorCurve.map { ["\($0) in the final policy's episodes: mean"] } ?? [])
   }
-
-  public static let tableHeader = [
-    "algorithm", "success", "env steps to success: median (IQR)", "wall time to success: median (IQR)",
-    "final return: mean ± std", "env steps used (incl. evaluation)", "wall time, all runs",
-  ]
 
   /// Writes index.html, summary.md, runs.csv, runs.jsonl and the SVG figures into `directory`.
   public func write(to directory: URL) throws {

@@ -297,12 +297,14 @@ public enum Presets {
     return preset
   }
 
-  /// PPO + behaviour novelty: the PPO preset with each finished episode's end paid 10 × its
-  /// novelty against its 10 nearest archived behaviours (none of the 20 settings swept on the
-  /// medium maze reached its goal: Benchmarks/results/ppo-novelty.md).
+  /// PPO + behaviour novelty: the PPO preset with each finished episode's end paid w × its
+  /// novelty against its 10 nearest archived behaviours. w = 10 for returns in the hundreds (none
+  /// of the 20 settings swept on the medium maze reached its goal: Benchmarks/results/ppo-novelty.md);
+  /// w = 1 on MinAtar, where a point is one kill or one gold and the descriptors' distances are a
+  /// few units: with it Seaquest's agents learn to surface (Benchmarks/results/seaquest.md).
   public static func ppoNovelty(env: String) -> TrainingPreset<PPO.Config> {
     var preset = ppo(env: env)
-    preset.strategy.noveltyWeight = 10
+    preset.strategy.noveltyWeight = isMinAtar(env) ? 1 : 10
     return preset
   }
 

@@ -28,6 +28,16 @@ struct TrainRequestTests {
     #expect(settings.run == run)
   }
 
+  @Test("PPO + novelty pays 1 × the novelty on MinAtar's one-point rewards and 10 × on the mazes' hundreds")
+  func noveltyWeights() {
+    for game in ["asterix", "breakout", "freeway", "seaquest", "space-invaders"] {
+      #expect(Presets.ppoNovelty(env: game).strategy.noveltyWeight == 1, "\(game)")
+    }
+    for env in ["medium-maze", "hard-maze", "cartpole"] {
+      #expect(Presets.ppoNovelty(env: env).strategy.noveltyWeight == 10, "\(env)")
+    }
+  }
+
   @Test("a config file overrides the preset and the flags override the file")
   func precedence() throws {
     var request = TrainRequest()

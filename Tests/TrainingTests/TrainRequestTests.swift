@@ -28,10 +28,13 @@ struct TrainRequestTests {
     #expect(settings.run == run)
   }
 
-  @Test("PPO + novelty pays 1 × the novelty on MinAtar's one-point rewards and 10 × on the mazes' hundreds")
+  @Test("PPO + novelty pays 1 × the novelty on MinAtar's one-point rewards (keeping half its step size) and 10 × on the mazes' hundreds")
   func noveltyWeights() {
     for game in ["asterix", "breakout", "freeway", "seaquest", "space-invaders"] {
-      #expect(Presets.ppoNovelty(env: game).strategy.noveltyWeight == 1, "\(game)")
+      let strategy = Presets.ppoNovelty(env: game).strategy
+      #expect(strategy.noveltyWeight == 1, "\(game)")
+      #expect(strategy.learningRate == LinearSchedule(start: 1e-3, end: 5e-4), "\(game)")
+      #expect(Presets.ppo(env: game).strategy.learningRate == LinearSchedule(start: 1e-3, end: 0), "plain PPO keeps its decay")
     }
     for env in ["medium-maze", "hard-maze", "cartpole"] {
       #expect(Presets.ppoNovelty(env: env).strategy.noveltyWeight == 10, "\(env)")

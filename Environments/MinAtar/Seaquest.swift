@@ -10,18 +10,21 @@ import RLCore
 /// - **Each frame**: the sub acts; its bullets fly one cell and destroy an enemy they meet (+1).
 ///   Every 20 frames an enemy appears at x = 0 or 9 in a random row 1–8 (a sub with
 ///   probability ⅓, else a fish; not where an enemy already swims the other way); every 30
-///   frames a diver appears likewise. Enemies and divers step one cell every 5 + 1 frames;
-///   enemy subs fire every 10 + 1 frames. Touching a fish, a sub or an enemy bullet ends the
-///   game — checked right after the sub moves and again after everything else has — and touching
-///   a diver picks it up (at most 6).
-/// - **Oxygen**: −1 per frame under water; below 0 the game ends (a sub that dives on frame 1
-///   and stays down runs out on frame 201). **Surfacing**: with no diver the game ends; with 1–5
+///   frames a diver appears likewise. Enemies step one cell every 5 + 1 frames (fewer as the game
+///   ramps), divers every 5 + 1 always; enemy subs fire every 10 + 1 frames. Touching a fish, a
+///   sub or an enemy bullet ends the game — checked right after the sub moves and again after
+///   everything else has — and a diver in the sub's cell, before or after its step, is picked up
+///   (at most 6).
+/// - **Oxygen**: −1 per frame under water; a frame that starts with none left ends the game, at
+///   the surface too (a sub that dives on frame 1 and stays down runs out on frame 201; one that
+///   reaches the surface on its last frame of oxygen is lost). **Surfacing**: with no diver the game ends; with 1–5
 ///   one diver is dropped off and the oxygen refilled; with 6 the reward is
 ///   oxygen·10 // 200 and the divers are cleared — and, as in MinAtar 1.0.15, the count then
 ///   drops to −1, after which surfacing never ends the game (the quirk the reference measurably
 ///   has). Every surfacing ramps: enemies spawn a frame sooner (to 1) and, every other time, move
 ///   a frame faster (to 2).
-/// - **Gauges** on row 9: oxygen from the left (oxygen·10 // 200 cells), divers from the right.
+/// - **Gauges** on row 9: oxygen from the left (oxygen·10 // 200 cells), divers from column 8
+///   leftwards (column 9 stays empty).
 /// - **Random play** (MinAtar 1.0.15): return 0.11, 29.7 frames.
 public struct Seaquest: MinAtarGame {
   public static let id = "MinAtar/Seaquest-v0"
@@ -33,6 +36,8 @@ public struct Seaquest: MinAtarGame {
   public static let randomStart = false
   public static let minimalActions = [0, 1, 2, 3, 4, 5]
   static let maxOxygen = 200
+  /// Divers step every 5 + 1 frames whatever the enemies' ramped pace (MinAtar's `diver_move_interval`).
+  static let diverMoveInterval = 5
 
   /// A fish, an enemy sub, or a diver.
   public struct Mover: Sendable, Equatable, Codable {
@@ -177,7 +182,7 @@ public struct Seaquest: MinAtarGame {
       diverSpawnTimer = 30
       let right = rng.nextUnit() < 0.5
       let row = 1 + Int(rng.next() % 8)
-      diversInWater.append(Mover(x: right ? 0 : 9, y: row, right: right, moveTimer: moveSpeed))
+      diversInWater.append(Mover(x: right ? 0 : 9, y: row, right: right, moveTimer: Self.diverMoveInterval))
     }
     // Enemies and divers move every moveSpeed + 1 frames; enemy subs fire every 11.
     kept = 0
@@ -202,16 +207,25 @@ public struct Seaquest: MinAtarGame {
       kept += 1
     }
     enemies.removeLast(enemies.count - kept)
-    kept = 0
-    for i in diversInWater.indices {
+    // Divers, newest first as MinAtar walks its list: picked up where the sub is, before their
+    // step and after it (a sub moving onto a diver about to swim off still gets it).
+    for i in diversInWater.indices.reversed() {
       var d = diversInWater[i]
-      d.advance(every: moveSpeed)
-      if (0..<10).contains(d.x) {
-        diversInWater[kept] = d
-        kept += 1
+      if touches(d.x, d.y) && divers < 6 {
+        diversInWater.remove(at: i)
+        divers += 1
+        continue
+      }
+      d.advance(every: Self.diverMoveInterval)
+      if !(0..<10).contains(d.x) {
+        diversInWater.remove(at: i)
+      } else if d.moveTimer == Self.diverMoveInterval && touches(d.x, d.y) && divers < 6 {
+        diversInWater.remove(at: i)
+        divers += 1
+      } else {
+        diversInWater[i] = d
       }
     }
-    diversInWater.removeLast(diversInWater.count - kept)
     kept = 0
     for i in enemyBullets.indices {
       var b = enemyBullets[i]
@@ -224,11 +238,8 @@ public struct Seaquest: MinAtarGame {
     enemyBullets.removeLast(enemyBullets.count - kept)
     // Collisions with the sub.
     if collides() { terminal = true }
-    if let d = diversInWater.firstIndex(where: { touches($0.x, $0.y) }), divers < 6 {
-      diversInWater.remove(at: d)
-      divers += 1
-    }
     // Oxygen and surfacing.
+    if oxygen <= 0 { terminal = true }
     if y == 0 {
       if !surfaced {
         surfaced = true
@@ -251,10 +262,7 @@ public struct Seaquest: MinAtarGame {
       }
     } else {
       surfaced = false
-      // The last unit of oxygen still lasts a frame: a sub that dives on frame 1 and stays down
-      // runs out on frame 201, as in MinAtar (measured).
       oxygen -= 1
-      if oxygen < 0 { terminal = true }
     }
     if shotTimer > 0 { shotTimer -= 1 }
     enemySpawnTimer -= 1
@@ -276,6 +284,8 @@ public struct Seaquest: MinAtarGame {
       grid.set(x: d.right ? d.x - 1 : d.x + 1, y: d.y, 3)
     }
     for i in 0..<(oxygen * 10 / Self.maxOxygen) { grid.set(x: i, y: 9, 7) }
-    if divers > 0 { for i in 0..<divers { grid.set(x: 9 - i, y: 9, 8) } }
+    // Columns 8, 7, … (MinAtar's `9 - diver_count:9`: never column 9); none while the count is
+    // negative.
+    if divers > 0 { for i in 0..<divers { grid.set(x: 8 - i, y: 9, 8) } }
   }
 }

@@ -89,7 +89,7 @@ struct Compare: ParsableCommand {
     let total = runner.jobs.count
     let already = try runner.jobs.filter { try runner.saved($0) != nil }.count
     if !quiet {
-      say("comparing \(definition.algorithms.map(\.displayName).joined(separator: ", ")) on \(environment.spec.id), \(definition.seeds) seeds: \(total) runs\(already > 0 ? ", \(already) already done" : "") → \(directory.path)")
+      say("comparing \(definition.algorithms.map(\.displayName).joined(separator: ", ")) on \(environment.spec.id), \(definition.seeds == 1 ? "1 seed" : "\(definition.seeds) seeds"): \(total == 1 ? "1 run" : "\(total) runs")\(already > 0 ? ", \(already) already done" : "") → \(directory.path)")
     }
     Interrupts.install()
     let start = DispatchTime.now().uptimeNanoseconds

@@ -59,8 +59,9 @@ struct CompareTests {
   @Test("a MinAtar game's shipped experiment runs PPO, A2C, OpenAI-ES and the GA on their convolutional presets")
   func minAtarGame() throws {
     let out = work.appendingPathComponent("breakout")
-    let result = try Rollout.run(["compare", "breakout", "--budget", "20000", "--seeds", "1", "--out", out.path, "--quiet", "--no-tensorboard"])
+    let result = try Rollout.run(["compare", "breakout", "--budget", "20000", "--seeds", "1", "--out", out.path, "--no-tensorboard"])
     #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.hasPrefix("comparing PPO, A2C, OpenAI-ES, GA on MinAtar/Breakout-v0, 1 seed: 4 runs → "), "\(result.stdout)")
     let rows = try String(contentsOf: out.appendingPathComponent("runs.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
     #expect(Set(rows.map { String($0.prefix { $0 != "," }) }) == ["PPO", "A2C", "OpenAI-ES", "GA"])
     for row in rows { #expect(Int(row.split(separator: ",", omittingEmptySubsequences: false)[9])! >= 20000, "\(row)") }

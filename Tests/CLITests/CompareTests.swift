@@ -66,13 +66,14 @@ struct CompareTests {
     #expect(Set(rows.map { String($0.prefix { $0 != "," }) }) == ["PPO", "A2C", "OpenAI-ES", "GA"])
     for row in rows { #expect(Int(row.split(separator: ",", omittingEmptySubsequences: false)[9])! >= 20000, "\(row)") }
     let summary = try String(contentsOf: out.appendingPathComponent("summary.md"), encoding: .utf8)
-    #expect(summary.contains("A2C: final return median "), "\(summary)")
+    // One seed: each method's one return, no median or IQR to give.
+    #expect(summary.contains("- A2C: final return ") && summary.contains(" in 1 run.") && !summary.contains("over 1 runs"), "\(summary)")
   }
 
   @Test("a behaviour curve: Seaquest's surfacings per training episode, charted and tabled; unknown components refused")
   func behaviorCurve() throws {
     let text = """
-      {"name": "sub", "description": "Seaquest, briefly.", "env": "seaquest", "seeds": 1, "budget_steps": 8192,
+      {"name": "sub", "description": "Seaquest, briefly.", "env": "seaquest", "seeds": 2, "budget_steps": 8192,
        "evaluation_every_steps": 4096, "evaluation_episodes": 2, "behavior_curve": "surfacings",
        "algorithms": [{"algorithm": "ppo", "run": {"convolutions": [], "hidden": [16]}},
                       {"algorithm": "ppo-novelty", "run": {"convolutions": [], "hidden": [16]}}]}
@@ -83,7 +84,7 @@ struct CompareTests {
     let summary = try String(contentsOf: out.appendingPathComponent("summary.md"), encoding: .utf8)
     #expect(summary.contains("surfacings in the final policy's episodes: mean"))
     // No success rule: the sentences give each method's final return and surfacings.
-    #expect(summary.contains("- ppo: final return median "), "\(summary)")
+    #expect(summary.contains("- ppo: final return median ") && summary.contains(") over 2 runs; surfacings"), "\(summary)")
     // Nor a success column or a threshold of "inf": the final returns' median (IQR) instead.
     #expect(summary.contains("no success rule (the env has no threshold)") && !summary.contains("reached inf"), "\(summary)")
     #expect(summary.contains("| algorithm | final return: median (IQR) | final return: mean ± std |"))

@@ -150,9 +150,11 @@ public struct ComparisonReport {
   /// behaviour curve's component in the final policies' episodes.
   var scoreSentences: [String] {
     let present = outcomes.filter { !$0.runs.isEmpty }
+    // One run has no spread to give: its return alone ("5.73 in 1 run"), not a median and an IQR.
     func scores(_ runs: [RunRecord]) -> String {
       let m = Self.summary(runs.map(\.finalReturn))!
-      return String(format: "%.2f (IQR %.2f–%.2f)", m.median, m.q1, m.q3)
+      if runs.count == 1 { return String(format: "%.2f in 1 run", m.median) }
+      return String(format: "median %.2f (IQR %.2f–%.2f) over %d runs", m.median, m.q1, m.q3, runs.count)
     }
     var lines: [String] = []
     for (name, members) in [
@@ -160,10 +162,10 @@ public struct ComparisonReport {
     ] where !members.isEmpty {
       let best = members.max { Self.summary($0.runs.map(\.finalReturn))!.median < Self.summary($1.runs.map(\.finalReturn))!.median }!
       lines.append(
-        "\(name): the best final return is \(best.label)'s, median \(scores(best.runs)) over \(best.runs.count) runs of \(Self.steps(Double(best.budget))) steps.")
+        "\(name): the best final return is \(best.label)'s, \(scores(best.runs)) of \(Self.steps(Double(best.budget))) steps.")
     }
     return lines + present.map { o in
-      var s = "\(o.label): final return median \(scores(o.runs)) over \(o.runs.count) runs"
+      var s = "\(o.label): final return \(scores(o.runs))"
       if let name = definition.behaviorCurve, let mean = finalBehaviorMean(o) {
         s += String(format: "; \(name) in its final policies' episodes: mean %.2f", mean)
       }

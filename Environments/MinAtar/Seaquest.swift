@@ -184,7 +184,7 @@ public struct Seaquest: MinAtarGame {
       let row = 1 + Int(rng.next() % 8)
       diversInWater.append(Mover(x: right ? 0 : 9, y: row, right: right, moveTimer: Self.diverMoveInterval))
     }
-    // Enemies and divers move every moveSpeed + 1 frames; enemy subs fire every 11.
+    // Enemies move every moveSpeed + 1 frames; enemy subs fire every 11.
     kept = 0
     for i in enemies.indices {
       var e = enemies[i]
@@ -211,20 +211,19 @@ public struct Seaquest: MinAtarGame {
     // step and after it (a sub moving onto a diver about to swim off still gets it).
     for i in diversInWater.indices.reversed() {
       var d = diversInWater[i]
-      if touches(d.x, d.y) && divers < 6 {
-        diversInWater.remove(at: i)
-        divers += 1
-        continue
+      if !(touches(d.x, d.y) && divers < 6) {
+        d.advance(every: Self.diverMoveInterval)
+        guard (0..<10).contains(d.x) else {
+          diversInWater.remove(at: i)
+          continue
+        }
+        guard touches(d.x, d.y) && divers < 6 else {
+          diversInWater[i] = d
+          continue
+        }
       }
-      d.advance(every: Self.diverMoveInterval)
-      if !(0..<10).contains(d.x) {
-        diversInWater.remove(at: i)
-      } else if d.moveTimer == Self.diverMoveInterval && touches(d.x, d.y) && divers < 6 {
-        diversInWater.remove(at: i)
-        divers += 1
-      } else {
-        diversInWater[i] = d
-      }
+      diversInWater.remove(at: i)
+      divers += 1
     }
     kept = 0
     for i in enemyBullets.indices {

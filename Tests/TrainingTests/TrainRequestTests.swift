@@ -41,6 +41,30 @@ struct TrainRequestTests {
     }
   }
 
+  @Test("evolution on Asterix searches a small convolutional policy with wide noise for 100 M frames; the other games keep the paper's network")
+  func asterixEvolution() throws {
+    let asterix = Presets.openAIES(env: "asterix")
+    #expect(asterix.run.network == NetworkDescription(parsing: "conv(8,3x3)"))
+    #expect(asterix.run.hidden.isEmpty)
+    #expect(asterix.run.outputInitScale == 1)
+    #expect(asterix.run.maxEnvSteps == 100_000_000)
+    #expect(asterix.strategy.populationSize == 256)
+    #expect(asterix.strategy.noiseStd == 0.1)
+    #expect(asterix.strategy.learningRate == 0.05)
+    let spec = EnvironmentSetup.make(try EnvironmentSetup.entry(named: "asterix")).spec
+    #expect(try asterix.run.network(for: spec).parameterCount < 6_000)
+    // The GA and the novelty family search the same network.
+    #expect(Presets.ga(env: "asterix").run.network == asterix.run.network)
+    #expect(Presets.noveltySearch(env: "asterix", variant: .nsr).run.network == asterix.run.network)
+    for game in ["breakout", "freeway", "seaquest", "space-invaders"] {
+      let preset = Presets.openAIES(env: game)
+      #expect(preset.run.hidden == [128], "\(game)")
+      #expect(preset.run.convolutions?.map(\.filters) == [16], "\(game)")
+      #expect(preset.run.maxEnvSteps == 5_000_000, "\(game)")
+      #expect(preset.strategy.noiseStd == 0.05, "\(game)")
+    }
+  }
+
   @Test("a config file overrides the preset and the flags override the file")
   func precedence() throws {
     var request = TrainRequest()

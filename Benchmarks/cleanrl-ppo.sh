@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# PPO training frames/s on MinAtar Breakout with the MinAtar preset's convolutional network and
-# batch sizes: rollout (release build) against a CleanRL-style PyTorch PPO
-# (Benchmarks/cleanrl_ppo_minatar.py) on the same machine, in interleaved pairs. Both over 12
-# timed updates of 32 envs × 128 steps after a first, untimed one; 2 threads each.
+# Training frames/s on MinAtar Breakout with the MinAtar presets' convolutional network: rollout's
+# PPO (the preset's batch sizes) and OpenAI-ES (the preset's population, from a fresh policy)
+# against a CleanRL-style PyTorch PPO with the same network and batch sizes
+# (Benchmarks/cleanrl_ppo_minatar.py) on the same machine, in interleaved triples. The PPOs over 12
+# timed updates of 32 envs × 128 steps after a first, untimed one; OpenAI-ES over its generations
+# after the first (which builds the shared noise table) up to 2 M frames; 2 threads each.
 #   Benchmarks/cleanrl-ppo.sh [path/to/rollout] [pairs]
 # PYTHON names a Python with torch, numpy and minatar==1.0.15 (default: python3), e.g. a venv made
 # with `pip install torch numpy minatar==1.0.15`.
@@ -23,6 +25,16 @@ rows = list(csv.DictReader(open(sys.argv[1])))
 frames = int(rows[-1]["env_steps"]) - int(rows[0]["env_steps"])
 seconds = float(rows[-1]["elapsed_seconds"]) - float(rows[0]["elapsed_seconds"])
 print(f"rollout ppo breakout: {frames} frames in {seconds:.2f} s: {frames / seconds:.0f} frames/s (2 threads)")
+PY
+  rm -rf "$dir/run"
+  "$rollout" train breakout --algo openai-es --seed "$i" --threads 2 --max-steps 2000000 --no-early-stop \
+    --no-tensorboard --quiet --out "$dir/run" >/dev/null
+  python3 - "$dir/run/metrics.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+frames = int(rows[-1]["env_steps"]) - int(rows[0]["env_steps"])
+seconds = float(rows[-1]["elapsed_seconds"]) - float(rows[0]["elapsed_seconds"])
+print(f"rollout openai-es breakout: {frames} frames in {seconds:.2f} s: {frames / seconds:.0f} frames/s (2 threads)")
 PY
   "$python" Benchmarks/cleanrl_ppo_minatar.py --game breakout --updates 12 --threads 2
 done

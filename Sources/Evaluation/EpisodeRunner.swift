@@ -19,33 +19,36 @@ public final class EpisodeScratch: @unchecked Sendable {
 
   public init(observationCount: Int, network: Network, behaviorCount: Int = 0, kernels: KernelTable = Kernels.active) {
     self.kernels = kernels
-    behavior = .allocate(capacity: max(behaviorCount, 1))
-    behavior.initialize(repeating: 0)
-    observation = .allocate(capacity: observationCount)
-    input = .allocate(capacity: network.inputCount)
-    workspace = .allocate(capacity: network.workspaceCount)
-    parameters = .allocate(capacity: network.parameterCount)
-    normalization = .allocate(capacity: 2 * network.inputCount)
-    statisticsSum = .allocate(capacity: observationCount)
-    statisticsSumOfSquares = .allocate(capacity: observationCount)
-    observation.initialize(repeating: 0)
-    input.initialize(repeating: 0)
-    workspace.initialize(repeating: 0)
-    parameters.initialize(repeating: 0)
-    normalization.initialize(repeating: 0)
-    statisticsSum.initialize(repeating: 0)
-    statisticsSumOfSquares.initialize(repeating: 0)
+    behavior = Self.buffer(max(behaviorCount, 1))
+    observation = Self.buffer(observationCount)
+    input = Self.buffer(network.inputCount)
+    workspace = Self.buffer(network.workspaceCount)
+    parameters = Self.buffer(network.parameterCount)
+    normalization = Self.buffer(2 * network.inputCount)
+    statisticsSum = Self.buffer(observationCount)
+    statisticsSumOfSquares = Self.buffer(observationCount)
   }
 
+  /// A zeroed buffer on cache lines of its own (128 bytes: a line and the one the prefetcher pairs
+  /// with it). Each evaluator thread writes its scratch every step; sharing a line with another
+  /// thread's scratch would send that line back and forth between the cores.
+  public static func buffer<T: BinaryFloatingPoint>(_ count: Int) -> UnsafeMutableBufferPointer<T> {
+    let bytes = (max(count, 1) * MemoryLayout<T>.stride + lineBytes - 1) / lineBytes * lineBytes
+    let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: lineBytes)
+    let start = raw.initializeMemory(as: T.self, repeating: 0, count: bytes / MemoryLayout<T>.stride)
+    return UnsafeMutableBufferPointer(start: start, count: count)
+  }
+  public static let lineBytes = 128
+
   deinit {
-    observation.deallocate()
-    input.deallocate()
-    workspace.deallocate()
-    parameters.deallocate()
-    normalization.deallocate()
-    behavior.deallocate()
-    statisticsSum.deallocate()
-    statisticsSumOfSquares.deallocate()
+    for raw in [
+      UnsafeMutableRawPointer(observation.baseAddress!), UnsafeMutableRawPointer(input.baseAddress!),
+      UnsafeMutableRawPointer(workspace.baseAddress!), UnsafeMutableRawPointer(parameters.baseAddress!),
+      UnsafeMutableRawPointer(normalization.baseAddress!), UnsafeMutableRawPointer(behavior.baseAddress!),
+      UnsafeMutableRawPointer(statisticsSum.baseAddress!), UnsafeMutableRawPointer(statisticsSumOfSquares.baseAddress!),
+    ] {
+      raw.deallocate()
+    }
   }
 }
 
@@ -115,37 +118,72 @@ public func runEpisode<E: Environment, O: StepObserver>(
   _ env: inout E, seed: UInt64, network: Network, normalizer: ObservationNormalizer, head: ActionHead,
   mode: ActionMode, scratch: EpisodeScratch, collectStatistics: Bool = false, observer: inout O
 ) -> (outcome: EpisodeOutcome, statisticsCount: Int) {
-  let observation = scratch.observation
-  let dimension = observation.count
-  var actionRNG = PhiloxStream(seed: SplitMix64.mix(seed ^ RandomPurpose.actionSampling.rawValue))
-  normalizer.write(into: scratch.normalization)
-  let clip = normalizer.clip
-  env.reset(seed: seed, observation: observation)
-  var total = 0.0
-  var length = 0
-  var counted = 0
+  var episode = RunningEpisode()
+  episode.begin(&env, seed: seed, normalizer: normalizer, scratch: scratch, collectStatistics: collectStatistics)
   while true {
+    if let outcome = episode.step(&env, network: network, head: head, mode: mode, scratch: scratch, observer: &observer) {
+      return (outcome, episode.counted)
+    }
+  }
+}
+
+/// An episode played one step at a time: what `runEpisode` keeps between steps, so that an
+/// evaluator worker can interleave the steps of several episodes (`Evaluator`). Each episode's
+/// steps depend only on its seed and its policy, so interleaving changes no result.
+public struct RunningEpisode {
+  @usableFromInline var actionRNG = PhiloxStream(seed: 0)
+  @usableFromInline var clip: Float = 0
+  @usableFromInline var collectStatistics = false
+  public var total = 0.0
+  public var length = 0
+  /// Observations added to the scratch's statistics sums.
+  public var counted = 0
+
+  @inlinable public init() {}
+
+  /// Resets `env` with `seed` (the first observation into `scratch.observation`) and copies the
+  /// normaliser into `scratch`.
+  @inlinable
+  public mutating func begin<E: Environment>(
+    _ env: inout E, seed: UInt64, normalizer: ObservationNormalizer, scratch: EpisodeScratch, collectStatistics: Bool
+  ) {
+    actionRNG = PhiloxStream(seed: SplitMix64.mix(seed ^ RandomPurpose.actionSampling.rawValue))
+    normalizer.write(into: scratch.normalization)
+    clip = normalizer.clip
+    self.collectStatistics = collectStatistics
+    total = 0
+    length = 0
+    counted = 0
+    env.reset(seed: seed, observation: scratch.observation)
+  }
+
+  /// Acts on the current observation and steps `env`; at the episode's end returns its outcome,
+  /// with the env's behaviour descriptor in `scratch.behavior`. Allocates nothing.
+  @inlinable @inline(__always)
+  public mutating func step<E: Environment, O: StepObserver>(
+    _ env: inout E, network: Network, head: ActionHead, mode: ActionMode, scratch: EpisodeScratch,
+    observer: inout O
+  ) -> EpisodeOutcome? {
+    let observation = scratch.observation
     if collectStatistics {
-      for i in 0..<dimension {
+      for i in 0..<observation.count {
         let o = Double(observation[i])
         scratch.statisticsSum[i] += o
         scratch.statisticsSumOfSquares[i] += o * o
       }
       counted += 1
     }
-    let action = scratch.policyAction(
-      network: network, head: head, mode: mode, clip: clip, rng: &actionRNG)
+    let action = scratch.policyAction(network: network, head: head, mode: mode, clip: clip, rng: &actionRNG)
     observer.observe(observation: UnsafeBufferPointer(observation), action: action)
     let step = env.step(action, observation: observation)
     total += step.reward
     length += 1
-    if step.isDone {
-      if scratch.behavior.count >= env.behaviorCount {
-        env.writeBehavior(
-          into: UnsafeMutableBufferPointer(rebasing: scratch.behavior[0..<env.behaviorCount]),
-          finalObservation: UnsafeBufferPointer(observation))
-      }
-      return (EpisodeOutcome(totalReward: total, length: length, terminated: step.terminated), counted)
+    guard step.isDone else { return nil }
+    if scratch.behavior.count >= env.behaviorCount {
+      env.writeBehavior(
+        into: UnsafeMutableBufferPointer(rebasing: scratch.behavior[0..<env.behaviorCount]),
+        finalObservation: UnsafeBufferPointer(observation))
     }
+    return EpisodeOutcome(totalReward: total, length: length, terminated: step.terminated)
   }
 }

@@ -121,9 +121,10 @@ public struct EvaluationResults: Sendable {
 
 /// A pool of worker threads that evaluate parameter vectors in an environment.
 ///
-/// Each worker owns a copy of the environment and its scratch buffers. Members are handed out one
-/// at a time from a shared counter (ragged episode lengths balance themselves), and every result
-/// is written at its member's index, so the outcome does not depend on `threads`. The caller
+/// Each worker owns a copy of the environment and its scratch buffers per lane (episodes it plays
+/// interleaved). Members are handed out one at a time from a shared counter (ragged episode
+/// lengths balance themselves), and every result is written at its member's index, so the outcome
+/// depends neither on `threads` nor on the lanes. The caller
 /// writes member `m`'s parameters through `parameters(m, buffer)`, which lets evolution strategies
 /// rebuild a perturbation from its seed on the worker instead of storing the population.
 public final class Evaluator<E: Environment>: @unchecked Sendable {
@@ -140,26 +141,63 @@ public final class Evaluator<E: Environment>: @unchecked Sendable {
 
   @usableFromInline
   final class Worker: @unchecked Sendable {
-    @usableFromInline var env: E
-    @usableFromInline let scratch: EpisodeScratch
-    init(env: E, network: Network) {
-      self.env = env
-      scratch = EpisodeScratch(
-        observationCount: env.spec.observationSpace.count, network: network,
-        behaviorCount: env.behaviorCount)
+    /// One env and one scratch per lane. The envs sit behind a pointer so that a step's access
+    /// costs no exclusivity check (a class's stored `var` would check each one).
+    @usableFromInline let envs: UnsafeMutablePointer<E>
+    @usableFromInline let scratches: [EpisodeScratch]
+    @usableFromInline let lanes: Int
+    init(env: E, network: Network, lanes: Int) {
+      self.lanes = lanes
+      // On cache lines of their own, like the scratch: each thread writes its envs every step.
+      let line = EpisodeScratch.lineBytes
+      let bytes = (lanes * MemoryLayout<E>.stride + line - 1) / line * line
+      envs = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, line), alignment: max(line, MemoryLayout<E>.alignment))
+        .bindMemory(to: E.self, capacity: lanes)
+      envs.initialize(repeating: env, count: lanes)
+      scratches = (0..<lanes).map { _ in
+        EpisodeScratch(
+          observationCount: env.spec.observationSpace.count, network: network, behaviorCount: env.behaviorCount)
+      }
+    }
+    deinit {
+      envs.deinitialize(count: lanes)
+      UnsafeMutableRawPointer(envs).deallocate()
     }
   }
 
-  public convenience init(environment: E, network: Network, threads: Int) {
-    self.init(environment: environment, network: network, threads: threads, pool: nil)
+  /// What one lane of a worker is playing: episode `episode` of member `member` (−1: idle).
+  @usableFromInline
+  struct Lane {
+    @usableFromInline var member = -1
+    @usableFromInline var episode = 0
+    @usableFromInline var collect = false
+    @usableFromInline var counted = 0
+    @usableFromInline var running = RunningEpisode()
+    @inlinable init() {}
+  }
+
+  /// Episodes a worker interleaves when the caller does not say: two for MLPs of up to
+  /// `interleavedParameterLimit` weights, whose forward pass is a short chain of dependent
+  /// fused multiply-adds that leaves the core idle between steps; one for larger networks and
+  /// for convolutions, whose passes keep the core busy on their own, so that a second lane only
+  /// crowds the cache (Benchmarks/results/interleaved-episodes.md).
+  public static func defaultLanes(for network: Network) -> Int {
+    network.convolutions.isEmpty && network.parameterCount <= interleavedParameterLimit ? 2 : 1
+  }
+  public static var interleavedParameterLimit: Int { 2_048 }
+
+  /// An evaluator on Dispatch's threads; `lanes` episodes interleaved per thread (nil: the
+  /// default for the network's size). Neither changes any result.
+  public convenience init(environment: E, network: Network, threads: Int, lanes: Int? = nil) {
+    self.init(environment: environment, network: network, threads: threads, pool: nil, lanes: lanes)
   }
 
   /// An evaluator running on `pool`'s threads.
-  public convenience init(environment: E, network: Network, pool: WorkerPool) {
-    self.init(environment: environment, network: network, threads: pool.threads, pool: pool)
+  public convenience init(environment: E, network: Network, pool: WorkerPool, lanes: Int? = nil) {
+    self.init(environment: environment, network: network, threads: pool.threads, pool: pool, lanes: lanes)
   }
 
-  init(environment: E, network: Network, threads: Int, pool: WorkerPool?) {
+  init(environment: E, network: Network, threads: Int, pool: WorkerPool?, lanes: Int?) {
     precondition(threads > 0, "an evaluator needs at least one thread")
     self.pool = pool
     precondition(
@@ -169,7 +207,9 @@ public final class Evaluator<E: Environment>: @unchecked Sendable {
     self.network = network
     behaviorCount = environment.behaviorCount
     head = ActionHead(space: environment.spec.actionSpace)
-    workers = (0..<threads).map { _ in Worker(env: environment, network: network) }
+    let lanes = lanes ?? Self.defaultLanes(for: network)
+    precondition(lanes == 1 || lanes == 2, "an evaluator interleaves one or two episodes per thread")
+    workers = (0..<threads).map { _ in Worker(env: environment, network: network, lanes: lanes) }
   }
 
   /// Evaluates every member of `plan` (or only the members `only` lists; the others' results
@@ -206,40 +246,95 @@ public final class Evaluator<E: Environment>: @unchecked Sendable {
                 sums: sumsBuffer, squares: squaresBuffer, counts: countsBuffer)
               @Sendable func work(_ w: Int) {
                 let worker = self.workers[w]
-                let scratch = worker.scratch
-                while true {
+                let scratches = worker.scratches
+                var stopped = false
+                var observer = NoStepObserver()
+                // The next member for lane l, its parameters written into the lane's scratch. A second
+                // lane stops claiming once fewer members are left than there are threads: the last
+                // ones go one to a thread, not two to one thread while another idles.
+                func claim(_ l: Int) -> Lane? {
+                  if stopped || (l > 0 && order.count - next.load(ordering: .relaxed) < threads) { return nil }
                   let k = next.add(1, ordering: .relaxed).oldValue
-                  if k >= order.count { break }
-                  let m = order[k]
-                  parameters(m, scratch.parameters)
-                  let collect = plan.collectsStatistics(m)
-                  if collect {
+                  guard k < order.count else { return nil }
+                  let scratch = scratches[l]
+                  var lane = Lane()
+                  lane.member = order[k]
+                  lane.collect = plan.collectsStatistics(lane.member)
+                  parameters(lane.member, scratch.parameters)
+                  if lane.collect {
                     scratch.statisticsSum.update(repeating: 0)
                     scratch.statisticsSumOfSquares.update(repeating: 0)
                   }
-                  var counted = 0
-                  for e in 0..<episodes {
-                    let (outcome, n) = runEpisode(
-                      &worker.env, seed: plan.episodeSeed(m, e), network: network,
-                      normalizer: plan.normalizer, head: head, mode: plan.mode, scratch: scratch,
-                      collectStatistics: collect)
-                    out.returns[m * episodes + e] = outcome.totalReward
-                    out.lengths[m * episodes + e] = outcome.length
-                    let base = (m * episodes + e) * behaviorCount
-                    for i in 0..<behaviorCount { out.behaviors[base + i] = scratch.behavior[i] }
-                    counted += n
+                  return lane
+                }
+                func begin(_ lane: inout Lane, _ env: inout E, _ scratch: EpisodeScratch) {
+                  lane.running.begin(
+                    &env, seed: plan.episodeSeed(lane.member, lane.episode), normalizer: plan.normalizer,
+                    scratch: scratch, collectStatistics: lane.collect)
+                }
+                // Stores an episode's results; true when its member has another episode to play.
+                func finish(_ lane: inout Lane, _ outcome: EpisodeOutcome, _ scratch: EpisodeScratch) -> Bool {
+                  let m = lane.member, e = lane.episode
+                  out.returns[m * episodes + e] = outcome.totalReward
+                  out.lengths[m * episodes + e] = outcome.length
+                  let base = (m * episodes + e) * behaviorCount
+                  for i in 0..<behaviorCount { out.behaviors[base + i] = scratch.behavior[i] }
+                  lane.counted += lane.running.counted
+                  if e + 1 < episodes {
+                    lane.episode = e + 1
+                    return true
                   }
-                  if collect {
+                  if lane.collect {
                     for i in 0..<dimension {
                       out.sums[m * dimension + i] = scratch.statisticsSum[i]
                       out.squares[m * dimension + i] = scratch.statisticsSumOfSquares[i]
                     }
-                    out.counts[m] = Double(counted)
+                    out.counts[m] = Double(lane.counted)
                   }
                   if plan.isCancelled() {
                     cancelled.store(true, ordering: .relaxed)
-                    break
+                    stopped = true
                   }
+                  return false
+                }
+                // One step of lane l's episode; at its end, the member's next episode or the next member.
+                @inline(__always) func advance(_ lane: inout Lane?, _ env: inout E, _ l: Int) {
+                  guard lane != nil else { return }
+                  let scratch = scratches[l]
+                  guard
+                    let outcome = lane!.running.step(
+                      &env, network: network, head: head, mode: plan.mode, scratch: scratch, observer: &observer)
+                  else { return }
+                  if !finish(&lane!, outcome, scratch) {
+                    lane = claim(l)
+                    if lane == nil { return }
+                  }
+                  begin(&lane!, &env, scratch)
+                }
+                func start(_ env: inout E, _ l: Int) -> Lane? {
+                  var lane = claim(l)
+                  if lane != nil { begin(&lane!, &env, scratches[l]) }
+                  return lane
+                }
+                // The envs arrive as inout arguments, which the optimiser may keep apart from every
+                // other memory the step touches.
+                func playOne(_ env: inout E) {
+                  var lane = start(&env, 0)
+                  while lane != nil { advance(&lane, &env, 0) }
+                }
+                // Two episodes, a step of each in turn: their chains of dependent work (forward pass →
+                // action → env step) are independent, so the core overlaps them.
+                func playTwo(_ a: inout E, _ b: inout E) {
+                  var first = start(&a, 0), second = start(&b, 1)
+                  while first != nil || second != nil {
+                    advance(&first, &a, 0)
+                    advance(&second, &b, 1)
+                  }
+                }
+                if worker.lanes == 1 {
+                  playOne(&worker.envs[0])
+                } else {
+                  playTwo(&worker.envs[0], &worker.envs[1])
                 }
               }
               if threads == 1 {

@@ -73,12 +73,12 @@ struct EvolutionTests {
 
 @Suite("Evaluator")
 struct EvaluatorTests {
-  func evaluate(threads: Int, onPool: Bool = false) -> EvaluationResults {
+  func evaluate(threads: Int, onPool: Bool = false, lanes: Int? = nil, only: StrideTo<Int>? = nil) -> EvaluationResults {
     let network = Network(inputs: 4, hidden: [16], outputs: 2)
     let evaluator =
       onPool
-      ? Evaluator(environment: CartPole(), network: network, pool: WorkerPool(threads: threads))
-      : Evaluator(environment: CartPole(), network: network, threads: threads)
+      ? Evaluator(environment: CartPole(), network: network, pool: WorkerPool(threads: threads), lanes: lanes)
+      : Evaluator(environment: CartPole(), network: network, threads: threads, lanes: lanes)
     let es = OpenAIES(config: .init(populationSize: 64, noiseStd: 0.5))
     let population = es.ask(es.initialState(parameters: network.normcInitialization(seed: 1, outputScale: 1), seed: 3))
     let plan = EvaluationPlan(
@@ -86,14 +86,14 @@ struct EvaluatorTests {
       normalizer: .identity(dimension: 4),
       episodeSeed: { m, e in SeedDerivation.seed(run: 3, purpose: .trainingEpisode, member: m, episode: e) },
       collectsStatistics: { m in m % 3 == 0 })
-    return evaluator.evaluate(plan) { m, buffer in population.write(member: m, into: buffer) }
+    return evaluator.evaluate(plan, only: only) { m, buffer in population.write(member: m, into: buffer) }
   }
 
-  @Test("results are stored by member and identical for 1, 2 and 5 threads, on Dispatch's threads or a pool's")
+  @Test("results are stored by member and identical for 1, 2 and 5 threads, on Dispatch's threads or a pool's, one or two episodes interleaved per thread")
   func threadIndependence() {
-    let one = evaluate(threads: 1)
-    for (threads, onPool) in [(2, false), (5, false), (2, true), (3, true)] {
-      let many = evaluate(threads: threads, onPool: onPool)
+    let one = evaluate(threads: 1, lanes: 1)
+    for (threads, onPool, lanes) in [(1, false, 2), (2, false, 1), (2, false, 2), (5, false, 2), (2, true, 1), (3, true, 2)] {
+      let many = evaluate(threads: threads, onPool: onPool, lanes: lanes)
       #expect(many.episodeReturns == one.episodeReturns)
       #expect(many.episodeLengths == one.episodeLengths)
       #expect(many.statisticsSum == one.statisticsSum)
@@ -104,6 +104,47 @@ struct EvaluatorTests {
     #expect(one.statisticsCount.enumerated().allSatisfy { ($0.offset % 3 == 0) == ($0.element > 0) })
     // CartPole pays 1 per step, so every return equals its length.
     #expect(zip(one.episodeReturns, one.episodeLengths).allSatisfy { $0 == Double($1) })
+  }
+
+  @Test("a subset of the members gives their results, with two lanes as with one, and zeros elsewhere")
+  func subsetWithLanes() {
+    let all = evaluate(threads: 1, lanes: 1)
+    for lanes in [1, 2] {
+      let some = evaluate(threads: 2, lanes: lanes, only: stride(from: 1, to: 64, by: 5))
+      for m in 0..<64 {
+        let slots = (m * 3)..<(m * 3 + 3)
+        if m % 5 == 1 {
+          #expect(Array(some.episodeReturns[slots]) == Array(all.episodeReturns[slots]), "member \(m), \(lanes) lanes")
+        } else {
+          #expect(some.episodeLengths[slots].allSatisfy { $0 == 0 }, "member \(m), \(lanes) lanes")
+        }
+      }
+    }
+  }
+
+  @Test("two episodes are interleaved for small MLPs only: a convolution's or a large network's pass keeps the core busy alone")
+  func defaultLanes() throws {
+    #expect(Evaluator<CartPole>.defaultLanes(for: Network(inputs: 4, hidden: [16], outputs: 2)) == 2)
+    #expect(Evaluator<CartPole>.defaultLanes(for: Network(inputs: 3, hidden: [32, 32], outputs: 1)) == 2)
+    #expect(Evaluator<CartPole>.defaultLanes(for: Network(inputs: 400, hidden: [64], outputs: 6)) == 1)
+    let grid = try #require(NetworkDescription(parsing: "conv(4,3x3)"))
+    let convolutional = try #require(
+      Network(observation: MinAtar<Breakout>().spec, convolutions: grid.convolutions, hidden: [], outputs: 6, activation: .relu))
+    #expect(convolutional.parameterCount > 0 && convolutional.parameterCount < 3_000)
+    #expect(Evaluator<MinAtar<Breakout>>.defaultLanes(for: convolutional) == 1)
+  }
+
+  @Test("each scratch buffer starts a 128-byte line and fills whole lines, so two threads never share one")
+  func scratchOnOwnLines() {
+    let scratch = EpisodeScratch(observationCount: 5, network: Network(inputs: 5, hidden: [3], outputs: 2), behaviorCount: 2)
+    for address in [
+      UInt(bitPattern: scratch.observation.baseAddress), UInt(bitPattern: scratch.input.baseAddress),
+      UInt(bitPattern: scratch.workspace.baseAddress), UInt(bitPattern: scratch.parameters.baseAddress),
+      UInt(bitPattern: scratch.statisticsSum.baseAddress), UInt(bitPattern: scratch.behavior.baseAddress),
+    ] {
+      #expect(address % 128 == 0)
+    }
+    #expect(scratch.observation.allSatisfy { $0 == 0 } && scratch.statisticsSum.allSatisfy { $0 == 0 })
   }
 
   @Test("statistics count every observation an action was chosen for (first included, last not)")

@@ -97,6 +97,8 @@ ppo_throughput() { # binary [kernel path] -> one line per thread count: steps, s
   echo "measured by \`Benchmarks/preset-sweep.sh -s 20 ENV\` (hours for every env, so not rerun here; the"
   echo "mazes' slowest presets with \`-f\`, which stops a preset at its first unsolved seed;"
   echo "tables and dates in \`Benchmarks/results/preset-sweep.md\`). The MinAtar games have no threshold."
+  echo "The exploration variants of PPO (\`ppo-rnd\`, \`ppo-novelty\`) were measured on the mazes only;"
+  echo "\`--list-presets\` says so on the classic-control envs."
   echo
   "$rollout" train --list-presets | python3 -c '
 import re, sys
@@ -115,6 +117,8 @@ for line in sys.stdin:
     if "not runnable" in line:
         solved = "not runnable (see --list-presets)"
     elif "was not measured" in line:
+        if algorithm in ("ppo-rnd", "ppo-novelty"):
+            continue
         solved = "not measured"
     elif rate:
         source = rate.group(2)
@@ -133,5 +137,5 @@ for line in sys.stdin:
   echo "\`rollout compare hard-maze\` (10 seeds per algorithm; from reports/hard-maze/summary.md):"
   echo
   sed -n '/^| algorithm/,/^$/p' reports/hard-maze/summary.md
-  sed -n '/^- /p' reports/hard-maze/summary.md | head -5
+  sed -n '/^- /p' reports/hard-maze/summary.md
 } | tee "$page"

@@ -15,26 +15,22 @@ python=${PYTHON:-python3}
 cd "$(dirname "$0")/.."
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
+# Trains rollout with `--algo $1 --max-steps $2` and prints its frames/s after the first
+# generation or update (a fresh run directory each time).
+rollout_rate() {
+  rm -rf "$dir/run"
+  "$rollout" train breakout --algo "$1" --seed "$i" --threads 2 --max-steps "$2" --no-early-stop \
+    --no-tensorboard --quiet --out "$dir/run" >/dev/null
+  python3 - "$dir/run/metrics.csv" "$1" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+frames = int(rows[-1]["env_steps"]) - int(rows[0]["env_steps"])
+seconds = float(rows[-1]["elapsed_seconds"]) - float(rows[0]["elapsed_seconds"])
+print(f"rollout {sys.argv[2]} breakout: {frames} frames in {seconds:.2f} s: {frames / seconds:.0f} frames/s (2 threads)")
+PY
+}
 for ((i = 1; i <= pairs; i++)); do
-  rm -rf "$dir/run"
-  "$rollout" train breakout --algo ppo --seed "$i" --threads 2 --max-steps $((13 * 4096)) --no-early-stop \
-    --no-tensorboard --quiet --out "$dir/run" >/dev/null
-  python3 - "$dir/run/metrics.csv" <<'PY'
-import csv, sys
-rows = list(csv.DictReader(open(sys.argv[1])))
-frames = int(rows[-1]["env_steps"]) - int(rows[0]["env_steps"])
-seconds = float(rows[-1]["elapsed_seconds"]) - float(rows[0]["elapsed_seconds"])
-print(f"rollout ppo breakout: {frames} frames in {seconds:.2f} s: {frames / seconds:.0f} frames/s (2 threads)")
-PY
-  rm -rf "$dir/run"
-  "$rollout" train breakout --algo openai-es --seed "$i" --threads 2 --max-steps 2000000 --no-early-stop \
-    --no-tensorboard --quiet --out "$dir/run" >/dev/null
-  python3 - "$dir/run/metrics.csv" <<'PY'
-import csv, sys
-rows = list(csv.DictReader(open(sys.argv[1])))
-frames = int(rows[-1]["env_steps"]) - int(rows[0]["env_steps"])
-seconds = float(rows[-1]["elapsed_seconds"]) - float(rows[0]["elapsed_seconds"])
-print(f"rollout openai-es breakout: {frames} frames in {seconds:.2f} s: {frames / seconds:.0f} frames/s (2 threads)")
-PY
+  rollout_rate ppo $((13 * 4096))
+  rollout_rate openai-es 2000000
   "$python" Benchmarks/cleanrl_ppo_minatar.py --game breakout --updates 12 --threads 2
 done

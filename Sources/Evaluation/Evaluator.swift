@@ -165,10 +165,10 @@ public final class Evaluator<E: Environment>: @unchecked Sendable {
     }
   }
 
-  /// What one lane of a worker is playing: episode `episode` of member `member` (−1: idle).
+  /// What one lane of a worker is playing: episode `episode` of member `member`.
   @usableFromInline
   struct Lane {
-    @usableFromInline var member = -1
+    @usableFromInline var member = 0
     @usableFromInline var episode = 0
     @usableFromInline var collect = false
     @usableFromInline var counted = 0

@@ -32,13 +32,13 @@ public final class EpisodeScratch: @unchecked Sendable {
   /// A zeroed buffer on cache lines of its own (128 bytes: a line and the one the prefetcher pairs
   /// with it). Each evaluator thread writes its scratch every step; sharing a line with another
   /// thread's scratch would send that line back and forth between the cores.
-  public static func buffer<T: BinaryFloatingPoint>(_ count: Int) -> UnsafeMutableBufferPointer<T> {
+  static func buffer<T: BinaryFloatingPoint>(_ count: Int) -> UnsafeMutableBufferPointer<T> {
     let bytes = (max(count, 1) * MemoryLayout<T>.stride + lineBytes - 1) / lineBytes * lineBytes
     let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: lineBytes)
     let start = raw.initializeMemory(as: T.self, repeating: 0, count: bytes / MemoryLayout<T>.stride)
     return UnsafeMutableBufferPointer(start: start, count: count)
   }
-  public static let lineBytes = 128
+  static let lineBytes = 128
 
   deinit {
     for raw in [

@@ -340,8 +340,6 @@ public enum Presets {
   /// Floats in the MinAtar evolution presets' shared noise table (2²⁴: 64 MB).
   static let minAtarNoiseTable = 1 << 24
 
-  /// The MinAtar paper's network (Young & Tian 2019: a 3×3 convolution with 16 filters, stride 1,
-  /// then 128 units, ReLU) over the raw 0/1 grid.
   /// OpenAI-ES on Asterix. Every policy that does not react to its own row scores 0.5 there
   /// (docs/figures.md), and with the paper's ~133 k-parameter network and σ 0.05 the members sat
   /// on that plateau for 100 M frames: the perturbations seldom change what a greedy policy does.
@@ -359,6 +357,8 @@ public enum Presets {
     run.maxEnvSteps = 100_000_000
   }
 
+  /// The MinAtar paper's network (Young & Tian 2019: a 3×3 convolution with 16 filters, stride 1,
+  /// then 128 units, ReLU) over the raw 0/1 grid.
   static func useMinAtarNetwork(_ run: inout RunConfig) {
     run.convolutions = [Convolution(filters: 16, kernelHeight: 3, kernelWidth: 3)]
     run.hidden = [128]

@@ -305,12 +305,13 @@ public final class Evaluator<E: Environment>: @unchecked Sendable {
                     let outcome = lane!.running.step(
                       &env, network: network, head: head, mode: plan.mode, scratch: scratch, observer: &observer)
                   else { return }
-                  if !finish(&lane!, outcome, scratch) {
-                    lane = claim(l)
-                    if lane == nil { return }
+                  if finish(&lane!, outcome, scratch) {
+                    begin(&lane!, &env, scratch)
+                  } else {
+                    lane = start(&env, l)
                   }
-                  begin(&lane!, &env, scratch)
                 }
+                // Lane l's next member, its first episode begun; nil when none is left for it.
                 func start(_ env: inout E, _ l: Int) -> Lane? {
                   var lane = claim(l)
                   if lane != nil { begin(&lane!, &env, scratches[l]) }
